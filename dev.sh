@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Relais developer entry point.  On a fresh Debian machine:
+#   ./dev.sh demo   install, then translate the bundled example web page into French
+#   ./dev.sh test   install, then run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages the install and the tests need.  Installed only when missing.
+system_packages() {
+    local want=(python3 python3-venv python3-dev build-essential cmake git "$@") missing=()
+    for pkg in "${want[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "installing Debian packages: ${missing[*]}" >&2
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+            || { echo "error: Relais needs Python 3.11 or newer ($PYTHON is $("$PYTHON" -V 2>&1))" >&2; exit 1; }
+        "$PYTHON" -m venv "$VENV"
+    fi
+    # llama-cpp-python compiles from source the first time (several minutes on 2 cores);
+    # pip keeps the built wheel in its cache, so later installs take seconds.
+    local log="$VENV/pip-install.log"
+    echo "installing Python packages into $VENV (log: $log)" >&2
+    if ! "$VENV/bin/pip" install --disable-pip-version-check -c constraints.txt -e ".$1" >"$log" 2>&1; then
+        grep -v "is ignored: it is neither a file nor a directory" "$log" | tail -n 30 >&2
+        echo "error: installing Relais into $VENV failed (full log: $log)" >&2
+        exit 1
+    fi
+}
+
+case "${1:-}" in
+    demo)
+        system_packages
+        venv ""
+        mkdir -p out
+        "$VENV/bin/relais" translate examples/story.html --to fr -o out/story.fr.md
+        cat out/story.fr.md
+        ;;
+    test)
+        system_packages
+        venv "[test]"
+        shift
+        "$VENV/bin/python" -m pytest "$@"
+        ;;
+    *)
+        echo "usage: ./dev.sh demo | ./dev.sh test [pytest args]" >&2
+        exit 2
+        ;;
+esac

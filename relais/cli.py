@@ -1,0 +1,298 @@
+"""The ``relais`` command line: a thin shell over ``relais.desk``."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from relais import __version__
+from relais.document.render import EXTENSIONS, FORMATS
+from relais.errors import RelaisError
+from relais.locales import parse_targets
+
+app = typer.Typer(
+    name="relais",
+    help="Relais: newsroom translation desk. English article in, reviewed translations out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class State:
+    quiet = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"relais {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")] = False,
+) -> None:
+    State.quiet = quiet
+
+
+def _desk():
+    from relais.desk import Desk
+
+    return Desk()
+
+
+def _say(message: str) -> None:
+    if not State.quiet:
+        err.print(message)
+
+
+def _read_input(path: str) -> tuple[bytes, str | None]:
+    if path == "-":
+        return sys.stdin.buffer.read(), None
+    p = Path(path)
+    if not p.exists():
+        raise RelaisError(f"{path}: no such file")
+    if p.is_dir():
+        raise RelaisError(f"{path}: is a directory (give an article file, or - for standard input)")
+    try:
+        return p.read_bytes(), p.name
+    except OSError as exc:
+        raise RelaisError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _format_for(output: str | None, fmt: str | None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise RelaisError(f"unknown format '{fmt}' (use one of: {', '.join(FORMATS)})")
+        return fmt
+    if output and not output.endswith(os.sep):
+        ext = Path(output).suffix.lstrip(".").lower()
+        for name, extension in EXTENSIONS.items():
+            if ext == extension or (ext == "markdown" and name == "md") or (ext == "htm" and name == "html"):
+                return name
+    return "md"
+
+
+def _slug(name: str | None, article_id: int) -> str:
+    if not name:
+        return f"article-{article_id}"
+    stem = Path(name).stem
+    return re.sub(r"[^\w.-]+", "-", stem).strip("-") or f"article-{article_id}"
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("segments"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=State.quiet,
+        transient=False,
+    )
+
+
+def _run_jobs(desk, job_ids: list[int], labels: dict[int, str]) -> list:
+    from relais.jobs.executor import EnginePool
+
+    def announce(engine) -> None:
+        note = engine.notice()
+        if note:
+            _say(f"[yellow]note:[/yellow] {note}")
+
+    engines = EnginePool(desk.config, on_create=announce)
+    try:
+        desk.check_engine(engines, job_ids)
+        with _progress() as progress:
+            tasks: dict[int, int] = {}
+
+            def callback_for(job_id: int):
+                def update(done: int, total: int) -> None:
+                    if job_id not in tasks:
+                        tasks[job_id] = progress.add_task(labels.get(job_id, f"job {job_id}"), total=total)
+                    progress.update(tasks[job_id], completed=done, total=total)
+
+                return update
+
+            return desk.run(job_ids, desk.executor(engines, progress=callback_for))
+    finally:
+        engines.close()
+
+
+def _report(outcomes, labels: dict[int, str]) -> int:
+    failed_segments = 0
+    for o in outcomes:
+        failed_segments += o.failed
+        msg = f"{labels.get(o.job_id, f'job {o.job_id}')}: job {o.job_id} {o.status}, {o.translated} translated"
+        if o.skipped:
+            msg += f", {o.skipped} already done"
+        if o.failed:
+            msg += f", [red]{o.failed} failed[/red] (marked ⟦…⟧ in the draft; see `relais show {o.job_id} --format json`)"
+        _say(msg)
+    return failed_segments
+
+
+@app.command()
+def translate(
+    source: Annotated[str, typer.Argument(help="Article file (.html, .md, .txt) or - for standard input.")],
+    to: Annotated[str, typer.Option("--to", "-t", help="Target language(s), comma-separated: fr or fr,de,es.")] = "fr",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Output file, or directory (for several targets).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="md, html or json (default: from -o, else md).")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="html, markdown or text (default: detect).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine name (see `relais engines`).")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Translate again even if a draft exists.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")] = False,
+) -> None:
+    """Ingest an English article, translate it, store the draft and print or write it."""
+    State.quiet = State.quiet or quiet
+    targets = parse_targets(to)
+    fmt = _format_for(output, fmt)
+    many = len(targets) > 1
+    out_dir: Path | None = None
+    if output and (many or output.endswith(os.sep) or Path(output).is_dir()):
+        out_dir = Path(output)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise RelaisError(f"{output}: several targets need a directory for -o, not a file")
+        out_dir.mkdir(parents=True, exist_ok=True)
+    if input_format and input_format not in ("html", "markdown", "md", "text", "txt"):
+        raise RelaisError(f"unknown input format '{input_format}' (use html, markdown or text)")
+    input_format = {"md": "markdown", "txt": "text"}.get(input_format or "", input_format)
+
+    data, name = _read_input(source)
+    desk = _desk()
+    try:
+        ingested = desk.ingest(data, name=name, fmt=input_format)
+        _say(
+            f"article {ingested.article_id}{'' if ingested.created else ' (already stored)'}: "
+            f"{escape(ingested.title or '(untitled)')} — {ingested.blocks} blocks, {ingested.segments} segments, {ingested.words} words"
+        )
+        job_ids = desk.queue(ingested.article_id, targets, engine, fresh=fresh)
+        labels = {j: f"{t}" for j, t in zip(job_ids, targets)}
+        outcomes = _run_jobs(desk, job_ids, labels)
+        _report(outcomes, labels)
+        for job_id, target in zip(job_ids, targets):
+            text = desk.render(job_id, fmt)
+            if out_dir is not None:
+                path = out_dir / f"{_slug(name, ingested.article_id)}.{target}.{EXTENSIONS[fmt]}"
+                path.write_text(text, encoding="utf-8")
+                _say(f"wrote {escape(str(path))}")
+            elif output:
+                Path(output).parent.mkdir(parents=True, exist_ok=True)
+                Path(output).write_text(text, encoding="utf-8")
+                _say(f"wrote {output}")
+            else:
+                sys.stdout.write(text)
+    finally:
+        desk.close()
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option(help="Only jobs with this status.")] = None,
+) -> None:
+    """List stored translations (one per article and target language)."""
+    desk = _desk()
+    try:
+        from relais.store import repo
+
+        with desk.store.session() as s:
+            rows = repo.list_jobs(s, status=status)
+            table = Table("id", "article", "title", "to", "engine", "status", "segments", "created")
+            for job, n_seg, n_draft in rows:
+                title = (job.article.title or job.article.source_name or "")[:60]
+                table.add_row(
+                    str(job.id), str(job.article_id), title, job.target_language, job.engine, job.status,
+                    f"{n_draft}/{n_seg}", job.created_at.strftime("%Y-%m-%d %H:%M"),
+                )  # fmt: skip
+        if rows:
+            out.print(table)
+        else:
+            _say("no translations yet (try `relais translate examples/story.html --to fr`)")
+    finally:
+        desk.close()
+
+
+@app.command()
+def show(
+    job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md, html or json.")] = "md",
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Print a stored translation draft."""
+    fmt = _format_for(None, fmt)
+    desk = _desk()
+    try:
+        text = desk.render(job_id, fmt)
+    finally:
+        desk.close()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def resume(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")] = False,
+) -> None:
+    """Finish interrupted or failed jobs, without translating finished segments again."""
+    State.quiet = State.quiet or quiet
+    desk = _desk()
+    try:
+        job_ids = desk.resumable_jobs()
+        if not job_ids:
+            _say("nothing to resume")
+            return
+        from relais.store import repo
+
+        with desk.store.session() as s:
+            labels = {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
+        _report(_run_jobs(desk, job_ids, labels), labels)
+    finally:
+        desk.close()
+
+
+@app.command()
+def engines() -> None:
+    """List the engines, whether each is configured and reachable, and the default."""
+    from relais.config import load_config
+    from relais.engines.registry import engine_statuses
+
+    table = Table("engine", "default", "configured", "reachable", "detail")
+    for st in engine_statuses(load_config()):
+        table.add_row(st.name, "yes" if st.is_default else "", _yes(st.configured), _yes(st.reachable), st.detail)
+    out.print(table)
+
+
+def _yes(flag: bool) -> str:
+    return "[green]yes[/green]" if flag else "[red]no[/red]"
+
+
+def main() -> None:
+    try:
+        app(prog_name="relais")
+    except RelaisError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; run `relais resume` to finish unfinished jobs")
+        sys.exit(130)
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("RELAIS_DEBUG"):
+            raise
+        err.print(f"[red]internal error:[/red] {exc.__class__.__name__}: {escape(str(exc))} (set RELAIS_DEBUG=1 for a traceback)")
+        sys.exit(70)

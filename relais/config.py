@@ -1,0 +1,99 @@
+"""Where Relais keeps its state and how it is configured.
+
+All state lives under one data directory: ``$RELAIS_HOME`` when set, otherwise the
+platform's user data directory.  Configuration is read from ``config.toml`` in that
+directory, then environment variables override it (see README, "Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from relais.errors import RelaisError
+
+DEFAULT_ENGINE = "llama"
+
+# Environment variable → (section path, key, type).  Kept in one table so the README
+# and the code cannot drift apart (tests/test_config.py checks the README lists them).
+ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
+    "RELAIS_ENGINE": ((), "engine", str),
+    "RELAIS_DATABASE_URL": ((), "database_url", str),
+    "RELAIS_MAX_WORDS": (("limits",), "max_words", int),
+    "RELAIS_MAX_BYTES": (("limits",), "max_bytes", int),
+    "RELAIS_LLAMA_MODEL": (("engines", "llama"), "model_path", str),
+    "RELAIS_LLAMA_THREADS": (("engines", "llama"), "threads", int),
+    "RELAIS_LLAMA_CTX": (("engines", "llama"), "n_ctx", int),
+    "RELAIS_OPENAI_BASE_URL": (("engines", "openai"), "base_url", str),
+    "RELAIS_OPENAI_MODEL": (("engines", "openai"), "model", str),
+    "RELAIS_OPENAI_API_KEY": (("engines", "openai"), "api_key", str),
+    "RELAIS_OPENAI_TIMEOUT": (("engines", "openai"), "timeout", float),
+    "RELAIS_OPENAI_CONCURRENCY": (("engines", "openai"), "concurrency", int),
+    "RELAIS_OPENAI_RETRIES": (("engines", "openai"), "max_retries", int),
+}
+
+
+def data_dir() -> Path:
+    home = os.environ.get("RELAIS_HOME")
+    path = Path(home).expanduser() if home else Path(user_data_dir("relais", appauthor=False))
+    return path
+
+
+@dataclass
+class Limits:
+    max_bytes: int = 5_000_000  # raw input size
+    max_words: int = 20_000  # words of article text after ingest
+
+
+@dataclass
+class Config:
+    home: Path
+    engine: str = DEFAULT_ENGINE
+    database_url: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    engines: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'relais.db'}"
+
+    def engine_settings(self, name: str) -> dict:
+        return dict(self.engines.get(name) or {})
+
+
+def load_config(home: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    home = home or data_dir()
+    env = os.environ if environ is None else environ
+    raw: dict = {}
+    path = home / "config.toml"
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise RelaisError(f"{path}: not valid TOML ({exc})") from None
+    for var, (section, key, kind) in ENV_OVERRIDES.items():
+        if var in env and env[var] != "":
+            node = raw
+            for part in section:
+                node = node.setdefault(part, {})
+            try:
+                node[key] = kind(env[var])
+            except ValueError:
+                raise RelaisError(f"{var}={env[var]!r} is not a valid {kind.__name__}") from None
+    if "api_key" not in raw.get("engines", {}).get("openai", {}) and env.get("OPENAI_API_KEY"):
+        raw.setdefault("engines", {}).setdefault("openai", {})["api_key"] = env["OPENAI_API_KEY"]
+    limits = raw.get("limits", {})
+    try:
+        return Config(
+            home=home,
+            engine=str(raw.get("engine", DEFAULT_ENGINE)),
+            database_url=raw.get("database_url"),
+            limits=Limits(**{k: int(v) for k, v in limits.items()}),
+            engines={k: dict(v) for k, v in raw.get("engines", {}).items()},
+        )
+    except (TypeError, ValueError) as exc:
+        raise RelaisError(f"{path}: bad setting ({exc})") from None

@@ -1,0 +1,109 @@
+"""The desk: the library the command line (and later the review app) drive.
+
+It wires configuration, the store, ingest, jobs and rendering together; each of those
+knows nothing of the others' internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from relais.config import Config, load_config
+from relais.document.ingest import ingest_bytes
+from relais.document.render import TranslatedArticle, render
+from relais.engines.base import EngineUnavailable
+from relais.engines.registry import ENGINES
+from relais.errors import RelaisError
+from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
+from relais.jobs.runner import JobOutcome, owner_alive
+from relais.locales import get_locale
+from relais.store import repo
+from relais.store.db import Store, open_store
+from relais.store.models import JobStatus
+
+
+@dataclass
+class IngestResult:
+    article_id: int
+    created: bool
+    title: str | None
+    blocks: int
+    segments: int
+    words: int
+
+
+class Desk:
+    def __init__(self, config: Config | None = None):
+        self.config = config or load_config()
+
+    @cached_property
+    def store(self) -> Store:
+        return open_store(self.config.db_url)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    # -- ingest ---------------------------------------------------------------
+    def ingest(self, data: bytes, *, name: str | None = None, fmt: str | None = None) -> IngestResult:
+        article = ingest_bytes(data, name=name, fmt=fmt, limits=self.config.limits)
+        with self.store.session() as s:
+            row, created = repo.save_article(s, article, data, name)
+            n_segments = len(repo.article_segments(s, row.id))
+            return IngestResult(row.id, created, row.title, len(row.blocks), n_segments, row.word_count)
+
+    # -- jobs -----------------------------------------------------------------
+    def queue(self, article_id: int, targets: list[str], engine: str | None = None, fresh: bool = False) -> list[int]:
+        """One job per target language.  An existing job for the same article and
+        language is reused (and resumed if unfinished) unless ``fresh``."""
+        engine = engine or self.config.engine
+        if engine not in ENGINES:
+            raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
+        for target in targets:
+            get_locale(target)
+        ids: list[int] = []
+        with self.store.session() as s:
+            repo.get_article(s, article_id)
+            for target in targets:
+                job = None if fresh else repo.latest_job(s, article_id, target)
+                if job is None or job.engine != engine:
+                    job = repo.create_job(s, article_id, target, engine)
+                ids.append(job.id)
+        return ids
+
+    def resumable_jobs(self) -> list[int]:
+        """Jobs left queued, running in a process that died, or failed for want of an engine."""
+        with self.store.session() as s:
+            ids = [j.id for j in repo.unfinished_jobs(s) if j.status == JobStatus.QUEUED or not owner_alive(j.owner)]
+            ids += [j.id for j, _, _ in repo.list_jobs(s, status=JobStatus.FAILED)]
+        return sorted(set(ids))
+
+    def executor(self, engines: EnginePool, progress=None) -> Executor:
+        return InProcessExecutor(self.store, engines, progress=progress)
+
+    def check_engine(self, engines: EnginePool, job_ids: list[int]) -> None:
+        """Fail fast, with the engine's own words, when a job's engine cannot run."""
+        with self.store.session() as s:
+            names = {repo.get_job(s, j).engine for j in job_ids}
+        for name in sorted(names):
+            engine = engines.get(name)
+            status = engine.status()
+            if not status.configured or not status.reachable:
+                raise EngineUnavailable(f"engine '{name}' is not usable: {status.detail}")
+
+    def run(self, job_ids: list[int], executor: Executor) -> list[JobOutcome]:
+        outcomes = []
+        for job_id in job_ids:
+            outcome = executor.submit(job_id)
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    # -- output ---------------------------------------------------------------
+    def draft(self, job_id: int) -> TranslatedArticle:
+        with self.store.session() as s:
+            return repo.translated_article(s, job_id)
+
+    def render(self, job_id: int, fmt: str) -> str:
+        return render(self.draft(job_id), fmt)

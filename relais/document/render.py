@@ -1,0 +1,277 @@
+"""Rebuild a translated article, block by block, as Markdown, HTML or JSON.
+
+The input is a ``TranslatedArticle`` (built from the store by ``relais.store.repo``).
+Every format ends with the disclosure line, and until a human has approved the text
+every format says loudly that it is an unreviewed machine draft.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from itertools import groupby
+
+import nh3
+
+from relais import __version__
+from relais.document.inline import strip_placeholders, to_html, to_markdown
+from relais.document.model import BlockKind
+
+UNREVIEWED = "UNREVIEWED MACHINE DRAFT"
+UNREVIEWED_NOTE = (
+    f"{UNREVIEWED}: machine translation not yet reviewed by a human translator. Do not publish."
+)
+FORMATS = ("md", "html", "json")
+EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
+
+
+@dataclass
+class TranslatedSegment:
+    index: int
+    source: str
+    start: int  # offsets of the source segment in its block's source text
+    end: int
+    text: str | None  # None: not translated (failed or not yet done)
+    status: str  # "translated" | "failed" | "pending"
+    error: str | None = None
+    provenance: dict | None = None
+
+
+@dataclass
+class TranslatedBlock:
+    index: int
+    kind: BlockKind
+    source: str
+    marks: dict[str, dict[str, str]]
+    attrs: dict[str, str]
+    segments: list[TranslatedSegment]
+
+    @property
+    def text(self) -> str:
+        """Target text of the block: translated segments joined by the source's gaps.
+
+        A segment without a translation shows its source inside ⟦ ⟧ so that nothing is
+        silently missing from the draft.
+        """
+        out: list[str] = []
+        prev_end = 0
+        for seg in self.segments:
+            gap = self.source[prev_end : seg.start]
+            if out:
+                out.append(gap if gap.strip() == "" and gap else " ")
+            out.append(seg.text if seg.text is not None else f"⟦{seg.source}⟧")
+            prev_end = seg.end
+        return "".join(out)
+
+
+@dataclass
+class TranslatedArticle:
+    job_id: int
+    article_id: int
+    source_language: str
+    target_language: str
+    title: str | None
+    author: str | None
+    date: str | None
+    url: str | None
+    status: str  # job status
+    disclosure: str
+    blocks: list[TranslatedBlock]
+    reviewed: bool = False
+    engine: str | None = None
+    models: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        segs = [s for b in self.blocks for s in b.segments]
+        return {
+            "segments": len(segs),
+            "translated": sum(s.status == "translated" for s in segs),
+            "failed": sum(s.status == "failed" for s in segs),
+            "pending": sum(s.status == "pending" for s in segs),
+        }
+
+    def marker(self) -> str:
+        c = self.counts
+        extra = ""
+        if c["failed"] or c["pending"]:
+            extra = f" {c['failed']} segment(s) failed, {c['pending']} pending: marked ⟦…⟧."
+        return f"{UNREVIEWED_NOTE} Relais job {self.job_id}, engine {self.engine}.{extra}"
+
+
+def render(article: TranslatedArticle, fmt: str) -> str:
+    if fmt == "md":
+        return render_markdown(article)
+    if fmt == "html":
+        return render_html(article)
+    if fmt == "json":
+        return render_json(article)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _groups(article: TranslatedArticle):
+    """Consecutive key points, and consecutive items of one list, render as one list."""
+
+    def key(block: TranslatedBlock):
+        if block.kind is BlockKind.KEY_POINT:
+            return ("key_points",)
+        if block.kind is BlockKind.LIST_ITEM:
+            return ("list", block.attrs.get("list", ""), block.attrs.get("ordered", ""))
+        return ("block", block.index)
+
+    for k, items in groupby(article.blocks, key=key):
+        yield k, list(items)
+
+
+def render_markdown(article: TranslatedArticle) -> str:
+    parts: list[str] = []
+    if not article.reviewed:
+        parts.append(f"<!-- {article.marker()} -->")
+    for key, blocks in _groups(article):
+        if key[0] == "key_points":
+            parts.append("\n".join(f"- {to_markdown(b.text, b.marks)}" for b in blocks))
+            continue
+        if key[0] == "list":
+            ordered = key[2] == "1"
+            parts.append(
+                "\n".join(
+                    (f"{n}. " if ordered else "- ") + to_markdown(b.text, b.marks)
+                    for n, b in enumerate(blocks, 1)
+                )
+            )
+            continue
+        block = blocks[0]
+        text = to_markdown(block.text, block.marks)
+        match block.kind:
+            case BlockKind.HEADLINE:
+                parts.append(f"# {text}")
+            case BlockKind.SUBHEADING:
+                parts.append(f"## {text}")
+            case BlockKind.STANDFIRST:
+                parts.append(f"_{text}_")
+            case BlockKind.QUOTE:
+                parts.append("> " + text.replace("\n", "\n> "))
+            case BlockKind.CAPTION:
+                src = block.attrs.get("src")
+                parts.append((f"![]({src})\n" if src else "") + f"_{text}_")
+            case _:
+                parts.append(text)
+    parts.append("---")
+    parts.append(article.disclosure)
+    return "\n\n".join(parts) + "\n"
+
+
+ALLOWED_TAGS = {
+    "article", "h1", "h2", "p", "ul", "ol", "li", "blockquote", "figure", "figcaption",
+    "img", "a", "strong", "em", "hr", "footer", "aside",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "p": {"class"},
+    "ul": {"class"},
+    "ol": {"class"},
+    "footer": {"class"},
+    "aside": {"class"},
+}
+
+
+def render_html(article: TranslatedArticle) -> str:
+    body: list[str] = []
+    for key, blocks in _groups(article):
+        if key[0] == "key_points":
+            items = "".join(f"<li>{to_html(b.text, b.marks)}</li>" for b in blocks)
+            body.append(f'<ul class="key-points">{items}</ul>')
+            continue
+        if key[0] == "list":
+            tag = "ol" if key[2] == "1" else "ul"
+            items = "".join(f"<li>{to_html(b.text, b.marks)}</li>" for b in blocks)
+            body.append(f"<{tag}>{items}</{tag}>")
+            continue
+        block = blocks[0]
+        text = to_html(block.text, block.marks)
+        match block.kind:
+            case BlockKind.HEADLINE:
+                body.append(f"<h1>{text}</h1>")
+            case BlockKind.SUBHEADING:
+                body.append(f"<h2>{text}</h2>")
+            case BlockKind.STANDFIRST:
+                body.append(f'<p class="standfirst">{text}</p>')
+            case BlockKind.QUOTE:
+                body.append(f"<blockquote><p>{text}</p></blockquote>")
+            case BlockKind.CAPTION:
+                src = block.attrs.get("src")
+                img = f'<img src="{html.escape(src)}" alt="">' if src else ""
+                body.append(f"<figure>{img}<figcaption>{text}</figcaption></figure>")
+            case _:
+                body.append(f"<p>{text}</p>")
+    body.append(f'<footer class="disclosure"><p>{html.escape(article.disclosure, quote=False)}</p></footer>')
+    # Sanitise what we produce: the text came from a web page and then from a model.
+    clean = nh3.clean(
+        "\n".join(body),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+    title = html.escape(strip_placeholders(article.blocks[0].text)) if article.blocks else ""
+    head = [
+        "<!DOCTYPE html>",
+        f'<html lang="{html.escape(article.target_language)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{title}</title>",
+    ]
+    if not article.reviewed:
+        head.insert(2, f"<!-- {html.escape(article.marker())} -->")
+        head.append('<meta name="relais-status" content="unreviewed-machine-draft">')
+    head.append("</head>")
+    banner = "" if article.reviewed else f'<aside class="relais-unreviewed"><p>{html.escape(UNREVIEWED_NOTE)}</p></aside>\n'
+    return "\n".join(head) + f"\n<body>\n{banner}<article>\n{clean}\n</article>\n</body>\n</html>\n"
+
+
+def render_json(article: TranslatedArticle) -> str:
+    data = {
+        "relais_version": __version__,
+        "status": "published" if article.reviewed else "unreviewed_machine_draft",
+        "reviewed": article.reviewed,
+        "notice": None if article.reviewed else UNREVIEWED_NOTE,
+        "job": {"id": article.job_id, "status": article.status, "engine": article.engine, "models": article.models},
+        "article": {
+            "id": article.article_id,
+            "title": article.title,
+            "author": article.author,
+            "date": article.date,
+            "url": article.url,
+        },
+        "source_language": article.source_language,
+        "target_language": article.target_language,
+        "counts": article.counts,
+        "blocks": [
+            {
+                "index": b.index,
+                "kind": str(b.kind),
+                "source": b.source,
+                "text": b.text,
+                "marks": b.marks,
+                "attrs": b.attrs,
+                "segments": [
+                    {
+                        "index": s.index,
+                        "source": s.source,
+                        "source_start": s.start,
+                        "source_end": s.end,
+                        "text": s.text,
+                        "status": s.status,
+                        "error": s.error,
+                        "provenance": s.provenance,
+                    }
+                    for s in b.segments
+                ],
+            }
+            for b in article.blocks
+        ],
+        "disclosure": article.disclosure,
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

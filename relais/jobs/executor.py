@@ -1,0 +1,67 @@
+"""Where jobs run.  One small interface: ``submit(job_id)``.
+
+``InProcessExecutor`` runs a job at once in the calling process, which is all a laptop
+needs.  A task-queue executor (scale-out issue) implements the same interface by
+enqueuing the id; workers then call ``run_job`` exactly as this class does.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+from relais.config import Config
+from relais.engines.base import Engine
+from relais.engines.registry import create_engine
+from relais.jobs.runner import JobOutcome, ProgressCallback, run_job
+from relais.store import repo
+from relais.store.db import Store
+
+
+class EnginePool:
+    """Engines by name, created on first use and kept for the whole run (models load once)."""
+
+    def __init__(self, config: Config, on_create: Callable[[Engine], None] | None = None):
+        self.config = config
+        self._engines: dict[str, Engine] = {}
+        self._on_create = on_create
+
+    def get(self, name: str) -> Engine:
+        if name not in self._engines:
+            engine = create_engine(name, self.config)
+            self._engines[name] = engine
+            if self._on_create:
+                self._on_create(engine)
+        return self._engines[name]
+
+    def close(self) -> None:
+        for engine in self._engines.values():
+            engine.close()
+        self._engines.clear()
+
+
+class Executor(ABC):
+    @abstractmethod
+    def submit(self, job_id: int) -> JobOutcome | None:
+        """Run (or enqueue) a job.  In-process executors return the outcome."""
+
+
+class InProcessExecutor(Executor):
+    def __init__(
+        self,
+        store: Store,
+        engines: EnginePool,
+        progress: Callable[[int], ProgressCallback] | None = None,
+        batch_size: int = 4,
+    ):
+        self.store = store
+        self.engines = engines
+        self.progress = progress  # job id → progress callback
+        self.batch_size = batch_size
+
+    def submit(self, job_id: int) -> JobOutcome:
+        with self.store.session() as s:
+            engine_name = repo.get_job(s, job_id).engine
+        engine = self.engines.get(engine_name)
+        callback = self.progress(job_id) if self.progress else None
+        return run_job(self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback)

@@ -1,0 +1,145 @@
+"""Stored records (SQLAlchemy 2).  Portable types only, so PostgreSQL uses the same models.
+
+Rows are added, not rewritten, along the flow article → blocks → segments → jobs →
+drafts.  A draft is unique per (job, segment): that is what makes jobs resumable and
+idempotent (a re-run skips segments that already have one).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source_language: Mapped[str] = mapped_column(String(16))
+    source_format: Mapped[str] = mapped_column(String(16))
+    source_name: Mapped[str | None] = mapped_column(String(500))
+    title: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    original: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    blocks: Mapped[list[BlockRow]] = relationship(
+        back_populates="article", order_by="BlockRow.position", cascade="all, delete-orphan"
+    )
+
+
+class BlockRow(Base):
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("article_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    marks: Mapped[dict] = mapped_column(JSON, default=dict)
+    attrs: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    article: Mapped[ArticleRow] = relationship(back_populates="blocks")
+    segments: Mapped[list[SegmentRow]] = relationship(
+        back_populates="block", order_by="SegmentRow.position", cascade="all, delete-orphan"
+    )
+
+
+class SegmentRow(Base):
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("block_id", "position"), Index("ix_segments_article", "article_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # order within the block
+    start_offset: Mapped[int] = mapped_column(Integer)  # into the block text
+    end_offset: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+    block: Mapped[BlockRow] = relationship(back_populates="segments")
+
+
+class JobStatus:
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    UNFINISHED = (QUEUED, RUNNING)
+
+
+class JobRow(Base):
+    """One article into one target language."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status", "status"), Index("ix_jobs_article_target", "article_id", "target_language"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    target_language: Mapped[str] = mapped_column(String(16))
+    engine: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(200))  # "host:pid" of the process running it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    article: Mapped[ArticleRow] = relationship()
+    drafts: Mapped[list[DraftRow]] = relationship(back_populates="job", cascade="all, delete-orphan")
+
+
+class DraftRow(Base):
+    """The machine translation of one segment for one job, with its provenance.
+
+    ``text`` is None when the engine's output was rejected twice; ``error`` says why.
+    """
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("job_id", "segment_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    text: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    engine: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(Text)
+    model_version: Mapped[str] = mapped_column(String(128))
+    prompt_version: Mapped[str] = mapped_column(String(64))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    job: Mapped[JobRow] = relationship(back_populates="drafts")
+    segment: Mapped[SegmentRow] = relationship()

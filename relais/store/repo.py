@@ -1,0 +1,214 @@
+"""Reading and writing the records of the translation flow.
+
+Functions take an open ``Session`` so that callers decide what one transaction is.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from relais.document.model import Article, BlockKind
+from relais.document.render import TranslatedArticle, TranslatedBlock, TranslatedSegment
+from relais.document.segment import segment_block
+from relais.engines.base import SegmentResult
+from relais.errors import NotFound
+from relais.locales import get_locale
+from relais.store.models import ArticleRow, BlockRow, DraftRow, JobRow, JobStatus, SegmentRow
+
+
+def save_article(session: Session, article: Article, original: bytes, source_name: str | None) -> tuple[ArticleRow, bool]:
+    """Store an ingested article with its blocks and segments; ``(row, created)``.
+
+    The same content (by hash) is stored once: a second ingest returns the first row.
+    """
+    digest = article.content_hash()
+    existing = session.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest))
+    if existing is not None:
+        return existing, False
+    row = ArticleRow(
+        content_hash=digest,
+        source_language=article.source_language,
+        source_format=article.source_format,
+        source_name=source_name,
+        title=article.title,
+        author=article.author,
+        date=article.date,
+        url=article.url,
+        word_count=article.word_count(),
+        original=original,
+    )
+    session.add(row)
+    session.flush()
+    for position, block in enumerate(article.blocks):
+        brow = BlockRow(
+            article_id=row.id,
+            position=position,
+            kind=str(block.kind),
+            text=block.text,
+            marks=block.marks,
+            attrs=block.attrs,
+        )
+        session.add(brow)
+        session.flush()
+        for spos, span in enumerate(segment_block(block.text, article.source_language)):
+            session.add(
+                SegmentRow(
+                    article_id=row.id,
+                    block_id=brow.id,
+                    position=spos,
+                    start_offset=span.start,
+                    end_offset=span.end,
+                    text=span.text,
+                )
+            )
+    session.flush()
+    return row, True
+
+
+def get_article(session: Session, article_id: int) -> ArticleRow:
+    row = session.get(ArticleRow, article_id)
+    if row is None:
+        raise NotFound(f"no article with id {article_id}")
+    return row
+
+
+def create_job(session: Session, article_id: int, target: str, engine: str) -> JobRow:
+    job = JobRow(article_id=article_id, target_language=target, engine=engine, status=JobStatus.QUEUED, attempts=0)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def latest_job(session: Session, article_id: int, target: str) -> JobRow | None:
+    return session.scalar(
+        select(JobRow)
+        .where(JobRow.article_id == article_id, JobRow.target_language == target)
+        .order_by(JobRow.id.desc())
+        .limit(1)
+    )
+
+
+def get_job(session: Session, job_id: int) -> JobRow:
+    job = session.get(JobRow, job_id)
+    if job is None:
+        raise NotFound(f"no translation with id {job_id} (see `relais list`)")
+    return job
+
+
+def list_jobs(session: Session, status: str | None = None) -> list[tuple[JobRow, int, int]]:
+    """Jobs, newest first, with (segments in article, drafts done)."""
+    seg_count = (
+        select(SegmentRow.article_id, func.count().label("n")).group_by(SegmentRow.article_id).subquery()
+    )
+    draft_count = select(DraftRow.job_id, func.count().label("n")).group_by(DraftRow.job_id).subquery()
+    query = (
+        select(JobRow, func.coalesce(seg_count.c.n, 0), func.coalesce(draft_count.c.n, 0))
+        .outerjoin(seg_count, seg_count.c.article_id == JobRow.article_id)
+        .outerjoin(draft_count, draft_count.c.job_id == JobRow.id)
+        .options(selectinload(JobRow.article))
+        .order_by(JobRow.id.desc())
+    )
+    if status:
+        query = query.where(JobRow.status == status)
+    return [(job, int(n_seg), int(n_draft)) for job, n_seg, n_draft in session.execute(query)]
+
+
+def unfinished_jobs(session: Session) -> list[JobRow]:
+    return list(session.scalars(select(JobRow).where(JobRow.status.in_(JobStatus.UNFINISHED)).order_by(JobRow.id)))
+
+
+def article_segments(session: Session, article_id: int) -> list[tuple[SegmentRow, BlockRow]]:
+    """Every segment of an article in reading order, with its block."""
+    rows = session.execute(
+        select(SegmentRow, BlockRow)
+        .join(BlockRow, SegmentRow.block_id == BlockRow.id)
+        .where(SegmentRow.article_id == article_id)
+        .order_by(BlockRow.position, SegmentRow.position)
+    )
+    return [(seg, block) for seg, block in rows]
+
+
+def drafted_segment_ids(session: Session, job_id: int) -> set[int]:
+    return set(session.scalars(select(DraftRow.segment_id).where(DraftRow.job_id == job_id)))
+
+
+def save_drafts(session: Session, job_id: int, results: list[tuple[int, SegmentResult]]) -> None:
+    """Record engine results (``(segment_id, result)``) for a job."""
+    for segment_id, result in results:
+        prov = result.provenance
+        session.add(
+            DraftRow(
+                job_id=job_id,
+                segment_id=segment_id,
+                text=result.text if result.ok else None,
+                error=result.error,
+                engine=prov.engine,
+                model=prov.model,
+                model_version=prov.model_version,
+                prompt_version=prov.prompt_version,
+                seconds=prov.seconds,
+                input_tokens=prov.input_tokens,
+                output_tokens=prov.output_tokens,
+                attempts=prov.attempts,
+            )
+        )
+
+
+def translated_article(session: Session, job_id: int) -> TranslatedArticle:
+    """The job's draft as one record ready for rendering."""
+    job = get_job(session, job_id)
+    article = job.article
+    drafts = {d.segment_id: d for d in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id))}
+    blocks = session.scalars(
+        select(BlockRow)
+        .where(BlockRow.article_id == article.id)
+        .order_by(BlockRow.position)
+        .options(selectinload(BlockRow.segments))
+    )
+    out_blocks: list[TranslatedBlock] = []
+    models: list[str] = []
+    for brow in blocks:
+        segments: list[TranslatedSegment] = []
+        for srow in brow.segments:
+            draft = drafts.get(srow.id)
+            if draft is None:
+                status, text, error, prov = "pending", None, None, None
+            else:
+                status = "translated" if draft.text is not None else "failed"
+                text, error = draft.text, draft.error
+                prov = {
+                    "engine": draft.engine,
+                    "model": draft.model,
+                    "model_version": draft.model_version,
+                    "prompt_version": draft.prompt_version,
+                    "seconds": round(draft.seconds, 4),
+                    "input_tokens": draft.input_tokens,
+                    "output_tokens": draft.output_tokens,
+                    "attempts": draft.attempts,
+                }
+                if draft.model not in models:
+                    models.append(draft.model)
+            segments.append(
+                TranslatedSegment(srow.position, srow.text, srow.start_offset, srow.end_offset, text, status, error, prov)
+            )
+        out_blocks.append(
+            TranslatedBlock(brow.position, BlockKind(brow.kind), brow.text, dict(brow.marks), dict(brow.attrs), segments)
+        )
+    locale = get_locale(job.target_language)
+    return TranslatedArticle(
+        job_id=job.id,
+        article_id=article.id,
+        source_language=article.source_language,
+        target_language=job.target_language,
+        title=article.title,
+        author=article.author,
+        date=article.date,
+        url=article.url,
+        status=job.status,
+        disclosure=locale.disclosure_from(article.source_language),
+        blocks=out_blocks,
+        reviewed=False,
+        engine=job.engine,
+        models=models,
+    )

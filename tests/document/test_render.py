@@ -1,0 +1,105 @@
+"""Rendering a translated article: structure kept, disclosure last, draft marker everywhere."""
+
+import json
+
+import pytest
+
+from relais.document.model import BlockKind
+from relais.document.render import (
+    UNREVIEWED,
+    TranslatedArticle,
+    TranslatedBlock,
+    TranslatedSegment,
+    render_html,
+    render_json,
+    render_markdown,
+)
+from relais.locales import get_locale
+
+DISCLOSURE = get_locale("fr").disclosure_from("en")
+
+
+def _block(i, kind, source, text, marks=None, attrs=None, status="translated"):
+    seg = TranslatedSegment(0, source, 0, len(source), text if status == "translated" else None, status)
+    return TranslatedBlock(i, kind, source, marks or {}, attrs or {}, [seg])
+
+
+def _article(reviewed=False):
+    blocks = [
+        _block(0, BlockKind.HEADLINE, "Flood plan approved", "Plan contre les crues approuvé"),
+        _block(1, BlockKind.STANDFIRST, "Councillors voted 7-2.", "Les conseillers ont voté à 7 contre 2."),
+        _block(2, BlockKind.KEY_POINT, "Cost: £4m", "Coût : 4 M£"),
+        _block(3, BlockKind.KEY_POINT, "Work starts in May", "Les travaux commencent en mai"),
+        _block(4, BlockKind.SUBHEADING, "What happens next", "La suite"),
+        _block(
+            5,
+            BlockKind.PARAGRAPH,
+            "Read <a1>the plan</a1> <b1>now</b1>.",
+            "Lisez <a1>le plan</a1> <b1>maintenant</b1>.",
+            {"a1": {"href": "https://example.org/plan"}, "b1": {}},
+        ),
+        _block(6, BlockKind.QUOTE, "“We are ready,” she said.", "« Nous sommes prêts », a-t-elle dit."),
+        _block(7, BlockKind.CAPTION, "The river in May", "La rivière en mai", attrs={"src": "https://example.org/r.jpg"}),
+        _block(
+            8,
+            BlockKind.PARAGRAPH,
+            "Click <a1>here</a1>.",
+            "Cliquez <a1>ici</a1> <script>alert(1)</script>.",
+            {"a1": {"href": "javascript:alert(1)"}},
+        ),
+        _block(9, BlockKind.PARAGRAPH, "It failed.", None, status="failed"),
+    ]
+    return TranslatedArticle(
+        job_id=3, article_id=1, source_language="en", target_language="fr", title="Flood plan approved",
+        author="Ana Ferreira", date="2026-06-04", url="https://example.org/flood", status="done",
+        disclosure=DISCLOSURE, blocks=blocks, reviewed=reviewed, engine="llama", models=["gemma"],
+    )  # fmt: skip
+
+
+def test_markdown_structure_marker_and_disclosure():
+    md = render_markdown(_article())
+    lines = [line for line in md.splitlines() if line.strip()]
+    assert lines[0].startswith("<!-- " + UNREVIEWED)
+    assert lines[1] == "# Plan contre les crues approuvé"
+    assert "- Coût : 4 M£\n- Les travaux commencent en mai" in md
+    assert "## La suite" in md
+    assert "Lisez [le plan](https://example.org/plan) **maintenant**." in md
+    assert "> « Nous sommes prêts », a-t-elle dit." in md
+    assert "![](https://example.org/r.jpg)\n_La rivière en mai_" in md
+    assert "⟦It failed.⟧" in md
+    assert lines[-1] == DISCLOSURE
+
+
+def test_reviewed_markdown_has_no_marker():
+    assert UNREVIEWED not in render_markdown(_article(reviewed=True))
+
+
+def test_html_is_sanitised_and_marked():
+    html = render_html(_article())
+    assert "<!-- " + UNREVIEWED in html
+    assert '<meta name="relais-status" content="unreviewed-machine-draft">' in html
+    assert "<h1>Plan contre les crues approuvé</h1>" in html
+    assert '<ul class="key-points"><li>Coût : 4 M£</li>' in html
+    assert "javascript:" not in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.rstrip().endswith("</html>")
+    body = html.split("<article>")[1]
+    assert body.strip().split("\n")[-2].endswith(f"{DISCLOSURE}</p></footer>")
+
+
+def test_json_has_segments_offsets_and_status():
+    data = json.loads(render_json(_article()))
+    assert data["status"] == "unreviewed_machine_draft" and data["reviewed"] is False
+    assert data["target_language"] == "fr"
+    assert data["disclosure"] == DISCLOSURE
+    assert [b["kind"] for b in data["blocks"]][:3] == ["headline", "standfirst", "key_point"]
+    seg = data["blocks"][5]["segments"][0]
+    assert seg["source_start"] == 0 and seg["source_end"] == len(seg["source"])
+    assert data["blocks"][9]["segments"][0]["status"] == "failed"
+    assert data["counts"]["failed"] == 1
+
+
+@pytest.mark.parametrize("code", ["fr", "de", "es", "it", "pt"])
+def test_every_main_language_has_a_disclosure_line(code):
+    line = get_locale(code).disclosure_from("en")
+    assert len(line) > 60 and "'" not in line

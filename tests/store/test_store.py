@@ -1,0 +1,108 @@
+"""The store: migrations match the models, articles are stored once, drafts once per segment."""
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from relais.document.model import Article, Block, BlockKind
+from relais.engines.base import Provenance, SegmentResult
+from relais.store import repo
+from relais.store.db import open_store
+from relais.store.models import Base, DraftRow
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(f"sqlite:///{tmp_path / 'relais.db'}")
+    yield s
+    s.close()
+
+
+def _article(text="The council met on Monday. It voted 7 to 2.") -> Article:
+    return Article(
+        blocks=[
+            Block(BlockKind.HEADLINE, "Council votes on flood plan"),
+            Block(BlockKind.PARAGRAPH, text),
+            Block(BlockKind.PARAGRAPH, "See <a1>the plan</a1>.", {"a1": {"href": "https://example.org/plan"}}),
+        ],
+        title="Council votes on flood plan",
+        source_format="text",
+    )
+
+
+def test_migrations_match_models(store):
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_migrate_is_idempotent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    open_store(url).close()
+    open_store(url).close()
+
+
+def test_article_stored_once_with_segments(store):
+    with store.session() as s:
+        row, created = repo.save_article(s, _article(), b"raw", "story.txt")
+        assert created
+        first_id = row.id
+    with store.session() as s:
+        row, created = repo.save_article(s, _article(), b"raw again", "copy.txt")
+        assert not created and row.id == first_id
+        segs = repo.article_segments(s, first_id)
+        assert [seg.text for seg, _ in segs] == [
+            "Council votes on flood plan",
+            "The council met on Monday.",
+            "It voted 7 to 2.",
+            "See <a1>the plan</a1>.",
+        ]
+        for seg, block in segs:
+            assert block.text[seg.start_offset : seg.end_offset] == seg.text
+
+
+def test_different_text_is_a_different_article(store):
+    with store.session() as s:
+        a, _ = repo.save_article(s, _article(), b"", None)
+        b, created = repo.save_article(s, _article("The council met on Tuesday."), b"", None)
+        assert created and a.id != b.id
+
+
+def test_one_draft_per_job_and_segment(store):
+    prov = Provenance("llama", "m", "abc", "p1")
+    with store.session() as s:
+        row, _ = repo.save_article(s, _article(), b"", None)
+        job = repo.create_job(s, row.id, "fr", "llama")
+        seg = repo.article_segments(s, row.id)[0][0]
+        repo.save_drafts(s, job.id, [(seg.id, SegmentResult(str(seg.id), "Le conseil", prov))])
+        job_id, seg_id = job.id, seg.id
+    with pytest.raises(IntegrityError):
+        with store.session() as s:
+            repo.save_drafts(s, job_id, [(seg_id, SegmentResult(str(seg_id), "Encore", prov))])
+    with store.session() as s:
+        assert [d.text for d in s.scalars(select(DraftRow))] == ["Le conseil"]
+
+
+def test_translated_article_marks_pending_and_failed(store):
+    prov = Provenance("llama", "m", "abc", "p1")
+    with store.session() as s:
+        row, _ = repo.save_article(s, _article(), b"", None)
+        job = repo.create_job(s, row.id, "fr", "llama")
+        segs = [seg for seg, _ in repo.article_segments(s, row.id)]
+        repo.save_drafts(
+            s,
+            job.id,
+            [
+                (segs[0].id, SegmentResult("0", "Le conseil vote", prov)),
+                (segs[1].id, SegmentResult("1", None, prov, error="placeholders changed")),
+            ],
+        )
+        job_id = job.id
+    with store.session() as s:
+        draft = repo.translated_article(s, job_id)
+    assert draft.counts == {"segments": 4, "translated": 1, "failed": 1, "pending": 2}
+    assert draft.blocks[0].text == "Le conseil vote"
+    assert draft.blocks[1].text == "⟦The council met on Monday.⟧ ⟦It voted 7 to 2.⟧"
+    assert draft.disclosure.startswith("«\u202fCet article a été traduit de l’anglais")
