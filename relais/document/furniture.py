@@ -46,7 +46,9 @@ class LanguageFurniture:
     lead_ins: tuple[str, ...]
     key_point_labels: tuple[str, ...]
     byline_prefixes: tuple[str, ...]
+    dateline_prefixes: tuple[str, ...]
     months: tuple[tuple[str, ...], ...]
+    weekdays: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ def language_furniture(language: str) -> LanguageFurniture:
         lead_ins=strings("lead_ins"),
         key_point_labels=strings("key_point_labels"),
         byline_prefixes=strings("byline_prefixes"),
+        dateline_prefixes=strings("dateline_prefixes"),
         months=tuple(tuple(m.split("|")) for m in entry.get("months", ())),
+        weekdays=tuple(name for day in entry.get("weekdays", ()) for name in day.split("|")),
     )
 
 
@@ -203,8 +207,7 @@ def _cut_suffix(text: str, ui: str) -> str | None:
     if not _boundary_before(before, body[start:], ui):
         return None
     # Keep any tags that followed (they close marks opened earlier); drop separators.
-    rest = "".join(PLACEHOLDER_RE.findall_tags(text[end:])) if False else _tags_only(text[end:])
-    return _strip_junk_right(before) + rest
+    return before.rstrip(_EDGE_JUNK) + _tags_only(text[end:])
 
 
 def _cut_prefix(text: str, ui: str) -> str | None:
@@ -216,7 +219,7 @@ def _cut_prefix(text: str, ui: str) -> str | None:
     after = body[len(ui) :]
     if not _boundary_after(body[: len(ui)], after, ui):
         return None
-    return _tags_only(text[:lead_end]) + _strip_junk_left(after)
+    return _tags_only(text[:lead_end]) + after.lstrip(_EDGE_JUNK)
 
 
 def _same(candidate: str, ui: str) -> bool:
@@ -249,14 +252,6 @@ def _tags_only(text: str) -> str:
     return "".join(m.group(0) for m in PLACEHOLDER_RE.finditer(text))
 
 
-def _strip_junk_right(text: str) -> str:
-    return text.rstrip(_EDGE_JUNK) if text.rstrip(_EDGE_JUNK) != text.rstrip() else text.rstrip()
-
-
-def _strip_junk_left(text: str) -> str:
-    return text.lstrip(_EDGE_JUNK)
-
-
 # ---------------------------------------------------------------------------------------
 # Furniture anywhere (for checks on translations)
 
@@ -266,17 +261,17 @@ def find_furniture(text: str, languages: Sequence[str] | None = None) -> str | N
 
     Meant for checks: a translation that contains "Copy link" or its French counterpart
     "Copier le lien" carries furniture the source did not.  Only the distinctive
-    ``ui_strings`` are searched; the one-word ``standalone`` strings are too common.
-    ``languages`` defaults to every language in the data file.
+    ``ui_strings`` are searched, with their own capitalisation (interface labels are
+    capitalised; "la publicité" in a sentence is not the "Publicité" label); the
+    one-word ``standalone`` strings are too common to search for.  ``languages``
+    defaults to every language in the data file.
     """
     langs = known_languages() if languages is None else languages
     plain = " ".join(unicodedata.normalize("NFKC", strip_placeholders(text)).split())
     for ui in sorted(_all(langs, "ui_strings"), key=len, reverse=True):
-        pattern = r"(?<!\w)" + re.escape(ui) + r"(?!\w)"
-        if re.search(pattern, plain, flags=re.IGNORECASE):
-            return ui
-        # Glued to a preceding word, the way a button inside a heading ends up.
-        if re.search(r"[a-z0-9]" + re.escape(ui) + r"(?![a-z])", plain):
+        # As whole words, or glued to a preceding word the way a button inside a heading
+        # ends up ("mattersCopy link").
+        if re.search(r"(?:(?<!\w)|(?<=[a-z0-9]))" + re.escape(ui) + r"(?!\w)", plain):
             return ui
     return None
 
@@ -295,6 +290,10 @@ def byline_prefixes(languages: Sequence[str] = DEFAULT_LANGUAGES) -> list[str]:
     return sorted(_all(languages, "byline_prefixes"), key=len, reverse=True)
 
 
+def dateline_prefixes(languages: Sequence[str] = DEFAULT_LANGUAGES) -> list[str]:
+    return sorted(_all(languages, "dateline_prefixes"), key=len, reverse=True)
+
+
 def month_number(word: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> int | None:
     """1–12 for a month name or abbreviation ("June", "Sept.", "dec"), else None."""
     folded = word.rstrip(".").casefold()
@@ -303,6 +302,10 @@ def month_number(word: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> int
             if folded in (n.casefold() for n in names):
                 return number
     return None
+
+
+def weekday_names(languages: Sequence[str] = DEFAULT_LANGUAGES) -> list[str]:
+    return _all(languages, "weekdays")
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

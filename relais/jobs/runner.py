@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,6 +49,7 @@ class JobOutcome:
     translated: int  # segments translated by this run
     failed: int  # segments recorded as failed by this run
     skipped: int  # segments that already had a draft
+    engine_seconds: float = 0.0  # wall time spent inside engine.translate
     error: str | None = None
 
 
@@ -117,12 +119,15 @@ def run_job(
     _claim(store, job_id)
     todo, total, skipped = _requests(store, job_id)
     translated = failed = 0
+    engine_seconds = 0.0
     if on_progress:
         on_progress(skipped, total)
     try:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
+            t0 = time.perf_counter()
             results = engine.translate([req for _, req in chunk])
+            engine_seconds += time.perf_counter() - t0
             with store.session() as s:
                 repo.save_drafts(s, job_id, [(seg.id, res) for (seg, _), res in zip(chunk, results)])
             translated += sum(r.ok for r in results)
@@ -137,4 +142,4 @@ def run_job(
         _finish(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
         raise
     _finish(store, job_id, JobStatus.DONE)
-    return JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped)
+    return JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds)

@@ -83,8 +83,8 @@ def test_html_is_sanitised_and_marked():
     assert "javascript:" not in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.rstrip().endswith("</html>")
-    body = html.split("<article>")[1]
-    assert body.strip().split("\n")[-2].endswith(f"{DISCLOSURE}</p></footer>")
+    body = html.split("<article>")[1].split("</article>")[0]
+    assert body.strip().endswith(f"{DISCLOSURE}</p></footer>")
 
 
 def test_json_has_segments_offsets_and_status():

@@ -1,0 +1,115 @@
+"""Plain-text articles.
+
+Conventions (kept simple on purpose, plain text carries little structure):
+
+* The first non-empty line is the headline.
+* Blocks are separated by blank lines; the lines of a block are joined with spaces
+  (hard-wrapped text reads as one paragraph).
+* A line starting with "- ", "* ", "• " (or "1. ", "1) ") starts a list item; indented
+  lines after it continue the item.  Consecutive items form one list.  A list right
+  after the headline, or after a "Key points"-style line, becomes key points (see
+  ``relais.document.tidy``).
+* A block that starts with an opening quotation mark and ends with a closing one is a
+  quote.
+* A single short line (at most ``SUBHEADING_MAX_WORDS`` words) without closing
+  punctuation, followed by more text, is a subheading.
+* There is no inline markup and no way to mark a standfirst or a caption.  A "By …"
+  line near the top is a byline (metadata, see ``relais.document.byline``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from relais.document.model import Article, Block, BlockKind
+from relais.document.richtext import InlineBuilder
+
+SUBHEADING_MAX_WORDS = 12
+
+_BULLET = re.compile(r"^\s*(?:[-*•]|(?P<number>\d{1,3})[.)])\s+(?P<text>\S.*)$")
+_CONTINUATION = re.compile(r"^\s+\S")
+_OPEN_QUOTES = "\"“‘'«„‚"
+_CLOSE_QUOTES = "\"”’'»“‘"
+_SENTENCE_END = tuple(".!?:;,…") + tuple(_CLOSE_QUOTES) + (")",)
+
+
+def parse_text(text: str) -> Article:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    chunks = _chunks(lines)
+    blocks: list[Block] = []
+    if chunks:
+        first = chunks[0]
+        blocks.append(_block(BlockKind.HEADLINE, first[0]))
+        if len(first) > 1:
+            chunks[0] = first[1:]
+        else:
+            chunks.pop(0)
+    list_count = 0
+    for position, chunk in enumerate(chunks):
+        is_last = position == len(chunks) - 1
+        for kind, content, ordered in _runs(chunk):
+            if kind == "item":
+                if not blocks or blocks[-1].kind is not BlockKind.LIST_ITEM or blocks[-1].attrs.get("_chunk") != str(position):
+                    list_count += 1
+                attrs = {"list": f"l{list_count}", "_chunk": str(position)}
+                if ordered:
+                    attrs["ordered"] = "1"
+                blocks.append(_block(BlockKind.LIST_ITEM, " ".join(content), attrs))
+            else:
+                blocks.append(_block(_classify(content, is_last), " ".join(content)))
+    for block in blocks:
+        block.attrs.pop("_chunk", None)
+    return Article(blocks=blocks, source_format="text")
+
+
+def _chunks(lines: list[str]) -> list[list[str]]:
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _runs(chunk: list[str]):
+    """Split one blank-line-separated chunk into ("item", lines, ordered) and ("text", lines, False)."""
+    kind: str | None = None
+    content: list[str] = []
+    ordered = False
+    for line in chunk:
+        bullet = _BULLET.match(line)
+        if bullet:
+            if content:
+                yield kind, content, ordered
+            kind, content, ordered = "item", [bullet.group("text").strip()], bullet.group("number") is not None
+        elif kind == "item" and _CONTINUATION.match(line):
+            content.append(line.strip())
+        else:
+            if kind == "item" and content:
+                yield kind, content, ordered
+                content = []
+            kind = "text"
+            content.append(line.strip())
+    if content:
+        yield kind, content, ordered
+
+
+def _classify(lines: list[str], is_last: bool) -> BlockKind:
+    text = " ".join(lines)
+    if len(text) > 2 and text[0] in _OPEN_QUOTES and text[-1] in _CLOSE_QUOTES:
+        return BlockKind.QUOTE
+    if len(lines) == 1 and not is_last and len(text.split()) <= SUBHEADING_MAX_WORDS and not text.endswith(_SENTENCE_END):
+        return BlockKind.SUBHEADING
+    return BlockKind.PARAGRAPH
+
+
+def _block(kind: BlockKind, text: str, attrs: dict[str, str] | None = None) -> Block:
+    builder = InlineBuilder()
+    builder.text(text)
+    built, marks = builder.build()
+    return Block(kind, built, marks, dict(attrs or {}))
