@@ -9,6 +9,7 @@ such as "By Monday, the council had voted" is never taken for a byline.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ _SEPARATORS = re.compile(r"\s*(?:[,·|•–—]|\s-\s)\s*")
 
 _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
 _MONTH_DAY_YEAR = re.compile(r"\b([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _TIME = re.compile(r"\b(?:at\s+)?\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+(?-i:[A-Z]{2,5}))?\b", re.IGNORECASE)
 
 
@@ -64,9 +65,12 @@ def find_date(text: str, languages: Sequence[str] = DEFAULT_LANGUAGES) -> str | 
 
 
 def _iso(year: int, month: int, day: int) -> str | None:
-    if 1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= 2200:
-        return f"{year:04d}-{month:02d}-{day:02d}"
-    return None
+    if not 1900 <= year <= 2200:
+        return None
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _date_span(text: str, languages: Sequence[str]) -> tuple[int, int] | None:
@@ -106,8 +110,14 @@ def _parse_author_line(rest: str, languages: Sequence[str]) -> Byline | None:
         return None
     author = " ".join(name)
     remainder = rest[len(author) :]
-    if remainder and not _SEPARATORS.match(remainder) and not remainder.startswith(","):
-        return None  # the "name" runs on into a sentence
+    if remainder and not _SEPARATORS.match(remainder):
+        # Only a dateline may follow without a separator ("By Ana Ferreira 4 June 2026",
+        # a two-line byline joined up); anything else means the "name" runs on into a
+        # sentence.
+        dateline = _parse_dateline(remainder.strip(), languages)
+        if dateline is None:
+            return None
+        return Byline(author=author, date=dateline.date)
     return Byline(author=author, date=find_date(remainder, languages))
 
 

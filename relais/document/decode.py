@@ -45,10 +45,10 @@ def decode_article(data: bytes) -> str:
         raise InputError("the file is empty")
     kind = _known_binary(data)
     if kind:
-        raise InputError(f"this is {kind}, not a text article")
+        raise InputError(f"this is a binary file ({kind}), not a text article")
     text = _decode(data)
     if not text.strip():
-        raise InputError("the file contains only whitespace")
+        raise InputError("the file is empty (only whitespace)")
     _refuse_control_characters(text)
     return text
 

@@ -207,7 +207,7 @@ def _cut_suffix(text: str, ui: str) -> str | None:
     if not _boundary_before(before, body[start:], ui):
         return None
     # Keep any tags that followed (they close marks opened earlier); drop separators.
-    return before.rstrip(_EDGE_JUNK) + _tags_only(text[end:])
+    return _rstrip_junk(before) + _tags_only(text[end:])
 
 
 def _cut_prefix(text: str, ui: str) -> str | None:
@@ -219,7 +219,7 @@ def _cut_prefix(text: str, ui: str) -> str | None:
     after = body[len(ui) :]
     if not _boundary_after(body[: len(ui)], after, ui):
         return None
-    return _tags_only(text[:lead_end]) + after.lstrip(_EDGE_JUNK)
+    return _tags_only(text[:lead_end]) + _lstrip_junk(after)
 
 
 def _same(candidate: str, ui: str) -> bool:
@@ -248,6 +248,20 @@ def _boundary_after(found: str, after: str, ui: str) -> bool:
     return found == ui and found[-1].islower() and first.isupper()
 
 
+def _rstrip_junk(text: str) -> str:
+    """Drop separators left at the end, never the ">" of a placeholder tag."""
+    while text and text[-1] in _EDGE_JUNK and not (text[-1] == ">" and re.search(r"</?[abi]\d+>$", text)):
+        text = text[:-1]
+    return text
+
+
+def _lstrip_junk(text: str) -> str:
+    start = 0
+    while start < len(text) and text[start] in _EDGE_JUNK:
+        start += 1
+    return text[start:]
+
+
 def _tags_only(text: str) -> str:
     return "".join(m.group(0) for m in PLACEHOLDER_RE.finditer(text))
 
@@ -269,9 +283,11 @@ def find_furniture(text: str, languages: Sequence[str] | None = None) -> str | N
     langs = known_languages() if languages is None else languages
     plain = " ".join(unicodedata.normalize("NFKC", strip_placeholders(text)).split())
     for ui in sorted(_all(langs, "ui_strings"), key=len, reverse=True):
-        # As whole words, or glued to a preceding word the way a button inside a heading
-        # ends up ("mattersCopy link").
-        if re.search(r"(?:(?<!\w)|(?<=[a-z0-9]))" + re.escape(ui) + r"(?!\w)", plain):
+        # As whole words, or glued to a neighbouring word the way a button inside a
+        # heading ends up ("mattersCopy link", "AdvertisementThe council").
+        before = r"(?:(?<!\w)|(?<=[a-z0-9]))"
+        after = r"(?:(?!\w)|(?=[A-Z]))" if ui[-1].islower() else r"(?!\w)"
+        if re.search(before + re.escape(ui) + after, plain):
             return ui
     return None
 

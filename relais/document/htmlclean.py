@@ -11,10 +11,11 @@ structure it cannot keep:
 * ``drop_furniture`` removes page furniture: scripts, navigation, site header and
   footer, forms and buttons, ARIA landmarks that are not the article, hidden elements,
   and anything whose class or id names furniture ("cookie", "share", "newsletter",
-  "related", "comments", "byline" …).  An element that holds the headline, a marked
-  structure element, or a large share of the page's text is never dropped for its
-  class, id or role, so a page whose ``<body>`` or article wrapper happens to carry
-  "share" in a class name does not lose its story.
+  "related", "comments", "byline" …).  An element that holds the headline or a marked
+  structure element, or that holds several paragraphs and a large share of the page's
+  text, is never dropped for its tag, class, id or role, so a page whose article
+  wrapper happens to carry "share" in a class name (or sits in a ``<form>``) does not
+  lose its story.
 * ``normalise_figures`` turns ``<figcaption>`` into a paragraph next to its image:
   trafilatura 2.3.1 loses caption text when the caption contains inline markup.
 """
@@ -46,13 +47,16 @@ FURNITURE_ROLES = frozenset(
 NEVER_DROP_TAGS = frozenset({"html", "body", "main", "article"})
 # An element holding more than this share of the page text is content, not furniture.
 MAX_FURNITURE_SHARE = 0.4
+MIN_STORY_PARAGRAPHS = 2
 # How far after the headline (in text-bearing elements) a standfirst may sit.
 STANDFIRST_WINDOW = 6
 LAZY_SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
 
 ROLE_ATTR = "data-relais-role"
+MAX_DATA_VALUE = 80  # longer data-* values are payloads (JSON, URLs), not names
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_TEXT_TAGS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "div", "section", "figcaption", "dd", "td")
+# Elements that may hold a "Key points" label.
+_LABEL_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "div", "span", "dt"})
 
 
 @dataclass
@@ -86,9 +90,15 @@ def element_text(element: etree._Element) -> str:
     return strip_placeholders(text)
 
 
-def find_structure(root: etree._Element) -> PageStructure:
+def match_key(text: str) -> str:
+    """Text reduced to letters and digits, for matching the same passage across parsers."""
+    return re.sub(r"\W+", "", strip_placeholders(text)).casefold()
+
+
+def find_structure(root: etree._Element, title: str | None = None) -> PageStructure:
+    """Mark headline, standfirst and key points; ``title`` is the page's metadata title."""
     structure = PageStructure()
-    structure.headline = _find_headline(root)
+    structure.headline = _find_headline(root, title)
     if structure.headline is not None:
         structure.headline.set(ROLE_ATTR, "headline")
     structure.key_point_lists = _find_key_points(root)
@@ -100,11 +110,24 @@ def find_structure(root: etree._Element) -> PageStructure:
     return structure
 
 
-def _find_headline(root: etree._Element) -> etree._Element | None:
-    h1s = [h for h in root.iter("h1") if element_text(h).strip()]
+def _find_headline(root: etree._Element, title: str | None) -> etree._Element | None:
+    """The article's <h1>: the one matching the metadata title, else one inside the article.
+
+    Many sites also use <h1> for the site logo; when no <h1> matches the title or sits in
+    an <article>/<main>, the metadata title is the better headline (None here).
+    """
+    h1s = [h for h in root.iter("h1") if match_key(element_text(h))]
+    title_key = match_key(title or "")
+    if title_key:
+        for h1 in h1s:
+            key = match_key(element_text(h1))
+            if key in title_key or title_key in key:
+                return h1
     for h1 in h1s:
         if any(a.tag in ("article", "main") for a in h1.iterancestors()):
             return h1
+    if title_key:
+        return None
     return h1s[0] if h1s else None
 
 
@@ -117,11 +140,10 @@ def _find_key_points(root: etree._Element) -> list[etree._Element]:
         lst = None
         if _marked(element, markers.key_points):
             lst = element if element.tag in ("ul", "ol") else next(element.iter("ul", "ol"), None)
-        elif element.tag in ("h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "div", "span", "dt") and len(element) <= 1:
-            if key_point_label(element.text_content()):
-                lst = _list_after_label(element)
-                if lst is not None:
-                    element.set(ROLE_ATTR, "key-points-label")
+        elif element.tag in _LABEL_TAGS and len(element) <= 1 and key_point_label(element.text_content()):
+            lst = _list_after_label(element)
+            if lst is not None:
+                element.set(ROLE_ATTR, "key-points-label")
         if lst is not None and not any(lst is f for f in found) and not any(lst in f.iterdescendants() for f in found):
             found.append(lst)
     return found
@@ -177,9 +199,14 @@ def _following(root: etree._Element, start: etree._Element):
 
 
 def _marked(element: etree._Element, patterns) -> bool:
-    for attr in ("class", "id", "itemprop", "data-component", "data-testid"):
-        value = element.get(attr)
-        if value and matches_words(value, patterns):
+    """Class, id, itemprop or a short data-* value names one of ``patterns``.
+
+    data-* attributes count because component-based sites name their parts there
+    (data-component="newsletter", data-testid="standfirst").
+    """
+    for attr, value in element.attrib.items():
+        named = attr in ("class", "id", "itemprop") or (attr.startswith("data-") and len(value) <= MAX_DATA_VALUE)
+        if named and value and matches_words(value, patterns):
             return True
     return False
 
@@ -219,7 +246,19 @@ def _is_furniture(element: etree._Element, body_length: int) -> bool:
     )
     if not soft:
         return False
-    return len(_squeezed_text(element)) <= MAX_FURNITURE_SHARE * body_length
+    return not _holds_the_story(element, body_length)
+
+
+def _holds_the_story(element: etree._Element, body_length: int) -> bool:
+    """A wrapper with several paragraphs and much of the page's text is content.
+
+    Guards against a furniture word in the class of a page or article wrapper
+    ("has-share-bar"); a one-paragraph cookie notice on a nearly empty page is still
+    furniture.
+    """
+    if len(_squeezed_text(element)) <= MAX_FURNITURE_SHARE * body_length:
+        return False
+    return sum(1 for _ in element.iter("p")) >= MIN_STORY_PARAGRAPHS
 
 
 def _protected(root: etree._Element, structure: PageStructure) -> set[etree._Element]:

@@ -134,7 +134,7 @@ def _chosen_format(fmt: str | None) -> str | None:
         return None
     normal = _FORMAT_ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
     if normal not in FORMATS:
-        raise InputError(f"unknown input format {fmt!r} (expected one of: {', '.join(FORMATS)})")
+        raise InputError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
     return normal
 
 

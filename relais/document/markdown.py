@@ -47,7 +47,11 @@ _HTML_TEXT_TAGS = ("p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", 
 
 
 def _parser() -> MarkdownIt:
-    return MarkdownIt("commonmark")
+    md = MarkdownIt("commonmark")
+    # Parse every link as a link: markdown-it would leave "[text](javascript:…)" as
+    # literal text; ``link_target`` drops the unsafe target and keeps just "text".
+    md.validateLink = lambda url: True
+    return md
 
 
 @dataclass

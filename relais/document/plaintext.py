@@ -6,11 +6,13 @@ Conventions (kept simple on purpose, plain text carries little structure):
 * Blocks are separated by blank lines; the lines of a block are joined with spaces
   (hard-wrapped text reads as one paragraph).
 * A line starting with "- ", "* ", "• " (or "1. ", "1) ") starts a list item; indented
-  lines after it continue the item.  Consecutive items form one list.  A list right
+  lines after it continue the item.  Consecutive items form one list, even with blank
+  lines between them.  A list right
   after the headline, or after a "Key points"-style line, becomes key points (see
   ``relais.document.tidy``).
-* A block that starts with an opening quotation mark and ends with a closing one is a
-  quote.
+* A block that is one quotation (starts with an opening quotation mark, ends with a
+  closing one, and has no double quotation mark in between, so '"Yes," she said. "Now."'
+  stays a paragraph) is a quote.
 * A single short line (at most ``SUBHEADING_MAX_WORDS`` words) without closing
   punctuation, followed by more text, is a subheading.
 * There is no inline markup and no way to mark a standfirst or a caption.  A "By …"
@@ -30,6 +32,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•]|(?P<number>\d{1,3})[.)])\s+(?P<text>\S.*)$
 _CONTINUATION = re.compile(r"^\s+\S")
 _OPEN_QUOTES = "\"“‘'«„‚"
 _CLOSE_QUOTES = "\"”’'»“‘"
+_DOUBLE_QUOTES = "\"“”«»„"
 _SENTENCE_END = tuple(".!?:;,…") + tuple(_CLOSE_QUOTES) + (")",)
 
 
@@ -45,20 +48,21 @@ def parse_text(text: str) -> Article:
         else:
             chunks.pop(0)
     list_count = 0
+    in_list = False  # consecutive items form one list, blank lines between them or not
     for position, chunk in enumerate(chunks):
         is_last = position == len(chunks) - 1
         for kind, content, ordered in _runs(chunk):
             if kind == "item":
-                if not blocks or blocks[-1].kind is not BlockKind.LIST_ITEM or blocks[-1].attrs.get("_chunk") != str(position):
+                if not in_list:
                     list_count += 1
-                attrs = {"list": f"l{list_count}", "_chunk": str(position)}
+                    in_list = True
+                attrs = {"list": f"l{list_count}"}
                 if ordered:
                     attrs["ordered"] = "1"
                 blocks.append(_block(BlockKind.LIST_ITEM, " ".join(content), attrs))
             else:
+                in_list = False
                 blocks.append(_block(_classify(content, is_last), " ".join(content)))
-    for block in blocks:
-        block.attrs.pop("_chunk", None)
     return Article(blocks=blocks, source_format="text")
 
 
@@ -101,11 +105,21 @@ def _runs(chunk: list[str]):
 
 def _classify(lines: list[str], is_last: bool) -> BlockKind:
     text = " ".join(lines)
-    if len(text) > 2 and text[0] in _OPEN_QUOTES and text[-1] in _CLOSE_QUOTES:
+    if _is_quotation(text):
         return BlockKind.QUOTE
     if len(lines) == 1 and not is_last and len(text.split()) <= SUBHEADING_MAX_WORDS and not text.endswith(_SENTENCE_END):
         return BlockKind.SUBHEADING
     return BlockKind.PARAGRAPH
+
+
+def _is_quotation(text: str) -> bool:
+    """One quotation from start to end: '"We will rebuild."', not '"Yes," she said. "Now."'."""
+    if len(text) < 3 or text[0] not in _OPEN_QUOTES or text[-1] not in _CLOSE_QUOTES:
+        return False
+    inner = text[1:-1]
+    # Another double quotation mark inside means the quote closes and reopens around
+    # narration.  (Single quotes are left alone: they double as apostrophes.)
+    return not any(mark in inner for mark in _DOUBLE_QUOTES) if text[0] in _DOUBLE_QUOTES else True
 
 
 def _block(kind: BlockKind, text: str, attrs: dict[str, str] | None = None) -> Block:

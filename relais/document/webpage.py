@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import trafilatura
 from lxml import etree
+from trafilatura.settings import Document
 
 from relais.document.htmlclean import (
     PageStructure,
     drop_furniture,
     find_structure,
+    match_key,
     normalise_figures,
     parse_html,
 )
@@ -62,42 +63,23 @@ class _Item:
         return match_key(self.text)
 
 
-def match_key(text: str) -> str:
-    """Text reduced to letters and digits, for matching the same passage across parsers."""
-    return re.sub(r"\W+", "", strip_placeholders(text)).casefold()
-
-
 def parse_webpage(text: str) -> Article:
     root = parse_html(text)
     if root is None:
         raise InputError(NO_TEXT)
-    with _quiet_trafilatura():
-        meta = trafilatura.extract_metadata(copy.deepcopy(root))
+    meta = _metadata(root)
     page_url = (meta.url or None) if meta else None
     base_url = _base_url(root, page_url)
+    title = _page_title(root, meta)
 
-    structure = find_structure(root)
+    structure = find_structure(root, title)
     drop_furniture(root, structure)
     figures = normalise_figures(root)
 
-    with _quiet_trafilatura():
-        xml = trafilatura.extract(
-            copy.deepcopy(root),
-            url=page_url,
-            output_format="xml",
-            include_formatting=True,
-            include_links=True,
-            include_images=True,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=False,
-            deduplicate=False,
-        )
-    body = _xml_items(xml, base_url) if xml else []
+    body = _xml_items(_extract_xml(root), base_url)
     if not any(match_key(item.text) for item in body):
         raise InputError(NO_TEXT)
 
-    title = _strip_site_name(meta.title if meta else None, meta.sitename if meta else None)
     items = _assemble(root, structure, figures, body, title, base_url)
     blocks = [Block(i.kind, i.text, i.marks, i.attrs) for i in items if i.text]
     return Article(
@@ -108,6 +90,34 @@ def parse_webpage(text: str) -> Article:
         url=page_url,
         source_format="html",
     )
+
+
+def _metadata(root: etree._Element) -> Document | None:
+    with _quiet_trafilatura():
+        try:
+            return trafilatura.extract_metadata(copy.deepcopy(root))
+        except Exception:  # a metadata bug on an odd page must not cost the article
+            return None
+
+
+def _extract_xml(root: etree._Element) -> str | None:
+    with _quiet_trafilatura():
+        try:
+            return trafilatura.extract(
+                copy.deepcopy(root),  # trafilatura prunes the tree it is given
+                # No url: trafilatura would resolve links against it, ignoring <base href>;
+                # _add_xml resolves them against the right base instead.
+                output_format="xml",
+                include_formatting=True,
+                include_links=True,
+                include_images=True,
+                include_comments=False,
+                include_tables=True,
+                with_metadata=False,
+                deduplicate=False,
+            )
+        except Exception as exc:  # pathological markup: report it as unusable input
+            raise InputError(f"{NO_TEXT} (the extractor failed: {type(exc).__name__})") from None
 
 
 @contextmanager
@@ -129,6 +139,21 @@ def _base_url(root: etree._Element, page_url: str | None) -> str | None:
         if resolved and resolved.startswith(("http://", "https://")):
             return resolved
     return page_url
+
+
+def _page_title(root: etree._Element, meta: Document | None) -> str | None:
+    """The article title without the site name.
+
+    trafilatura prefers Open Graph and JSON-LD, then falls back to the page's <h1>, which
+    on many sites is the logo; a "title" that is just the site name is replaced by the
+    <title> element.
+    """
+    title = meta.title if meta else None
+    sitename = meta.sitename if meta else None
+    if not title or (sitename and match_key(title) == match_key(sitename)):
+        element = next(root.iter("title"), None)
+        title = element.text_content() if element is not None else title
+    return _strip_site_name(title, sitename)
 
 
 def _strip_site_name(title: str | None, sitename: str | None) -> str | None:
@@ -158,9 +183,12 @@ def _headline_text(blocks: list[Block]) -> str | None:
 # trafilatura XML → items
 
 _BLOCK_TAGS = frozenset({"p", "head", "list", "quote", "table", "graphic", "div", "code"})
+_INLINE_TAGS = frozenset({"hi", "ref", "lb", "del", "span"})
 
 
-def _xml_items(xml: str, base_url: str | None) -> list[_Item]:
+def _xml_items(xml: str | None, base_url: str | None) -> list[_Item]:
+    if not xml:
+        return []
     try:
         doc = etree.fromstring(xml.encode("utf-8"), parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
@@ -174,9 +202,26 @@ def _xml_items(xml: str, base_url: str | None) -> list[_Item]:
 
 def _walk(element: etree._Element, items: list[_Item], base_url: str | None, *, in_quote: bool, counters: dict) -> None:
     pending_src: str | None = None
+    loose = InlineBuilder()  # text and inline elements sitting directly in a container
+
+    def flush_loose() -> None:
+        nonlocal loose
+        if loose.has_text():
+            text, marks = loose.build()
+            items.append(_Item(BlockKind.QUOTE if in_quote else BlockKind.PARAGRAPH, text, marks))
+        loose = InlineBuilder()
+
+    loose.text(element.text or "")
     for child in element:
         tag = child.tag
+        if tag in _INLINE_TAGS:
+            _add_xml_node(loose, child, base_url)
+            continue
+        flush_loose()
         if tag == "graphic":
+            pending_src = link_target(child.get("src"), base_url)
+            loose.text(child.tail or "")
+            continue
             pending_src = link_target(child.get("src"), base_url)
             continue
         if tag == "head":
@@ -200,6 +245,8 @@ def _walk(element: etree._Element, items: list[_Item], base_url: str | None, *, 
         else:
             _walk(child, items, base_url, in_quote=in_quote, counters=counters)
         pending_src = None
+        loose.text(child.tail or "")
+    flush_loose()
 
 
 def _list_items(lst: etree._Element, items: list[_Item], base_url: str | None, counters: dict, *, depth: int, in_quote: bool) -> None:
@@ -241,31 +288,37 @@ def _inline_item(kind: BlockKind, element: etree._Element, base_url: str | None,
 
 
 def _add_xml(builder: InlineBuilder, element: etree._Element, base_url: str | None, skip: tuple[str, ...] = ()) -> None:
+    """Inline content of a trafilatura XML element (not its tail)."""
     builder.text(element.text or "")
     for child in element:
-        tag = child.tag if isinstance(child.tag, str) else None
-        if tag in skip or tag == "graphic":
-            pass  # nested lists are separate items; images inside text are not text
-        elif tag == "lb":
-            builder.text(" ")
-        elif tag == "hi":
-            rend = child.get("rend") or ""
-            kinds = [k for k, flag in (("b", "#b"), ("i", "#i")) if flag in rend]
-            for kind in kinds:
-                builder.open(kind)
-            _add_xml(builder, child, base_url, skip)
-            for kind in reversed(kinds):
-                builder.close(kind)
-        elif tag == "ref":
-            href = link_target(child.get("target"), base_url)
-            if href is not None:
-                builder.open("a", {"href": href})
-            _add_xml(builder, child, base_url, skip)
-            if href is not None:
-                builder.close("a")
-        elif tag is not None:
-            _add_xml(builder, child, base_url, skip)
-        builder.text(child.tail or "")
+        _add_xml_node(builder, child, base_url, skip)
+
+
+def _add_xml_node(builder: InlineBuilder, child: etree._Element, base_url: str | None, skip: tuple[str, ...] = ()) -> None:
+    """One inline node and its tail: ``hi`` → bold/italic, ``ref`` → link, ``lb`` → space."""
+    tag = child.tag if isinstance(child.tag, str) else None
+    if tag in skip or tag == "graphic":
+        pass  # nested lists are separate items; images inside text are not text
+    elif tag == "lb":
+        builder.text(" ")
+    elif tag == "hi":
+        rend = child.get("rend") or ""
+        kinds = [k for k, flag in (("b", "#b"), ("i", "#i")) if flag in rend]
+        for kind in kinds:
+            builder.open(kind)
+        _add_xml(builder, child, base_url, skip)
+        for kind in reversed(kinds):
+            builder.close(kind)
+    elif tag == "ref":
+        href = link_target(child.get("target"), base_url)
+        if href is not None:
+            builder.open("a", {"href": href})
+        _add_xml(builder, child, base_url, skip)
+        if href is not None:
+            builder.close("a")
+    elif tag is not None:
+        _add_xml(builder, child, base_url, skip)
+    builder.text(child.tail or "")
 
 
 # ---------------------------------------------------------------------------------------
@@ -359,14 +412,16 @@ def _dom_item(kind: BlockKind, element: etree._Element, base_url: str | None) ->
     return _Item(kind, text, marks)
 
 
+_BODY_START_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "div", "pre"})
+
+
 def _body_start_index(root: etree._Element, body: list[_Item], headline_key: str | None) -> int | None:
     """Document position of the element where the extracted body starts, if it can be found."""
     first = next((item for item in body if item.key and item.key != headline_key), None)
     if first is None:
         return None
     for position, element in enumerate(root.iter()):
-        if isinstance(element.tag, str) and element.tag in ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "div", "pre"):
-            if match_key(element.text_content()) == first.key:
-                return position
+        if element.tag in _BODY_START_TAGS and match_key(element.text_content()) == first.key:
+            return position
     return None
 

@@ -33,6 +33,9 @@ SHORT_CHECK_FROM = 40  # source characters
 
 # Below this many letters a language guess is noise.
 LANGUAGE_CHECK_FROM = 30
+# How sure the identifier must be, choosing between the two languages of the request,
+# that the output is in the source language (py3langid's length-calibrated probability).
+LANGUAGE_CONFIDENCE = 0.95
 
 # "Here is the translation:", "Sure! Here's the French version:", "Certainly:" …
 _CHATTY_PREAMBLE = re.compile(
@@ -178,7 +181,7 @@ def _language_problem(req: SegmentRequest, out: str) -> str | None:
     if letters < LANGUAGE_CHECK_FROM or is_name_or_number(out):
         return None
     guessed, confidence = _identify(strip_placeholders(out), (source, target))
-    if guessed == source and confidence >= 0.99:
+    if guessed == source and confidence >= LANGUAGE_CONFIDENCE:
         return f"output is in {language(source).english}, not {language(target).english}"
     return None
 
@@ -197,7 +200,7 @@ def _identifier(candidates: tuple[str, str]):
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
     except ImportError:  # the check is a bonus; without the package it is skipped
         return None
-    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     try:
         identifier.set_languages(list(candidates))
     except ValueError:  # a language the identifier does not know
