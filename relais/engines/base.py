@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from relais.errors import RelaisError
+
+if TYPE_CHECKING:
+    from relais.config import Config
 
 
 class EngineUnavailable(RelaisError):
@@ -86,12 +89,19 @@ class SegmentResult:
 
 @dataclass
 class RawOutput:
-    """One attempt at one segment, as an engine produced it."""
+    """One attempt at one segment, as an engine produced it.
+
+    ``error`` says why the engine produced no usable text for this one segment (the
+    generation ran past its token budget, the server refused this request): the segment
+    is retried and then failed like an output that does not validate, while the rest of
+    the batch goes on.
+    """
 
     text: str
     seconds: float = 0.0
     input_tokens: int = 0
     output_tokens: int = 0
+    error: str | None = None
 
 
 @dataclass
@@ -106,6 +116,15 @@ class EngineStatus:
 class Engine(ABC):
     name: ClassVar[str]
     prompt_version: ClassVar[str] = "none"
+
+    @classmethod
+    def from_config(cls, config: Config) -> Engine:
+        """The engine set up from ``config.engine_settings(cls.name)`` (and ``config.home``).
+
+        ``relais.engines.registry.create_engine`` calls this; every registered engine
+        implements it.
+        """
+        raise NotImplementedError(f"engine {cls.__name__} cannot be created from the configuration")
 
     @property
     @abstractmethod
@@ -148,17 +167,21 @@ class Engine(ABC):
         results: list[SegmentResult] = []
         retry_idx: list[int] = []
         for i, (req, raw) in enumerate(zip(batch, raws)):
-            problem = output_problem(req, raw.text)
+            problem = raw.error or output_problem(req, raw.text)
             results.append(self._result(req, raw, problem, attempts=1))
             if problem:
                 retry_idx.append(i)
         if retry_idx:
             retry_batch = [batch[i] for i in retry_idx]
             second = self._generate(retry_batch, retry=True)
+            if len(second) != len(retry_batch):
+                raise EngineUnavailable(
+                    f"engine {self.name} returned {len(second)} translations for {len(retry_batch)} segments"
+                )
             for i, raw in zip(retry_idx, second):
                 req = batch[i]
                 first = results[i].provenance
-                problem = output_problem(req, raw.text)
+                problem = raw.error or output_problem(req, raw.text)
                 merged = RawOutput(
                     raw.text,
                     first.seconds + raw.seconds,

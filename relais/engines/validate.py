@@ -12,6 +12,7 @@ as failed with the reason, so that no silently "fixed" text reaches review.
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from functools import lru_cache
@@ -61,6 +62,7 @@ _ENGLISH_PROSE_WORDS = frozenset(
 )
 # Particles that may appear in lowercase inside names ("Bank of England", "Ursula von der Leyen").
 _NAME_PARTICLES = frozenset("of de da di del della der den van von la le du al el bin ibn y and &".split())
+_MARKUP_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _TOKEN = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*\.?", re.UNICODE)
 
 
@@ -77,6 +79,8 @@ def output_problem(req: SegmentRequest, text: str) -> str | None:
     if DELIMITER_RE.search(out) and not DELIMITER_RE.search(source):
         return "prompt markup in the output"
     if problem := placeholder_problem(source, out):
+        return problem
+    if problem := _foreign_markup_problem(source, out):
         return problem
     if problem := _echo_problem(req, source, out):
         return problem
@@ -116,6 +120,15 @@ def _lines_problem(source: str, out: str) -> str | None:
     got = len([line for line in out.splitlines() if line.strip()])
     if got > max(want, 1):
         return f"{got} lines of output for a {want}-line segment"
+    return None
+
+
+def _foreign_markup_problem(source: str, out: str) -> str | None:
+    """HTML-like tags that are not placeholders ("1<sup>er</sup>"): the renderer would show them as text."""
+    tags = {m.group(0) for m in _MARKUP_TAG.finditer(strip_placeholders(out))}
+    tags -= {m.group(0) for m in _MARKUP_TAG.finditer(source)}
+    if tags:
+        return "markup that is not in the source: " + " ".join(sorted(tags))
     return None
 
 
@@ -194,18 +207,27 @@ def _identify(text: str, candidates: tuple[str, str]) -> tuple[str, float]:
     return lang, float(prob)
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=32)
 def _identifier(candidates: tuple[str, str]):
-    try:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-    except ImportError:  # the check is a bonus; without the package it is skipped
+    """An identifier restricted to the request's two languages (a cheap copy of the loaded model)."""
+    base = _base_identifier()
+    if base is None:
         return None
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = copy.copy(base)  # set_languages rebinds attributes: the copy leaves base intact
     try:
         identifier.set_languages(list(candidates))
     except ValueError:  # a language the identifier does not know
         return None
     return identifier
+
+
+@lru_cache(maxsize=1)
+def _base_identifier():
+    try:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    except ImportError:  # the check is a bonus; without the package it is skipped
+        return None
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _clip(text: str, limit: int = 60) -> str:

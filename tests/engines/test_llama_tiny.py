@@ -1,0 +1,144 @@
+"""The llama engine on a tiny random-weight GGUF: real llama.cpp, milliseconds per segment."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from relais.config import load_config
+from relais.engines.base import EngineUnavailable, SegmentRequest
+from relais.engines.llama import LlamaEngine, LlamaSettings
+from relais.engines.prompt import PROMPT_VERSION, completion_prompt
+
+
+@pytest.fixture
+def engine(tiny_gguf: Path, tmp_path: Path):
+    engine = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf), threads=1, max_tokens=24), tmp_path)
+    yield engine
+    engine.close()
+
+
+def requests(*texts: str) -> list[SegmentRequest]:
+    return [SegmentRequest(f"seg-{i}", text, "en", "fr") for i, text in enumerate(texts)]
+
+
+def test_results_come_back_in_request_order_with_provenance(engine: LlamaEngine, tiny_gguf: Path) -> None:
+    batch = requests("The minister resigned.", "Read <a1>the report</a1>.", "Talks resume on Monday.")
+    results = engine.translate(batch)
+
+    assert [r.key for r in results] == ["seg-0", "seg-1", "seg-2"]
+    file_hash = hashlib.sha256(tiny_gguf.read_bytes()).hexdigest()[:16]
+    for result in results:
+        prov = result.provenance
+        assert prov.engine == "llama"
+        assert prov.model == "tiny-random.gguf"
+        assert prov.model_version == file_hash
+        assert prov.prompt_version == f"completion-{PROMPT_VERSION}"
+        assert prov.input_tokens > 100  # the few-shot prompt
+        assert 0 < prov.output_tokens
+        assert prov.seconds > 0
+
+
+def test_each_result_belongs_to_its_own_request(engine: LlamaEngine, tiny_gguf: Path, tmp_path: Path) -> None:
+    # Greedy decoding is deterministic: a segment translated inside a batch (after other
+    # segments, with the shared prefix reused from llama.cpp's cache) gives what it gives alone.
+    batch = requests("The minister resigned.", "Read <a1>the report</a1>.", "Talks resume on Monday.")
+    in_batch = engine.translate(batch)
+    fresh = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf), threads=1, max_tokens=24), tmp_path)
+    try:
+        alone = [fresh.translate([req])[0] for req in reversed(batch)][::-1]
+    finally:
+        fresh.close()
+    assert [(r.text, r.error) for r in in_batch] == [(r.text, r.error) for r in alone]
+    assert len({r.error for r in in_batch}) == 3  # three different outputs, not one repeated
+
+
+def test_invalid_outputs_are_retried_once_then_failed_with_the_reason(engine: LlamaEngine) -> None:
+    [result] = engine.translate(requests("Read <a1>the full report</a1> on <b1>Monday</b1>."))
+    # A random model does not copy the tags: rejected, retried (sampling), rejected again.
+    assert not result.ok and result.text is None
+    assert result.provenance.attempts == 2
+    assert "placeholders changed" in result.error or "ran on" in result.error
+    assert "(output: " in result.error  # what the model said, for the reviewer
+
+
+def test_prefix_of_the_prompt_is_evaluated_once(engine: LlamaEngine) -> None:
+    engine.translate(requests("Warm up."))
+    llm = engine._llama
+    evaluated: list[int] = []
+    original_eval = llm.eval
+
+    def counting_eval(tokens):
+        evaluated.append(len(tokens))
+        return original_eval(tokens)
+
+    llm.eval = counting_eval
+    [request] = requests("The minister resigned on Tuesday.")
+    [result] = engine.translate([request])
+    tail_tokens = len(llm.tokenize(completion_prompt(request).tail.encode(), add_bos=False))
+    # The first eval call is the prompt: only the segment's own tail (give or take the
+    # token at the seam), not the few-shot prefix that makes up most of the prompt.
+    assert evaluated[0] <= tail_tokens + 2
+    assert result.provenance.input_tokens > 4 * evaluated[0]
+
+
+def test_model_version_hash_is_cached_next_to_the_model(engine: LlamaEngine, tiny_gguf: Path) -> None:
+    version = engine.model_version
+    cache = tiny_gguf.with_name(tiny_gguf.name + ".sha256")
+    assert cache.is_file() and version in cache.read_text()
+
+
+def test_status_reads_the_header_without_loading(tiny_gguf: Path, tmp_path: Path) -> None:
+    status = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf)), tmp_path).status()
+    assert status.configured and status.reachable and "GGUF v3" in status.detail
+
+    missing = LlamaEngine(LlamaSettings(model_path=str(tmp_path / "nope.gguf")), tmp_path).status()
+    assert missing.configured and not missing.reachable and "does not exist" in missing.detail
+
+    not_gguf = tmp_path / "notes.gguf"
+    not_gguf.write_text("these are not weights")
+    bad = LlamaEngine(LlamaSettings(model_path=str(not_gguf)), tmp_path).status()
+    assert not bad.reachable and "not a GGUF" in bad.detail
+
+
+def test_a_file_that_is_not_a_model_makes_the_engine_unavailable(tmp_path: Path) -> None:
+    not_gguf = tmp_path / "model.gguf"
+    not_gguf.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 64)  # right magic, broken body
+    engine = LlamaEngine(LlamaSettings(model_path=str(not_gguf)), tmp_path)
+    with pytest.raises(EngineUnavailable, match="cannot load"):
+        engine.translate(requests("Hello."))
+
+
+def test_settings_come_from_config_and_environment(tiny_gguf: Path, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[engines.llama]\nn_ctx = 1024\ntemperature = 0.2\n')
+    config = load_config(tmp_path, environ={"RELAIS_LLAMA_MODEL": str(tiny_gguf), "RELAIS_LLAMA_THREADS": "1"})
+    engine = LlamaEngine.from_config(config)
+    assert engine.settings == LlamaSettings(model_path=str(tiny_gguf), n_ctx=1024, threads=1, temperature=0.2)
+    assert engine.notice() is None  # a configured model is the user's choice: no demo warning
+
+
+def test_a_segment_too_long_for_the_context_fails_alone(tiny_gguf: Path, tmp_path: Path) -> None:
+    # The tiny vocabulary spells most words letter by letter: the few-shot prompt alone
+    # needs more than 1024 tokens here, so every segment is refused, with the reason.
+    engine = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf), threads=1, n_ctx=1024), tmp_path)
+    try:
+        results = engine.translate(requests("Short.", "Also short."))
+    finally:
+        engine.close()
+    assert [r.key for r in results] == ["seg-0", "seg-1"]
+    assert all("does not fit the model's context" in r.error for r in results)
+
+
+@pytest.mark.parametrize(
+    ("source", "output", "kept"),
+    [
+        ("Scientists expect it by 2050.", "Les scientifiques l'attendent d'ici <a1>2050</a1>.", "Les scientifiques l'attendent d'ici 2050."),
+        ("Read <a1>this</a1>.", "Lisez <a1>ceci</a1> <b1>ici</b1>.", "Lisez <a1>ceci</a1> <b1>ici</b1>."),  # validation judges
+    ],
+)
+def test_tags_invented_for_a_source_without_tags_are_dropped(source: str, output: str, kept: str) -> None:
+    from relais.engines.llama import _drop_invented_markup
+
+    assert _drop_invented_markup(source, output) == kept
