@@ -46,13 +46,14 @@ DEMO_NOTICE = (
 # language pair, small enough that a model stuck in a loop stops within seconds.
 OUTPUT_TOKENS_PER_SOURCE_TOKEN = 2.5
 OUTPUT_TOKENS_SLACK = 16
+CONTEXT_MARGIN = 8  # context positions kept free (see LlamaEngine._one)
 
 
 @dataclass
 class LlamaSettings:
     model_path: str | None = None  # any GGUF file; empty: the shipped demo model
     n_ctx: int = 2048  # context window (tokens): few-shot prefix + segment + output
-    threads: int | None = None  # default: the physical cores this process may use
+    threads: int | None = None  # default: the physical cores this process may use, less one
     max_tokens: int = 512  # hard cap on one translation's length
     temperature: float = 0.0  # 0 = greedy: the same input gives the same translation
     retry_temperature: float = 0.5  # a greedy retry would repeat the rejected output
@@ -61,7 +62,15 @@ class LlamaSettings:
 
 
 def default_threads() -> int:
-    """Physical cores available to this process: llama.cpp gains nothing from hyper-threads."""
+    """Physical cores available to this process, less one, and at least one.
+
+    llama.cpp's worker threads spin while they wait for each other, so when another busy
+    process takes one of their cores every step waits for the descheduled thread.  On
+    this project's 2-core machines, measured with the demo model: 2 threads translate a
+    segment in 0.52 s when the machine is idle but 40 s while another model runs, 1
+    thread in 0.79 s and 2.1 s.  Leaving a core free costs little and avoids the cliff;
+    a dedicated server sets ``threads`` to its core count.
+    """
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -72,7 +81,7 @@ def default_threads() -> int:
         physical = psutil.cpu_count(logical=False) or available
     except Exception:  # noqa: BLE001 - psutil cannot tell on some platforms
         physical = available
-    return max(1, min(available, physical))
+    return max(1, min(available, physical) - 1)
 
 
 class LlamaEngine(Engine):
@@ -167,7 +176,20 @@ class LlamaEngine(Engine):
     def _one(self, llm, req: SegmentRequest, retry: bool) -> RawOutput:
         prompt = completion_prompt(req)
         source_tokens = len(llm.tokenize(req.text.encode("utf-8"), add_bos=False))
-        budget = min(self.settings.max_tokens, int(OUTPUT_TOKENS_PER_SOURCE_TOKEN * source_tokens) + OUTPUT_TOKENS_SLACK)
+        prompt_tokens = len(llm.tokenize(prompt.text.encode("utf-8"), add_bos=True))
+        # Room left in the context, with a margin: llama-cpp-python itself would shrink
+        # max_tokens to the last free position, and at that edge its cache reuse evaluates
+        # one token too many and llama_decode fails.
+        room = llm.n_ctx() - prompt_tokens - CONTEXT_MARGIN
+        if room < source_tokens + OUTPUT_TOKENS_SLACK:
+            return RawOutput(
+                "",
+                input_tokens=prompt_tokens,
+                error=f"segment does not fit the model's context ({prompt_tokens}-token prompt, n_ctx {llm.n_ctx()})",
+            )
+        budget = min(
+            self.settings.max_tokens, room, int(OUTPUT_TOKENS_PER_SOURCE_TOKEN * source_tokens) + OUTPUT_TOKENS_SLACK
+        )
         started = time.perf_counter()
         try:
             response = llm.create_completion(
@@ -181,8 +203,9 @@ class LlamaEngine(Engine):
                 stop=list(COMPLETION_STOP),
                 seed=self.settings.seed + (1 if retry else 0),
             )
-        except ValueError as exc:  # llama-cpp-python's "Requested tokens exceed context window"
-            return RawOutput("", time.perf_counter() - started, error=f"segment does not fit the model's context ({exc})")
+        except (ValueError, RuntimeError) as exc:  # "exceed context window", "llama_decode returned N"
+            llm.reset()  # the cached state may be half-written: start the next segment afresh
+            return RawOutput("", time.perf_counter() - started, error=f"llama.cpp could not translate this segment ({exc})")
         seconds = time.perf_counter() - started
         choice = response["choices"][0]
         usage = response.get("usage") or {}

@@ -142,3 +142,26 @@ def test_tags_invented_for_a_source_without_tags_are_dropped(source: str, output
     from relais.engines.llama import _drop_invented_markup
 
     assert _drop_invented_markup(source, output) == kept
+
+
+
+
+def test_long_segments_near_the_end_of_the_context_do_not_break_the_model(tiny_gguf: Path, tmp_path: Path) -> None:
+    # The tiny vocabulary spells words letter by letter: after a ~1,400-token prompt the
+    # second sentence's output budget reaches the end of the 2,048-token context.  There,
+    # llama-cpp-python's cache reuse evaluates one token too many and llama_decode fails
+    # (found translating examples/story.md); the engine keeps a margin so it never does.
+    batch = requests(
+        "*The rebuilt slipway at Kelmsby, photographed at low tide last week.*",
+        "The ferry that links Ostrey Island to the mainland will carry passengers again from 1 July, "
+        "ending a suspension that began when a storm tore away part of the Kelmsby slipway in March 2025.",
+        "The island's 640 residents have relied since then on a single chartered boat that runs twice a day.",
+    )
+    engine = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf), threads=1, n_ctx=2048), tmp_path)
+    try:
+        results = engine.translate(batch)
+    finally:
+        engine.close()
+    assert [r.provenance.attempts for r in results] == [2, 2, 2]  # gibberish, retried
+    for result in results:
+        assert "could not translate" not in result.error
