@@ -37,7 +37,7 @@ def one_run(article: Path, target: str, engine_name: str | None, models_dir: Pat
             config.engine = engine_name
         engines = EnginePool(config)
         t_load = time.perf_counter()
-        engines.get(config.engine)._ensure_loaded() if hasattr(engines.get(config.engine), "_ensure_loaded") else None
+        engines.get(config.engine).warm_up()
         load_seconds = time.perf_counter() - t_load
 
         desk = Desk(config)

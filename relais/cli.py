@@ -207,17 +207,16 @@ def list_(
     """List stored translations (one per article and target language)."""
     desk = _desk()
     try:
-        from relais.store import repo
-
-        with desk.store.session() as s:
-            rows = repo.list_jobs(s, status=status)
-            table = Table("id", "article", "title", "to", "engine", "status", "segments", "created")
-            for job, n_seg, n_draft in rows:
-                title = (job.article.title or job.article.source_name or "")[:60]
-                table.add_row(
-                    str(job.id), str(job.article_id), title, job.target_language, job.engine, job.status,
-                    f"{n_draft}/{n_seg}", job.created_at.strftime("%Y-%m-%d %H:%M"),
-                )  # fmt: skip
+        rows = desk.jobs(status)
+        table = Table("id", "article", "title", "to", "engine", "status", "done", "failed", "created")
+        for row in rows:
+            job = row.job
+            title = escape((job.article.title or job.article.source_name or "")[:60])
+            table.add_row(
+                str(job.id), str(job.article_id), title, job.target_language, job.engine, job.status,
+                f"{row.drafted}/{row.segments}", str(row.failed) if row.failed else "",
+                job.created_at.strftime("%Y-%m-%d %H:%M"),
+            )  # fmt: skip
         if rows:
             out.print(table)
         else:
@@ -257,10 +256,7 @@ def resume(
         if not job_ids:
             _say("nothing to resume")
             return
-        from relais.store import repo
-
-        with desk.store.session() as s:
-            labels = {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
+        labels = desk.job_labels(job_ids)
         _report(_run_jobs(desk, job_ids, labels), labels)
     finally:
         desk.close()

@@ -76,7 +76,7 @@ class Desk:
         """Jobs left queued, running in a process that died, or failed for want of an engine."""
         with self.store.session() as s:
             ids = [j.id for j in repo.unfinished_jobs(s) if j.status == JobStatus.QUEUED or not owner_alive(j.owner)]
-            ids += [j.id for j, _, _ in repo.list_jobs(s, status=JobStatus.FAILED)]
+            ids += [row.job.id for row in repo.list_jobs(s, status=JobStatus.FAILED)]
         return sorted(set(ids))
 
     def executor(self, engines: EnginePool, progress=None) -> Executor:
@@ -99,6 +99,14 @@ class Desk:
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def jobs(self, status: str | None = None) -> list[repo.JobSummary]:
+        with self.store.session() as s:
+            return repo.list_jobs(s, status=status)
+
+    def job_labels(self, job_ids: list[int]) -> dict[int, str]:
+        with self.store.session() as s:
+            return {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
 
     # -- output ---------------------------------------------------------------
     def draft(self, job_id: int) -> TranslatedArticle:

@@ -147,6 +147,9 @@ class Engine(ABC):
     def status(self) -> EngineStatus:
         """Whether the engine is configured and reachable, without translating anything."""
 
+    def warm_up(self) -> None:  # noqa: B027 - optional hook
+        """Load models or open connections now rather than on the first segment."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release models, connections, processes."""
 

@@ -264,6 +264,10 @@ class LlamaEngine(Engine):
         log.info("loaded %s in %.1fs", path, time.perf_counter() - started)
         return self._llama
 
+    def warm_up(self) -> None:
+        with self._lock:
+            self._load()
+
     def close(self) -> None:
         with self._lock:
             if self._llama is not None:

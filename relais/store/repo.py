@@ -5,7 +5,9 @@ Functions take an open ``Session`` so that callers decide what one transaction i
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from relais.document.model import Article, BlockKind
@@ -96,14 +98,35 @@ def get_job(session: Session, job_id: int) -> JobRow:
     return job
 
 
-def list_jobs(session: Session, status: str | None = None) -> list[tuple[JobRow, int, int]]:
-    """Jobs, newest first, with (segments in article, drafts done)."""
+@dataclass
+class JobSummary:
+    job: JobRow
+    segments: int  # in the article
+    drafted: int  # segments with a draft (translated or failed)
+    failed: int  # drafts the engine failed on
+
+
+def list_jobs(session: Session, status: str | None = None) -> list[JobSummary]:
+    """Jobs, newest first, with their segment counts."""
     seg_count = (
         select(SegmentRow.article_id, func.count().label("n")).group_by(SegmentRow.article_id).subquery()
     )
-    draft_count = select(DraftRow.job_id, func.count().label("n")).group_by(DraftRow.job_id).subquery()
+    draft_count = (
+        select(
+            DraftRow.job_id,
+            func.count().label("n"),
+            func.sum(case((DraftRow.text.is_(None), 1), else_=0)).label("failed"),
+        )
+        .group_by(DraftRow.job_id)
+        .subquery()
+    )
     query = (
-        select(JobRow, func.coalesce(seg_count.c.n, 0), func.coalesce(draft_count.c.n, 0))
+        select(
+            JobRow,
+            func.coalesce(seg_count.c.n, 0),
+            func.coalesce(draft_count.c.n, 0),
+            func.coalesce(draft_count.c.failed, 0),
+        )
         .outerjoin(seg_count, seg_count.c.article_id == JobRow.article_id)
         .outerjoin(draft_count, draft_count.c.job_id == JobRow.id)
         .options(selectinload(JobRow.article))
@@ -111,7 +134,7 @@ def list_jobs(session: Session, status: str | None = None) -> list[tuple[JobRow,
     )
     if status:
         query = query.where(JobRow.status == status)
-    return [(job, int(n_seg), int(n_draft)) for job, n_seg, n_draft in session.execute(query)]
+    return [JobSummary(job, int(n), int(d), int(f)) for job, n, d, f in session.execute(query)]
 
 
 def unfinished_jobs(session: Session) -> list[JobRow]:
