@@ -1,10 +1,10 @@
 """Translation quality of an engine on FLORES-200 dev, next to public systems.
 
-Translates the first --lines sentences of the FLORES dev set with the chosen engine and
+Translates the first --lines sentences of the FLORES dev set (after --offset of them) with the chosen engine and
 prints chrF and BLEU (sacrebleu) against the human reference, side by side with the
 Google, Microsoft and Bergamot outputs for the same lines (files next to the data).
 
-    .venv/bin/python bench/quality.py --flores ../shared/eval/flores-dev [--pair en-fr] [--lines 200] [--engine llama]
+    .venv/bin/python bench/quality.py --flores ../shared/eval/flores-dev [--pair en-fr] [--lines 200] [--offset 0] [--engine llama]
 
 The FLORES data (CC BY-SA 4.0) is read from the given path and never copied here.
 """
@@ -23,9 +23,10 @@ from relais.engines.base import SegmentContext, SegmentRequest
 from relais.engines.registry import create_engine
 
 
-def read_lines(path: Path, n: int) -> list[str]:
+def read_lines(path: Path, n: int, offset: int = 0) -> list[str]:
     with path.open(encoding="utf-8") as fh:
-        return [line.rstrip("\n") for _, line in zip(range(n), fh)]
+        lines = [line.rstrip("\n") for _, line in zip(range(offset + n), fh)]
+    return lines[offset:]
 
 
 def main() -> int:
@@ -33,6 +34,9 @@ def main() -> int:
     parser.add_argument("--flores", type=Path, default=Path("../shared/eval/flores-dev"), help="folder holding en-xx/")
     parser.add_argument("--pair", default="en-fr")
     parser.add_argument("--lines", type=int, default=200)
+    parser.add_argument(
+        "--offset", type=int, default=0, help="skip this many sentences first (tune on one slice, report on another)"
+    )
     parser.add_argument("--engine", default=None, help="engine name (default: configured default)")
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--context", action="store_true", help="pass neighbouring sentences as context")
@@ -44,8 +48,8 @@ def main() -> int:
     if not folder.is_dir():
         print(f"error: {folder} not found (give the FLORES folder with --flores)", file=sys.stderr)
         return 2
-    sources = read_lines(folder / f"flores-dev.{src_lang}", args.lines)
-    reference = read_lines(folder / f"flores-dev.{tgt_lang}", args.lines)
+    sources = read_lines(folder / f"flores-dev.{src_lang}", args.lines, args.offset)
+    reference = read_lines(folder / f"flores-dev.{tgt_lang}", args.lines, args.offset)
 
     config = load_config()
     engine = create_engine(args.engine or config.engine, config)
@@ -86,9 +90,10 @@ def main() -> int:
     for name in ("google", "microsoft", "bergamot-base-memory", "bergamot-tiny"):
         path = folder / f"flores-dev.{name}.{tgt_lang}"
         if path.exists():
-            systems.append((name, read_lines(path, args.lines)))
+            systems.append((name, read_lines(path, args.lines, args.offset)))
 
-    print(f"FLORES-200 dev {args.pair}, first {len(sources)} sentences; engine time {seconds:.1f} s, {failed} failed")
+    where = f"first {len(sources)}" if args.offset == 0 else f"lines {args.offset}-{args.offset + len(sources) - 1}:"
+    print(f"FLORES-200 dev {args.pair}, {where} sentences; engine time {seconds:.1f} s, {failed} failed")
     print(f"{'system':48} {'chrF':>6} {'BLEU':>6}")
     for name, hyps in systems:
         chrf = sacrebleu.corpus_chrf(hyps, [reference]).score

@@ -59,20 +59,6 @@ def _say(message: str) -> None:
         err.print(message)
 
 
-def _read_input(path: str) -> tuple[bytes, str | None]:
-    if path == "-":
-        return sys.stdin.buffer.read(), None
-    p = Path(path)
-    if not p.exists():
-        raise RelaisError(f"{path}: no such file")
-    if p.is_dir():
-        raise RelaisError(f"{path}: is a directory (give an article file, or - for standard input)")
-    try:
-        return p.read_bytes(), p.name
-    except OSError as exc:
-        raise RelaisError(f"{path}: cannot read ({exc.strerror})") from None
-
-
 def _format_for(output: str | None, fmt: str | None) -> str:
     if fmt:
         if fmt not in FORMATS:
@@ -172,9 +158,9 @@ def translate(
         raise RelaisError(f"unknown input format '{input_format}' (use html, markdown or text)")
     input_format = {"md": "markdown", "txt": "text"}.get(input_format or "", input_format)
 
-    data, name = _read_input(source)
     desk = _desk()
     try:
+        data, name = desk.read_source(source)
         ingested = desk.ingest(data, name=name, fmt=input_format)
         _say(
             f"article {ingested.article_id}{'' if ingested.created else ' (already stored)'}: "

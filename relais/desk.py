@@ -6,7 +6,9 @@ knows nothing of the others' internals.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from functools import cached_property
 
 from relais.config import Config, load_config
@@ -14,7 +16,7 @@ from relais.document.ingest import ingest_bytes
 from relais.document.render import TranslatedArticle, render
 from relais.engines.base import EngineUnavailable
 from relais.engines.registry import ENGINES
-from relais.errors import RelaisError
+from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
 from relais.jobs.runner import JobOutcome, owner_alive
 from relais.locales import get_locale
@@ -46,6 +48,31 @@ class Desk:
             self.store.close()
 
     # -- ingest ---------------------------------------------------------------
+    def read_source(self, source: str) -> tuple[bytes, str | None]:
+        """The bytes of an article file, or of standard input for "-", within the size limit.
+
+        The limit is checked before reading, so a huge file is refused without loading it.
+        """
+        limit = self.config.limits.max_bytes
+        if source == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+            if len(data) > limit:
+                raise InputError(f"standard input is over the limit of {limit:,} bytes (limits.max_bytes)")
+            return data, None
+        path = Path(source)
+        try:
+            if path.is_dir():
+                raise RelaisError(f"{source}: is a directory (give an article file, or - for standard input)")
+            if path.stat().st_size > limit:
+                raise InputError(
+                    f"{source}: {path.stat().st_size:,} bytes is over the limit of {limit:,} bytes (limits.max_bytes)"
+                )
+            return path.read_bytes(), path.name
+        except FileNotFoundError:
+            raise RelaisError(f"{source}: no such file") from None
+        except OSError as exc:
+            raise RelaisError(f"{source}: cannot read ({exc.strerror or exc})") from None
+
     def ingest(self, data: bytes, *, name: str | None = None, fmt: str | None = None) -> IngestResult:
         article = ingest_bytes(data, name=name, fmt=fmt, limits=self.config.limits)
         with self.store.session() as s:

@@ -52,6 +52,12 @@ def test_article_over_the_byte_limit(tmp_path):
     assert_one_line_error(proc, "bytes")
 
 
+def test_stdin_over_the_byte_limit(tmp_path):
+    env = relais_env(tmp_path, RELAIS_MAX_BYTES="1000")
+    proc = run_relais(tmp_path, "translate", "-", "--to", "fr", input=b"The council met. " * 200, env=env)
+    assert_one_line_error(proc, "standard input", "1,000 bytes")
+
+
 def test_binary_on_stdin(tmp_path):
     proc = run_relais(tmp_path, "translate", "-", "--to", "fr", input=b"\x00\x01\x02\xff\xfe" * 100)
     assert_one_line_error(proc, "binary")
