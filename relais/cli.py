@@ -249,6 +249,62 @@ def resume(
 
 
 @app.command()
+def check(
+    first: Annotated[str, typer.Argument(help="A stored translation id, or the source document.")],
+    second: Annotated[str | None, typer.Argument(help="The translated document (when FIRST is a source).")] = None,
+    to: Annotated[str | None, typer.Option("--to", "-t", help="Target language of the translated document.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Exit non-zero at or above: critical, major, minor, none.")] = "critical",
+) -> None:
+    """Check a translation: a stored draft (ID) or any two documents (SOURCE TARGET --to LANG)."""
+    from relais.checks.audit import FAIL_LEVELS
+
+    if fail_on not in FAIL_LEVELS:
+        raise RelaisError(f"unknown --fail-on level '{fail_on}' (use one of: {', '.join(FAIL_LEVELS)})")
+    if fmt not in ("text", "json"):
+        raise RelaisError(f"unknown format '{fmt}' (use text or json)")
+    desk = _desk()
+    try:
+        if second is None:
+            if not first.isdigit():
+                raise RelaisError("give a stored translation id, or a source and a target document with --to")
+            report = desk.check_translation(int(first))
+        else:
+            if not to:
+                raise RelaisError("checking two documents needs the target language: --to fr")
+            target_lang = parse_targets(to)[0]
+            source, source_name = desk.read_source(first)
+            target, target_name = desk.read_source(second)
+            report = desk.check_documents(source, target, target_lang, source_name=source_name, target_name=target_name)
+    finally:
+        desk.close()
+    if fmt == "json":
+        sys.stdout.write(report.to_json())
+    else:
+        _print_report(report)
+    if report.fails(fail_on):
+        raise typer.Exit(1)
+
+
+_SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": "cyan"}
+
+
+def _print_report(report) -> None:
+    summary = report.summary()
+    current_block = None
+    for f in report.findings:
+        if f.block != current_block:
+            current_block = f.block
+            out.print(f"[bold]block {f.block}[/bold]")
+        style = _SEVERITY_STYLE[f.severity.value]
+        where = f"segment {f.segment}" if f.segment is not None else "block"
+        span = f" “{escape(f.text)}”" if f.text else ""
+        hint = f" → {escape(f.suggestion)}" if f.suggestion else ""
+        out.print(f"  [{style}]{f.severity.value:8}[/{style}] {f.check:24} {where} [{f.start}:{f.end}]{span}: {escape(f.message)}{hint}")
+    out.print(f"{summary['critical']} critical, {summary['major']} major, {summary['minor']} minor")
+
+
+@app.command()
 def engines() -> None:
     """List the engines, whether each is configured and reachable, and the default."""
     from relais.config import load_config

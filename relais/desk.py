@@ -135,6 +135,17 @@ class Desk:
         with self.store.session() as s:
             return {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
 
+    # -- checks ---------------------------------------------------------------
+    def check_translation(self, job_id: int):
+        from relais.checks.audit import check_draft
+
+        return check_draft(self.draft(job_id))
+
+    def check_documents(self, source: bytes, target: bytes, target_lang: str, **names):
+        from relais.checks.audit import check_documents
+
+        return check_documents(source, target, target_lang, limits=self.config.limits, **names)
+
     # -- output ---------------------------------------------------------------
     def draft(self, job_id: int) -> TranslatedArticle:
         with self.store.session() as s:

@@ -89,17 +89,24 @@ def ingest_bytes(
     name: str | None = None,
     fmt: str | None = None,
     limits: Limits | None = None,
+    language: str = SOURCE_LANGUAGE,
+    strip_ui_text: bool = True,
 ) -> Article:
-    """Ingest raw article bytes.  ``fmt``: "html", "markdown", "text" or None to detect."""
+    """Ingest raw article bytes.  ``fmt``: "html", "markdown", "text" or None to detect.
+
+    ``language`` is the language the document must be in (English for a source; the
+    target language when a translation is read back for checking, with
+    ``strip_ui_text=False`` so that leaked page furniture stays visible to the checks).
+    """
     try:
-        return _ingest(data, name, fmt, limits or Limits())
+        return _ingest(data, name, fmt, limits or Limits(), language, strip_ui_text)
     except InputError as exc:
         if name and not str(exc).startswith(f"{name}: "):
             raise InputError(f"{name}: {exc}") from None
         raise
 
 
-def _ingest(data: bytes, name: str | None, fmt: str | None, limits: Limits) -> Article:
+def _ingest(data: bytes, name: str | None, fmt: str | None, limits: Limits, language: str, strip_ui_text: bool) -> Article:
     if len(data) > limits.max_bytes:
         raise InputError(_too_many_bytes(len(data), limits))
     chosen = _chosen_format(fmt) or _format_from_name(name)
@@ -107,7 +114,7 @@ def _ingest(data: bytes, name: str | None, fmt: str | None, limits: Limits) -> A
     chosen = chosen or sniff_format(text)
 
     article = _PARSERS[chosen](text)
-    tidied = tidy_blocks(article.blocks)
+    tidied = tidy_blocks(article.blocks, strip_ui_text=strip_ui_text)
     article.blocks = tidied.blocks
     article.author = article.author or tidied.author
     article.date = article.date or tidied.date
@@ -120,8 +127,8 @@ def _ingest(data: bytes, name: str | None, fmt: str | None, limits: Limits) -> A
     words = article.word_count()
     if words > limits.max_words:
         raise InputError(f"the article has {words:,} words, over the limit of {limits.max_words:,} words")
-    _require_english(article)
-    article.source_language = SOURCE_LANGUAGE
+    _require_language(article, language)
+    article.source_language = language
     return article
 
 
@@ -156,11 +163,13 @@ def sniff_format(text: str) -> str:
     return "text"
 
 
-def _require_english(article: Article) -> None:
+def _require_language(article: Article, language: str) -> None:
     sample = "\n".join(strip_placeholders(b.text) for b in article.blocks)[:LANGUAGE_SAMPLE_CHARS]
-    verdict = confidently_not(sample, expected=SOURCE_LANGUAGE)
+    verdict = confidently_not(sample, expected=language)
     if verdict is not None:
         code, _ = verdict
-        raise InputError(
-            f"the article looks like {language_name(code)} ({code}); Relais translates from {language_name(SOURCE_LANGUAGE)}"
-        )
+        if language == SOURCE_LANGUAGE:
+            raise InputError(
+                f"the article looks like {language_name(code)} ({code}); Relais translates from {language_name(SOURCE_LANGUAGE)}"
+            )
+        raise InputError(f"the document looks like {language_name(code)} ({code}), not {language_name(language)} ({language})")

@@ -44,8 +44,11 @@ def tidy_blocks(
     *,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
     leading_list_is_key_points: bool = True,
+    strip_ui_text: bool = True,
 ) -> Tidied:
-    cleaned = [b for b in (_clean_block(b, languages) for b in blocks) if b is not None]
+    """``strip_ui_text=False`` keeps UI strings inside text blocks: a translation being
+    audited must show its leaked furniture to the checks, not have it cleaned away."""
+    cleaned = [b for b in (_clean_block(b, languages, strip_ui_text) for b in blocks) if b is not None]
     result = Tidied(cleaned)
     _take_byline(result, languages)
     _label_key_points(result.blocks, languages)
@@ -54,11 +57,11 @@ def tidy_blocks(
     return result
 
 
-def _clean_block(block: Block, languages: Sequence[str]) -> Block | None:
-    text = strip_furniture(block.text, languages)
+def _clean_block(block: Block, languages: Sequence[str], strip_ui_text: bool = True) -> Block | None:
+    text = strip_furniture(block.text, languages) if strip_ui_text else block.text
     text, marks = normalise(text, block.marks)
     plain = strip_placeholders(text)
-    if not any(ch.isalnum() for ch in plain) or is_furniture(text, languages):
+    if not any(ch.isalnum() for ch in plain) or (strip_ui_text and is_furniture(text, languages)):
         return None
     return Block(block.kind, text, marks, dict(block.attrs))
 

@@ -1,0 +1,120 @@
+"""Checking a translation: a stored draft, or any two documents.
+
+Both paths end in the same place: aligned segment pairs, the registered checks, then
+findings placed in the target document's own text.  The JSON form is read by other
+tools; its shape is documented in docs/checks.md and kept stable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from relais.checks.align import align_articles
+from relais.checks.base import CheckContext, Finding, SegmentPair, Severity
+from relais.checks.locate import Locator
+from relais.checks.registry import run_checks
+from relais.config import Limits
+from relais.document.decode import decode_article
+from relais.document.ingest import ingest_bytes
+from relais.document.render import TranslatedArticle, render_markdown
+
+FAIL_LEVELS = ("critical", "major", "minor", "none")
+
+
+@dataclass
+class Report:
+    target_text: str
+    findings: list[Finding]
+    target_lang: str
+
+    def summary(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            counts[f.severity.value] += 1
+        return counts
+
+    def fails(self, level: str) -> bool:
+        if level == "none":
+            return False
+        threshold = Severity(level).rank
+        return any(f.severity.rank >= threshold for f in self.findings)
+
+    def to_dict(self) -> dict:
+        return {
+            "findings": [
+                {
+                    "check": f.check,
+                    "severity": f.severity.value,
+                    "start": f.start,
+                    "end": f.end,
+                    "text": f.text,
+                    "block": f.block,
+                    "segment": f.segment,
+                    "message": f.message,
+                    "suggestion": f.suggestion,
+                }
+                for f in self.findings
+            ],
+            "summary": self.summary(),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def _report(
+    pairs: list[SegmentPair], extra: list[Finding], ctx: CheckContext, document: str, unchecked: list[SegmentPair] = ()
+) -> Report:
+    """``unchecked``: pairs that are in the document but not checked (failed drafts)."""
+    findings = run_checks(pairs, ctx) + extra
+    everything = sorted([*pairs, *unchecked], key=lambda p: (p.block, p.segment))
+    by_key = {(p.block, p.segment): p for p in everything}
+    locator = Locator(everything, document)
+    placed = [locator.place(f, by_key.get((f.block, f.segment))) for f in findings]
+    placed.sort(key=lambda f: (f.start, -f.severity.rank, f.check))
+    return Report(document, placed, ctx.target_lang)
+
+
+def check_draft(draft: TranslatedArticle, machine_output: bool = True) -> Report:
+    """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``)."""
+    pairs: list[SegmentPair] = []
+    failed: list[SegmentPair] = []
+    extra: list[Finding] = []
+    for block in draft.blocks:
+        for seg in block.segments:
+            if seg.text is None:
+                shown = f"⟦{seg.source}⟧"  # how the draft shows a segment without translation
+                failed.append(SegmentPair(block.index, seg.index, block.kind, seg.source, shown,
+                                          draft.source_language, draft.target_language, block.marks, block.marks))
+                extra.append(
+                    Finding("draft.untranslated", Severity.CRITICAL, block.index, seg.index, 0, len(shown),
+                            f"no machine translation ({seg.error or seg.status})")
+                )  # fmt: skip
+                continue
+            pairs.append(
+                SegmentPair(block.index, seg.index, block.kind, seg.source, seg.text, draft.source_language,
+                            draft.target_language, block.marks, block.marks)
+            )  # fmt: skip
+    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
+    return _report(pairs, extra, ctx, render_markdown(draft), failed)
+
+
+def check_documents(
+    source: bytes,
+    target: bytes,
+    target_lang: str,
+    *,
+    source_name: str | None = None,
+    target_name: str | None = None,
+    limits: Limits | None = None,
+) -> Report:
+    """Check any translation against its source: both are ingested, aligned, then checked.
+
+    The translation is treated as human text: the typography rules only report.
+    """
+    src = ingest_bytes(source, name=source_name, limits=limits)
+    tgt = ingest_bytes(target, name=target_name, limits=limits, language=target_lang, strip_ui_text=False)
+    aligned = align_articles(src, tgt, target_lang)
+    ctx = CheckContext(src.source_language, target_lang, machine_output=False)
+    return _report(aligned.pairs, aligned.findings, ctx, decode_article(target))

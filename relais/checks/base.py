@@ -1,0 +1,135 @@
+"""The check contract.
+
+A check knows one thing.  It declares a stable ``id`` (``numbers.mismatch``), a
+``severity`` and the target ``locales`` it applies to, and is registered in one place
+(``relais.checks.registry``).  Segment checks look at one aligned source/target pair;
+document checks see the whole aligned article (consistency across segments).
+
+Offsets in a ``Finding`` produced by a check are into ``pair.target`` (the target
+segment text *with* its inline placeholders); the runner turns them into offsets into
+the target document's own text.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import ClassVar, Protocol
+
+from relais.document.inline import PLACEHOLDER_RE, strip_placeholders
+from relais.document.model import BlockKind
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 3, "major": 2, "minor": 1}[self.value]
+
+
+# Blocks where the newsroom wants stricter thresholds (issue 3, "news parts").
+PROMINENT_KINDS = frozenset({BlockKind.HEADLINE, BlockKind.SUBHEADING, BlockKind.KEY_POINT, BlockKind.QUOTE})
+
+
+@dataclass
+class SegmentPair:
+    """One source segment and its translation, where they sit in the article."""
+
+    block: int  # index of the target block
+    segment: int  # index of the segment within the block
+    kind: BlockKind
+    source: str  # with placeholders
+    target: str  # with placeholders
+    source_lang: str = "en"
+    target_lang: str = "fr"
+    marks: dict[str, dict[str, str]] = field(default_factory=dict)  # source marks (link targets)
+    target_marks: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @cached_property
+    def source_plain(self) -> str:
+        return strip_placeholders(self.source)
+
+    @cached_property
+    def target_plain(self) -> str:
+        return strip_placeholders(self.target)
+
+    def target_offset(self, plain_index: int) -> int:
+        """Index into ``target`` of the character at ``plain_index`` in ``target_plain``."""
+        return _plain_to_tagged(self.target, plain_index)
+
+    @property
+    def prominent(self) -> bool:
+        return self.kind in PROMINENT_KINDS
+
+
+def _plain_to_tagged(tagged: str, plain_index: int) -> int:
+    pos = 0  # in tagged
+    seen = 0  # plain characters passed
+    for m in PLACEHOLDER_RE.finditer(tagged):
+        run = m.start() - pos
+        if seen + run > plain_index:
+            break
+        seen += run
+        pos = m.end()
+    return pos + (plain_index - seen)
+
+
+@dataclass
+class Finding:
+    check: str  # stable id, e.g. "numbers.mismatch"
+    severity: Severity
+    block: int
+    segment: int | None  # None: about the whole block
+    start: int  # into the target segment text (with placeholders), or the block for block findings
+    end: int
+    message: str
+    suggestion: str | None = None
+    text: str = ""  # the span, filled in by the runner
+
+    def sort_key(self) -> tuple:
+        return (self.block, -1 if self.segment is None else self.segment, self.start, -self.severity.rank, self.check)
+
+
+class Termbase(Protocol):
+    """What the names check needs from a termbase (the memory issue provides one)."""
+
+    def renderings(self, source_term: str, target_lang: str) -> tuple[str, list[str]] | None:
+        """(approved rendering, forbidden variants) for a source term, or None."""
+
+
+@dataclass
+class CheckContext:
+    source_lang: str
+    target_lang: str
+    machine_output: bool = True  # False: human text, the typography fixer only reports
+    termbase: Termbase | None = None
+
+
+class Check(ABC):
+    id: ClassVar[str]
+    severity: ClassVar[Severity]
+    locales: ClassVar[frozenset[str] | None] = None  # None: every target language
+    description: ClassVar[str] = ""
+
+    def applies_to(self, target_lang: str) -> bool:
+        return self.locales is None or target_lang in self.locales
+
+    def finding(self, pair: SegmentPair, start: int, end: int, message: str, suggestion: str | None = None, severity: Severity | None = None) -> Finding:
+        return Finding(self.id, severity or self.severity, pair.block, pair.segment, start, end, message, suggestion)
+
+
+class SegmentCheck(Check):
+    @abstractmethod
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        """Findings for one aligned segment pair."""
+
+
+class DocumentCheck(Check):
+    @abstractmethod
+    def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
+        """Findings that need the whole article (consistency, omitted blocks)."""
