@@ -62,6 +62,13 @@ class SegmentPair:
         """Index into ``target`` of the character at ``plain_index`` in ``target_plain``."""
         return _plain_to_tagged(self.target, plain_index)
 
+    def target_span(self, plain_start: int, plain_end: int) -> tuple[int, int]:
+        """``target`` offsets of the plain span ``[plain_start, plain_end)``, tags outside it."""
+        if plain_end <= plain_start:
+            at = self.target_offset(plain_start)
+            return at, at
+        return self.target_offset(plain_start), self.target_offset(plain_end - 1) + 1
+
     @property
     def prominent(self) -> bool:
         return self.kind in PROMINENT_KINDS
