@@ -127,7 +127,12 @@ def _report(outcomes, labels: dict[int, str]) -> int:
         if o.skipped:
             msg += f", {o.skipped} already done"
         if o.failed:
-            msg += f", [red]{o.failed} failed[/red] (marked ⟦…⟧ in the draft; see `relais show {o.job_id} --format json`)"
+            msg += f", [red]{o.failed} failed[/red] (marked ⟦…⟧ in the draft)"
+        if o.findings:
+            msg += (
+                f"; checks: {o.findings['critical']} critical, {o.findings['major']} major, "
+                f"{o.findings['minor']} minor (`relais check {o.job_id}`)"
+            )
         _say(msg)
     return failed_segments
 

@@ -76,13 +76,22 @@ def _report(
     return Report(document, placed, ctx.target_lang)
 
 
-def check_draft(draft: TranslatedArticle, machine_output: bool = True) -> Report:
-    """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``)."""
+@dataclass
+class DraftPairs:
+    pairs: list[SegmentPair]  # translated segments, checked
+    failed: list[SegmentPair]  # segments without a translation, shown as ⟦source⟧
+    extra: list[Finding]  # one draft.untranslated finding per failed segment
+    segment_ids: dict[tuple[int, int], int | None]
+
+
+def draft_pairs(draft: TranslatedArticle) -> DraftPairs:
     pairs: list[SegmentPair] = []
     failed: list[SegmentPair] = []
     extra: list[Finding] = []
+    ids: dict[tuple[int, int], int | None] = {}
     for block in draft.blocks:
         for seg in block.segments:
+            ids[(block.index, seg.index)] = seg.segment_id
             if seg.text is None:
                 shown = f"⟦{seg.source}⟧"  # how the draft shows a segment without translation
                 failed.append(SegmentPair(block.index, seg.index, block.kind, seg.source, shown,
@@ -96,8 +105,48 @@ def check_draft(draft: TranslatedArticle, machine_output: bool = True) -> Report
                 SegmentPair(block.index, seg.index, block.kind, seg.source, seg.text, draft.source_language,
                             draft.target_language, block.marks, block.marks)
             )  # fmt: skip
+    return DraftPairs(pairs, failed, extra, ids)
+
+
+@dataclass
+class DraftCheck:
+    """Findings of a stored draft in segment coordinates, ready to be stored."""
+
+    findings: list[tuple[int | None, Finding]]  # (segment id, finding)
+    risks: dict[int, float]  # segment id → meaning risk
+    headline_signoff: bool
+
+
+def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True) -> DraftCheck:
+    from relais.checks.meaning import segment_risk
+    from relais.checks.news import headline_signoff
+
+    dp = draft_pairs(draft)
     ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
-    return _report(pairs, extra, ctx, render_markdown(draft), failed)
+    findings = run_checks(dp.pairs, ctx) + dp.extra
+    texts = {(p.block, p.segment): p.target for p in (*dp.pairs, *dp.failed)}
+    for f in findings:
+        f.text = texts.get((f.block, f.segment), "")[f.start : f.end]
+    by_segment: dict[tuple[int, int], list[Finding]] = {}
+    for f in findings:
+        by_segment.setdefault((f.block, f.segment), []).append(f)
+    risks = {
+        dp.segment_ids[key]: segment_risk([f for f in by_segment.get(key, []) if f.check.startswith("meaning.")])
+        for key in dp.segment_ids
+        if dp.segment_ids[key] is not None
+    }
+    return DraftCheck(
+        [(dp.segment_ids.get((f.block, f.segment)), f) for f in findings],
+        risks,
+        headline_signoff(findings, [*dp.pairs, *dp.failed]),
+    )
+
+
+def check_draft(draft: TranslatedArticle, machine_output: bool = True) -> Report:
+    """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``)."""
+    dp = draft_pairs(draft)
+    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
+    return _report(dp.pairs, dp.extra, ctx, render_markdown(draft), dp.failed)
 
 
 def check_documents(

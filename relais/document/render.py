@@ -36,6 +36,8 @@ class TranslatedSegment:
     status: str  # "translated" | "failed" | "pending"
     error: str | None = None
     provenance: dict | None = None
+    segment_id: int | None = None  # the stored segment, when there is one
+    risk: float | None = None
 
 
 @dataclass
@@ -265,6 +267,7 @@ def render_json(article: TranslatedArticle) -> str:
                         "text": s.text,
                         "status": s.status,
                         "error": s.error,
+                        "risk": s.risk,
                         "provenance": s.provenance,
                     }
                     for s in b.segments

@@ -50,6 +50,7 @@ class JobOutcome:
     failed: int  # segments recorded as failed by this run
     skipped: int  # segments that already had a draft
     engine_seconds: float = 0.0  # wall time spent inside engine.translate
+    findings: dict[str, int] | None = None  # severity → count, from the automatic checks
     error: str | None = None
 
 
@@ -141,5 +142,21 @@ def run_job(
         # Interrupted (Ctrl-C) or a bug: leave the job resumable, with the reason.
         _finish(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
         raise
+    counts = check_job(store, job_id)
     _finish(store, job_id, JobStatus.DONE)
-    return JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds)
+    return JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts)
+
+
+def check_job(store: Store, job_id: int) -> dict[str, int]:
+    """Run the automatic checks on the job's draft and store the findings (stage "draft")."""
+    from relais.checks.audit import check_draft_segments
+
+    with store.session() as s:
+        draft = repo.translated_article(s, job_id)
+    result = check_draft_segments(draft)
+    with store.session() as s:
+        repo.save_findings(s, job_id, result.findings, result.risks, result.headline_signoff)
+    counts = {"critical": 0, "major": 0, "minor": 0}
+    for _, f in result.findings:
+        counts[f.severity.value] += 1
+    return counts

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -112,6 +113,8 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Any finding on the headline: a human must sign the headline off (the review step honours it).
+    headline_signoff: Mapped[bool] = mapped_column(Boolean, default=False)
 
     article: Mapped[ArticleRow] = relationship()
     drafts: Mapped[list[DraftRow]] = relationship(back_populates="job", cascade="all, delete-orphan")
@@ -140,6 +143,33 @@ class DraftRow(Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    risk: Mapped[float | None] = mapped_column(Float)  # meaning risk 0–1 from the checks
 
     job: Mapped[JobRow] = relationship(back_populates="drafts")
     segment: Mapped[SegmentRow] = relationship()
+
+
+class FindingRow(Base):
+    """What an automatic check found in a job's text at a given stage ("draft" for now).
+
+    Offsets are into the target segment text (with placeholders); ``segment_id`` is None
+    for a finding about a whole block.
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_job", "job_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    stage: Mapped[str] = mapped_column(String(16), default="draft")
+    block_position: Mapped[int] = mapped_column(Integer)
+    segment_position: Mapped[int | None] = mapped_column(Integer)
+    check: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    start_offset: Mapped[int] = mapped_column(Integer)
+    end_offset: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    message: Mapped[str] = mapped_column(Text)
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from relais.document.model import Article, BlockKind
@@ -16,7 +16,8 @@ from relais.document.segment import segment_block
 from relais.engines.base import SegmentResult
 from relais.errors import NotFound
 from relais.locales import get_locale
-from relais.store.models import ArticleRow, BlockRow, DraftRow, JobRow, JobStatus, SegmentRow
+from relais.checks.base import Finding
+from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, SegmentRow
 
 
 def save_article(session: Session, article: Article, original: bytes, source_name: str | None) -> tuple[ArticleRow, bool]:
@@ -178,6 +179,40 @@ def save_drafts(session: Session, job_id: int, results: list[tuple[int, SegmentR
         )
 
 
+def save_findings(
+    session: Session,
+    job_id: int,
+    findings: list[tuple[int | None, Finding]],
+    risks: dict[int, float],
+    headline_signoff: bool,
+    stage: str = "draft",
+) -> None:
+    """Replace the job's findings at ``stage`` (``(segment_id, finding)`` pairs, offsets
+    local to the segment), set each draft's risk and the headline sign-off flag."""
+    session.execute(delete(FindingRow).where(FindingRow.job_id == job_id, FindingRow.stage == stage))
+    for segment_id, f in findings:
+        session.add(
+            FindingRow(
+                job_id=job_id, segment_id=segment_id, stage=stage, block_position=f.block,
+                segment_position=f.segment, check=f.check, severity=f.severity.value,
+                start_offset=f.start, end_offset=f.end, text=f.text, message=f.message, suggestion=f.suggestion,
+            )
+        )  # fmt: skip
+    for draft in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id)):
+        draft.risk = risks.get(draft.segment_id)
+    get_job(session, job_id).headline_signoff = headline_signoff
+
+
+def job_findings(session: Session, job_id: int, stage: str = "draft") -> list[FindingRow]:
+    return list(
+        session.scalars(
+            select(FindingRow)
+            .where(FindingRow.job_id == job_id, FindingRow.stage == stage)
+            .order_by(FindingRow.block_position, FindingRow.segment_position, FindingRow.start_offset)
+        )
+    )
+
+
 def translated_article(session: Session, job_id: int) -> TranslatedArticle:
     """The job's draft as one record ready for rendering."""
     job = get_job(session, job_id)
@@ -213,8 +248,11 @@ def translated_article(session: Session, job_id: int) -> TranslatedArticle:
                 if draft.model not in models:
                     models.append(draft.model)
             segments.append(
-                TranslatedSegment(srow.position, srow.text, srow.start_offset, srow.end_offset, text, status, error, prov)
-            )
+                TranslatedSegment(
+                    srow.position, srow.text, srow.start_offset, srow.end_offset, text, status, error, prov,
+                    segment_id=srow.id, risk=draft.risk if draft is not None else None,
+                )
+            )  # fmt: skip
         out_blocks.append(
             TranslatedBlock(brow.position, BlockKind(brow.kind), brow.text, dict(brow.marks), dict(brow.attrs), segments)
         )

@@ -1,0 +1,107 @@
+"""News parts: quoted speech, and headlines that need a human's sign-off.
+
+A quotation is the one place a news translation must not paraphrase into reported
+speech without marks: readers take the words between quotation marks as the speaker's.
+The check is deliberately coarse — it fires only when the source quotes three words or
+more and the translation has no quotation mark at all — because translators legitimately
+move, restyle («…», „…“) and split quotations.
+
+``headline_signoff`` is not a check: the lead stores it as a flag on the article, since
+any finding on a headline must be seen and signed off by a person.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
+from relais.document.model import BlockKind
+
+MIN_QUOTED_WORDS = 3  # shorter quotes are titles or scare quotes ("green card")
+
+# A quotation in the (English) source, opened and closed in the segment: curly double,
+# straight double or curly single quotes.  A mark left open (the quotation goes on in the
+# next sentence) is ignored: the translator may have moved it.
+_SOURCE_QUOTES = (
+    re.compile(r"“([^“”]*)”"),
+    re.compile(r'"([^"]*)"'),
+    re.compile(r"‘([^‘’]*)’(?!\w)"),  # a closing ’ followed by a letter is an apostrophe
+)
+# What makes a quotation speech rather than a title or a term ("the building blocks of
+# life"): punctuation closing it inside the marks ("…,” she said), a colon or comma
+# before it (She said: “…”), or a reporting verb next to it.
+_SPEECH_END = re.compile(r"[.,!?;:…]\s*$")
+_SPEECH_LEAD = re.compile(r"[:,]\s*$")
+_REPORTING_VERB = re.compile(r"\b(?:said|says|say|told|tells|asked|asks|added|adds|wrote|writes|according to|stated|states|explained|explains|warned|warns|insisted|insists|claimed|claims)\b", re.IGNORECASE)
+_NEAR = 40  # characters around a quotation searched for a reporting verb
+
+# Quotation marks of any European style; ’ alone is an apostrophe, not a quote.
+_ANY_QUOTE_MARKS = frozenset("«»„“”\"‚‹›‘")
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def _locale_quote_marks(code: str) -> tuple[str, str, frozenset[str]]:
+    """(preferred opening, preferred closing, every quote mark the locale accepts)."""
+    try:
+        raw = resources.files("relais.locales").joinpath(f"{code}.toml").read_text("utf-8")
+    except FileNotFoundError:
+        return "“", "”", _ANY_QUOTE_MARKS
+    typography = tomllib.loads(raw).get("typography", {})
+    opening = list(typography.get("quote_open", ())) or ["“"]
+    closing = list(typography.get("quote_close", ())) or ["”"]
+    return opening[0], closing[0], _ANY_QUOTE_MARKS | {ch for mark in opening + closing for ch in mark.strip()}
+
+
+def speech_quotations(text: str) -> list[str]:
+    """Quoted passages of ``text`` (plain) that read as reported speech."""
+    found = []
+    for pattern in _SOURCE_QUOTES:
+        for m in pattern.finditer(text):
+            quoted = m.group(1)
+            before, after = text[max(0, m.start() - _NEAR) : m.start()], text[m.end() : m.end() + _NEAR]
+            if _SPEECH_END.search(quoted) or _SPEECH_LEAD.search(before) or _REPORTING_VERB.search(before + " " + after):
+                found.append(quoted)
+    return found
+
+
+class QuoteUnquoted(SegmentCheck):
+    """``quote.unquoted`` (major, every locale): the source quotes someone (three words or
+    more between quotation marks) and the translation has no quotation marks at all.
+
+    Example: 'She said: “We will not close the library.”' →
+    "Elle a dit qu’ils ne fermeraient pas la bibliothèque." (fr; expected «…»).
+    """
+
+    id = "quote.unquoted"
+    severity = Severity.MAJOR
+    description = "Quoted speech in the source lost its quotation marks in the translation."
+
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        source = pair.source_plain
+        if not any(mark in source for mark in "“”\"‘"):
+            return []
+        opening, closing, accepted = _locale_quote_marks(pair.target_lang)
+        if any(ch in accepted for ch in pair.target_plain):
+            return []
+        if not any(len(_WORD.findall(quoted)) >= MIN_QUOTED_WORDS for quoted in speech_quotations(source)):
+            return []
+        return [self.finding(pair, 0, len(pair.target), "the source quotes speech; the translation has no quotation marks", f"put the quoted words between {opening}…{closing}")]
+
+
+def needs_signoff(findings: Iterable[Finding], pairs: Iterable[SegmentPair]) -> set[int]:
+    """Indices of headline blocks with at least one finding: a person must sign them off."""
+    headlines = {pair.block for pair in pairs if pair.kind == BlockKind.HEADLINE}
+    return {finding.block for finding in findings if finding.block in headlines}
+
+
+def headline_signoff(findings: Iterable[Finding], pairs: Iterable[SegmentPair]) -> bool:
+    """True when any finding is on the headline (the flag the lead stores on the article)."""
+    return bool(needs_signoff(findings, pairs))
+
+
+CHECKS = [QuoteUnquoted]
