@@ -727,7 +727,7 @@ class _FiguresCheck(SegmentCheck):
         return _analyse(pair.source_plain, pair.target_plain, ctx.source_lang, pair.target_lang)
 
     def span(self, pair: SegmentPair, figure: Figure) -> tuple[int, int]:
-        return pair.target_offset(figure.start), pair.target_offset(figure.end)
+        return pair.target_span(figure.start, figure.end)
 
 
 class MissingFigure(_FiguresCheck):

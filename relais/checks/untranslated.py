@@ -27,7 +27,7 @@ from importlib import resources
 from py3langid.langid import LanguageIdentifier
 
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
-from relais.document.furniture import find_furniture, language_furniture
+from relais.document.furniture import find_furniture, searched_strings
 from relais.document.language import _identifier as shared_identifier
 
 # Function words of the source language (English is the newsroom's source language).
@@ -299,7 +299,7 @@ def _furniture_prefilter(languages: tuple[str, ...]) -> re.Pattern[str]:
     """One alternation of every UI string in lower case, for lower-cased text: a
     superset of what ``find_furniture`` finds (it also requires word edges and exact
     case).  Lower-casing the text is much faster than a case-insensitive pattern."""
-    strings = {ui.lower() for lang in languages for ui in language_furniture(lang).ui_strings}
+    strings = {ui.lower() for ui in searched_strings(tuple(languages))}
     parts = sorted((r"\s+".join(map(re.escape, ui.split())) for ui in strings), key=len, reverse=True)
     return re.compile("|".join(parts) or r"(?!)")
 

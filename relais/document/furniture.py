@@ -270,19 +270,27 @@ def _tags_only(text: str) -> str:
 # Furniture anywhere (for checks on translations)
 
 
+@cache
+def searched_strings(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """The UI strings ``find_furniture`` looks for, longest first."""
+    found = set(_all(languages, "ui_strings")) | {s for s in _all(languages, "standalone") if len(s.split()) >= 2}
+    return tuple(sorted(found, key=len, reverse=True))
+
+
 def find_furniture(text: str, languages: Sequence[str] | None = None) -> str | None:
     """The first known UI string that occurs in ``text`` as whole words, or None.
 
     Meant for checks: a translation that contains "Copy link" or its French counterpart
     "Copier le lien" carries furniture the source did not.  Only the distinctive
     ``ui_strings`` are searched, with their own capitalisation (interface labels are
-    capitalised; "la publicité" in a sentence is not the "Publicité" label); the
-    one-word ``standalone`` strings are too common to search for.  ``languages``
+    capitalised; "la publicité" in a sentence is not the "Publicité" label); of the
+    ``standalone`` strings only those of two words or more ("Read more", "Sign in") are
+    searched, the one-word ones ("Menu", "Share") being too common.  ``languages``
     defaults to every language in the data file.
     """
     langs = known_languages() if languages is None else languages
     plain = " ".join(unicodedata.normalize("NFKC", strip_placeholders(text)).split())
-    for ui in sorted(_all(langs, "ui_strings"), key=len, reverse=True):
+    for ui in searched_strings(tuple(langs)):
         # As whole words, or glued to a neighbouring word the way a button inside a
         # heading ends up ("mattersCopy link", "AdvertisementThe council").
         before = r"(?:(?<!\w)|(?<=[a-z0-9]))"

@@ -1,0 +1,216 @@
+"""How well the automatic checks do on real translations (FLORES-200 dev).
+
+(a) loud findings (critical or major) per 100 segments on the human references;
+(b) errors planted into those references, and the share caught per error type;
+(c) the same loud-finding rate on the Google, Microsoft and Bergamot outputs.
+
+    .venv/bin/python bench/eval_checks.py --flores ../shared/eval/flores-dev [--langs fr,de,es,it,pt] [--lines 997]
+
+The FLORES data (CC BY-SA 4.0) is read from the given path and never copied here.
+Planting is deterministic (seeded), and a planted case counts only where the
+unmodified pair was silent for that error's checks, so that (b) measures the plant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from relais.checks.base import CheckContext, SegmentPair, Severity
+from relais.checks.registry import run_checks
+from relais.document.model import BlockKind
+
+SYSTEMS = ("google", "microsoft", "bergamot-base-memory", "bergamot-tiny")
+
+# What each planted error must trigger: finding ids (prefixes) and whether only loud ones count.
+EXPECTED = {
+    "figure": (("numbers.",), True),
+    "furniture": (("furniture.",), True),
+    "untranslated": (("untranslated.",), True),
+    "name dropped": (("names.",), True),
+    "name swapped": (("names.",), True),
+    "sentence dropped": (("omission.", "length.", "align."), True),
+    "typography": (("typography.",), False),
+}
+
+_NUMBER = re.compile(r"(?<![\d.,])\d+(?![\d])")
+_CAPITALISED = re.compile(r"(?<=\s)([A-ZÀ-Ý][a-zà-ÿ]{3,})(?=[\s,.;:])")
+_INVENTED = ("Kaltenbrunn", "Orvieza", "Maelstad", "Tiberon")
+
+
+def plant_figure(src: str, tgt: str, rng: random.Random) -> str | None:
+    numbers = [m for m in _NUMBER.finditer(tgt) if m.group() in src]
+    if not numbers:
+        return None
+    m = rng.choice(numbers)
+    value = int(m.group())
+    changed = str(value + rng.choice((1, 2, 3, 7, 10)) if value < 1000 else value + 100)
+    return tgt[: m.start()] + changed + tgt[m.end() :]
+
+
+def plant_furniture(src: str, tgt: str, rng: random.Random) -> str | None:
+    ui = rng.choice(("Copy link to section", "Share this article", "Read more"))
+    return tgt + (" " if rng.random() < 0.5 else "") + ui
+
+
+def plant_untranslated(src: str, tgt: str, rng: random.Random) -> str | None:
+    # Replace the second half of the target with the second half of the source.
+    s_words, t_words = src.split(), tgt.split()
+    if len(s_words) < 10 or len(t_words) < 6:
+        return None
+    return " ".join(t_words[: len(t_words) // 2] + s_words[len(s_words) // 2 :])
+
+
+def _shared_names(src: str, tgt: str) -> list[str]:
+    return [m.group(1) for m in _CAPITALISED.finditer(tgt) if m.group(1) in src]
+
+
+def plant_name_dropped(src: str, tgt: str, rng: random.Random) -> str | None:
+    names = _shared_names(src, tgt)
+    if not names:
+        return None
+    name = rng.choice(names)
+    return re.sub(rf"\s*\b{re.escape(name)}\b", "", tgt, count=1)
+
+
+def plant_name_swapped(src: str, tgt: str, rng: random.Random) -> str | None:
+    names = _shared_names(src, tgt)
+    if not names:
+        return None
+    name = rng.choice(names)
+    return re.sub(rf"\b{re.escape(name)}\b", rng.choice(_INVENTED), tgt, count=1)
+
+
+def plant_typography(src: str, tgt: str, rng: random.Random, lang: str) -> str | None:
+    if lang == "fr" and ("’" in tgt or "\u202f" in tgt or "\u00a0" in tgt):
+        return tgt.replace("’", "'", 1) if "’" in tgt else tgt.replace("\u202f", "", 1).replace("\u00a0", "", 1)
+    # Everywhere: a double space, or straight double quotes around a word.
+    words = tgt.split(" ")
+    if len(words) < 4:
+        return None
+    i = rng.randrange(1, len(words) - 1)
+    if rng.random() < 0.5:
+        words[i] = words[i] + " "
+    else:
+        words[i] = f'"{words[i]}"'
+    return " ".join(words)
+
+
+def _pair(i: int, src: str, tgt: str, lang: str) -> SegmentPair:
+    return SegmentPair(0, i, BlockKind.PARAGRAPH, src, tgt, "en", lang)
+
+
+def loud_rate(sources: list[str], targets: list[str], lang: str) -> tuple[float, dict[str, int]]:
+    ctx = CheckContext("en", lang, machine_output=False)
+    loud = 0
+    by_check: dict[str, int] = {}
+    for i, (s, t) in enumerate(zip(sources, targets)):
+        for f in run_checks([_pair(i, s, t, lang)], ctx):
+            if f.severity.rank >= Severity.MAJOR.rank:
+                loud += 1
+                by_check[f.check] = by_check.get(f.check, 0) + 1
+    return 100 * loud / len(sources), by_check
+
+
+def _caught(findings, prefixes: tuple[str, ...], loud_only: bool) -> bool:
+    return any(
+        f.check.startswith(prefixes) and (not loud_only or f.severity.rank >= Severity.MAJOR.rank) for f in findings
+    )
+
+
+def planted(sources: list[str], targets: list[str], lang: str, seed: int) -> dict[str, tuple[int, int]]:
+    rng = random.Random(seed)
+    ctx = CheckContext("en", lang, machine_output=False)
+    planters: dict[str, Callable] = {
+        "figure": plant_figure,
+        "furniture": plant_furniture,
+        "untranslated": plant_untranslated,
+        "name dropped": plant_name_dropped,
+        "name swapped": plant_name_swapped,
+        "typography": lambda s, t, r: plant_typography(s, t, r, lang),
+    }
+    results: dict[str, tuple[int, int]] = {}
+    for kind, plant in planters.items():
+        prefixes, loud_only = EXPECTED[kind]
+        caught = total = 0
+        for i, (s, t) in enumerate(zip(sources, targets)):
+            broken = plant(s, t, rng)
+            if broken is None or broken == t:
+                continue
+            if _caught(run_checks([_pair(i, s, t, lang)], ctx), prefixes, loud_only):
+                continue  # already flagged before planting: not a measure of the plant
+            total += 1
+            caught += _caught(run_checks([_pair(i, s, broken, lang)], ctx), prefixes, loud_only)
+        results[kind] = (caught, total)
+    # A dropped sentence: two consecutive lines as one segment, the second target sentence removed.
+    prefixes, loud_only = EXPECTED["sentence dropped"]
+    caught = total = 0
+    for i in range(0, len(sources) - 1, 2):
+        s = sources[i] + " " + sources[i + 1]
+        full = targets[i] + " " + targets[i + 1]
+        if _caught(run_checks([_pair(i, s, full, lang)], ctx), prefixes, loud_only):
+            continue
+        total += 1
+        caught += _caught(run_checks([_pair(i, s, targets[i], lang)], ctx), prefixes, loud_only)
+    results["sentence dropped"] = (caught, total)
+    return results
+
+
+def read(path: Path, n: int) -> list[str]:
+    with path.open(encoding="utf-8") as fh:
+        return [line.rstrip("\n") for _, line in zip(range(n), fh)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--flores", type=Path, default=Path("../shared/eval/flores-dev"))
+    parser.add_argument("--langs", default="fr,de,es,it,pt")
+    parser.add_argument("--lines", type=int, default=997)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--details", action="store_true", help="print which checks were loud")
+    args = parser.parse_args()
+    langs = [lang.strip() for lang in args.langs.split(",") if lang.strip()]
+    if not (args.flores / f"en-{langs[0]}").is_dir():
+        print(f"error: {args.flores}/en-{langs[0]} not found (give the FLORES folder with --flores)", file=sys.stderr)
+        return 2
+
+    print("(a) loud findings per 100 segments on the human references")
+    sources = {lang: read(args.flores / f"en-{lang}" / "flores-dev.en", args.lines) for lang in langs}
+    references = {lang: read(args.flores / f"en-{lang}" / f"flores-dev.{lang}", args.lines) for lang in langs}
+    for lang in langs:
+        rate, by_check = loud_rate(sources[lang], references[lang], lang)
+        print(f"  {lang}: {rate:.2f}" + (f"  {by_check}" if args.details else ""))
+
+    print("(b) planted errors caught (share, caught/planted)")
+    kinds = list(EXPECTED)
+    print("  " + "lang".ljust(6) + "".join(k.ljust(20) for k in kinds))
+    for lang in langs:
+        res = planted(sources[lang], references[lang], lang, args.seed)
+        cells = []
+        for k in kinds:
+            c, t = res.get(k, (0, 0))
+            cells.append((f"{100 * c / t:.1f}% ({c}/{t})" if t else "n/a").ljust(20))
+        print("  " + lang.ljust(6) + "".join(cells))
+
+    print("(c) loud findings per 100 segments on machine outputs")
+    print("  " + "lang".ljust(6) + "human".ljust(10) + "".join(s.ljust(22) for s in SYSTEMS))
+    for lang in langs:
+        human, _ = loud_rate(sources[lang], references[lang], lang)
+        cells = []
+        for system in SYSTEMS:
+            path = args.flores / f"en-{lang}" / f"flores-dev.{system}.{lang}"
+            if not path.exists():
+                cells.append("n/a".ljust(22))
+                continue
+            rate, _ = loud_rate(sources[lang], read(path, args.lines), lang)
+            cells.append(f"{rate:.2f}".ljust(22))
+        print("  " + lang.ljust(6) + f"{human:.2f}".ljust(10) + "".join(cells))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
