@@ -12,9 +12,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages the install and the tests need.  Installed only when missing.
 system_packages() {
-    # hunspell dictionaries: the spelling and names checks read them (every translation is checked).
+    # hunspell dictionaries and Grammalecte: the spelling, grammar and names checks read
+    # them, and every translation is checked.
     local want=(python3 python3-venv python3-dev build-essential cmake git
-                hunspell-fr hunspell-de-de hunspell-es hunspell-it hunspell-pt-pt "$@") missing=()
+                hunspell-fr hunspell-de-de hunspell-es hunspell-it hunspell-pt-pt python3-grammalecte "$@") missing=()
     for pkg in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
     done

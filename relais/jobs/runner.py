@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import psutil
 
+from relais.checks.fixer import fix_typography
 from relais.document.model import BlockKind
 from relais.engines.base import Engine, EngineUnavailable, SegmentContext, SegmentRequest
 from relais.errors import RelaisError
@@ -129,6 +130,10 @@ def run_job(
             t0 = time.perf_counter()
             results = engine.translate([req for _, req in chunk])
             engine_seconds += time.perf_counter() - t0
+            for (_, req), result in zip(chunk, results):
+                if result.ok:
+                    # Machine output gets the target's typography before anyone reviews it.
+                    result.text = fix_typography(result.text, req.target_lang)
             with store.session() as s:
                 repo.save_drafts(s, job_id, [(seg.id, res) for (seg, _), res in zip(chunk, results)])
             translated += sum(r.ok for r in results)
