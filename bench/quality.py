@@ -92,7 +92,7 @@ def main() -> int:
         if path.exists():
             systems.append((name, read_lines(path, args.lines, args.offset)))
 
-    where = f"first {len(sources)}" if args.offset == 0 else f"lines {args.offset}-{args.offset + len(sources) - 1}:"
+    where = f"first {len(sources)}" if args.offset == 0 else f"lines {args.offset}-{args.offset + len(sources) - 1},"
     print(f"FLORES-200 dev {args.pair}, {where} sentences; engine time {seconds:.1f} s, {failed} failed")
     print(f"{'system':48} {'chrF':>6} {'BLEU':>6}")
     for name, hyps in systems:

@@ -52,7 +52,7 @@ CONTEXT_MARGIN = 8  # context positions kept free (see LlamaEngine._one)
 @dataclass
 class LlamaSettings:
     model_path: str | None = None  # any GGUF file; empty: the shipped demo model
-    n_ctx: int = 2048  # context window (tokens): few-shot prefix + segment + output
+    n_ctx: int = 8192  # context window (tokens): few-shot prefix (~1,050 tokens with Gemma 3) + segment + output
     threads: int | None = None  # default: the physical cores this process may use, less one
     max_tokens: int = 512  # hard cap on one translation's length
     temperature: float = 0.0  # 0 = greedy: the same input gives the same translation

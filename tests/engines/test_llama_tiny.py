@@ -147,8 +147,9 @@ def test_tags_invented_for_a_source_without_tags_are_dropped(source: str, output
 
 
 def test_long_segments_near_the_end_of_the_context_do_not_break_the_model(tiny_gguf: Path, tmp_path: Path) -> None:
-    # The tiny vocabulary spells words letter by letter: after a ~1,400-token prompt the
-    # second sentence's output budget reaches the end of the 2,048-token context.  There,
+    # The tiny vocabulary spells words letter by letter: after its ~4,100-token prompt the
+    # second sentence's output budget reaches the end of a 4,330-token context (checked:
+    # without the margin this test fails with llama_decode's error).  There,
     # llama-cpp-python's cache reuse evaluates one token too many and llama_decode fails
     # (found translating examples/story.md); the engine keeps a margin so it never does.
     batch = requests(
@@ -157,7 +158,7 @@ def test_long_segments_near_the_end_of_the_context_do_not_break_the_model(tiny_g
         "ending a suspension that began when a storm tore away part of the Kelmsby slipway in March 2025.",
         "The island's 640 residents have relied since then on a single chartered boat that runs twice a day.",
     )
-    engine = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf), threads=1, n_ctx=2048), tmp_path)
+    engine = LlamaEngine(LlamaSettings(model_path=str(tiny_gguf), threads=1, n_ctx=4330), tmp_path)
     try:
         results = engine.translate(batch)
     finally:
