@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from flores import read_lines  # bench/flores.py (scripts run from bench/ on sys.path)
 from relais.checks.base import CheckContext, SegmentPair
 from relais.checks.meaning import BackTranslationScorer, segment_risk
 from relais.checks.registry import all_checks, run_checks
@@ -24,10 +25,6 @@ from relais.config import load_config
 from relais.document.model import BlockKind
 from relais.engines.registry import create_engine
 
-
-def read(path: Path, n: int) -> list[str]:
-    with path.open(encoding="utf-8") as fh:
-        return [line.rstrip("\n") for _, line in zip(range(n), fh)]
 
 
 def main() -> int:
@@ -44,8 +41,8 @@ def main() -> int:
     if not folder.is_dir():
         print(f"error: {folder} not found (give the FLORES folder with --flores)", file=sys.stderr)
         return 2
-    sources = read(folder / "flores-dev.en", args.lines)
-    targets = read(folder / f"flores-dev.{args.lang}", args.lines)
+    sources = read_lines(folder / "flores-dev.en", args.lines)
+    targets = read_lines(folder / f"flores-dev.{args.lang}", args.lines)
     pairs = [SegmentPair(0, i, BlockKind.PARAGRAPH, s, t, "en", args.lang) for i, (s, t) in enumerate(zip(sources, targets))]
     ctx = CheckContext("en", args.lang, machine_output=False)
 

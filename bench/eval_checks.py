@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from flores import read_lines  # bench/flores.py (scripts run from bench/ on sys.path)
 from relais.checks.base import CheckContext, SegmentPair, Severity
 from relais.checks.registry import run_checks
 from relais.document.model import BlockKind
@@ -160,10 +161,6 @@ def planted(sources: list[str], targets: list[str], lang: str, seed: int) -> dic
     return results
 
 
-def read(path: Path, n: int) -> list[str]:
-    with path.open(encoding="utf-8") as fh:
-        return [line.rstrip("\n") for _, line in zip(range(n), fh)]
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -179,8 +176,8 @@ def main() -> int:
         return 2
 
     print("(a) loud findings per 100 segments on the human references")
-    sources = {lang: read(args.flores / f"en-{lang}" / "flores-dev.en", args.lines) for lang in langs}
-    references = {lang: read(args.flores / f"en-{lang}" / f"flores-dev.{lang}", args.lines) for lang in langs}
+    sources = {lang: read_lines(args.flores / f"en-{lang}" / "flores-dev.en", args.lines) for lang in langs}
+    references = {lang: read_lines(args.flores / f"en-{lang}" / f"flores-dev.{lang}", args.lines) for lang in langs}
     for lang in langs:
         rate, by_check = loud_rate(sources[lang], references[lang], lang)
         print(f"  {lang}: {rate:.2f}" + (f"  {by_check}" if args.details else ""))
@@ -206,7 +203,7 @@ def main() -> int:
             if not path.exists():
                 cells.append("n/a".ljust(22))
                 continue
-            rate, _ = loud_rate(sources[lang], read(path, args.lines), lang)
+            rate, _ = loud_rate(sources[lang], read_lines(path, args.lines), lang)
             cells.append(f"{rate:.2f}".ljust(22))
         print("  " + lang.ljust(6) + f"{human:.2f}".ljust(10) + "".join(cells))
     return 0

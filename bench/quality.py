@@ -18,15 +18,11 @@ from pathlib import Path
 
 import sacrebleu
 
+from flores import read_lines  # bench/flores.py (scripts run from bench/ on sys.path)
 from relais.config import load_config
 from relais.engines.base import SegmentContext, SegmentRequest
 from relais.engines.registry import create_engine
 
-
-def read_lines(path: Path, n: int, offset: int = 0) -> list[str]:
-    with path.open(encoding="utf-8") as fh:
-        lines = [line.rstrip("\n") for _, line in zip(range(offset + n), fh)]
-    return lines[offset:]
 
 
 def main() -> int:
