@@ -260,6 +260,8 @@ def check(
     to: Annotated[str | None, typer.Option("--to", "-t", help="Target language of the translated document.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     fail_on: Annotated[str, typer.Option("--fail-on", help="Exit non-zero at or above: critical, major, minor, none.")] = "critical",
+    risk: Annotated[bool, typer.Option("--risk", help="Also score meaning risk by back-translation with the engine.")] = False,
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine for --risk (default: the configured one).")] = None,
 ) -> None:
     """Check a translation: a stored draft (ID) or any two documents (SOURCE TARGET --to LANG)."""
     from relais.checks.audit import FAIL_LEVELS
@@ -269,19 +271,30 @@ def check(
     if fmt not in ("text", "json"):
         raise RelaisError(f"unknown format '{fmt}' (use text or json)")
     desk = _desk()
+    engines = None
     try:
+        risk_engine = None
+        if risk:
+            from relais.jobs.executor import EnginePool
+
+            engines = EnginePool(desk.config)
+            risk_engine = engines.get(engine or desk.config.engine)
         if second is None:
             if not first.isdigit():
                 raise RelaisError("give a stored translation id, or a source and a target document with --to")
-            report = desk.check_translation(int(first))
+            report = desk.check_translation(int(first), risk_engine=risk_engine)
         else:
             if not to:
                 raise RelaisError("checking two documents needs the target language: --to fr")
             target_lang = parse_targets(to)[0]
             source, source_name = desk.read_source(first)
             target, target_name = desk.read_source(second)
-            report = desk.check_documents(source, target, target_lang, source_name=source_name, target_name=target_name)
+            report = desk.check_documents(
+                source, target, target_lang, risk_engine=risk_engine, source_name=source_name, target_name=target_name
+            )
     finally:
+        if engines is not None:
+            engines.close()
         desk.close()
     if fmt == "json":
         sys.stdout.write(report.to_json())

@@ -136,15 +136,15 @@ class Desk:
             return {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
 
     # -- checks ---------------------------------------------------------------
-    def check_translation(self, job_id: int):
+    def check_translation(self, job_id: int, risk_engine=None):
         from relais.checks.audit import check_draft
 
-        return check_draft(self.draft(job_id))
+        return check_draft(self.draft(job_id), risk_engine=risk_engine)
 
-    def check_documents(self, source: bytes, target: bytes, target_lang: str, **names):
+    def check_documents(self, source: bytes, target: bytes, target_lang: str, risk_engine=None, **names):
         from relais.checks.audit import check_documents
 
-        return check_documents(source, target, target_lang, limits=self.config.limits, **names)
+        return check_documents(source, target, target_lang, limits=self.config.limits, risk_engine=risk_engine, **names)
 
     # -- output ---------------------------------------------------------------
     def draft(self, job_id: int) -> TranslatedArticle:

@@ -64,10 +64,20 @@ class Report:
 
 
 def _report(
-    pairs: list[SegmentPair], extra: list[Finding], ctx: CheckContext, document: str, unchecked: list[SegmentPair] = ()
+    pairs: list[SegmentPair],
+    extra: list[Finding],
+    ctx: CheckContext,
+    document: str,
+    unchecked: list[SegmentPair] = (),
+    risk_engine=None,
 ) -> Report:
-    """``unchecked``: pairs that are in the document but not checked (failed drafts)."""
+    """``unchecked``: pairs that are in the document but not checked (failed drafts).
+    ``risk_engine``: also score meaning risk by back-translation with this engine."""
     findings = run_checks(pairs, ctx) + extra
+    if risk_engine is not None:
+        from relais.checks.meaning import BackTranslationScorer, risk_findings
+
+        findings += risk_findings(pairs, findings, BackTranslationScorer(risk_engine))
     everything = sorted([*pairs, *unchecked], key=lambda p: (p.block, p.segment))
     by_key = {(p.block, p.segment): p for p in everything}
     locator = Locator(everything, document)
@@ -142,11 +152,11 @@ def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True) 
     )
 
 
-def check_draft(draft: TranslatedArticle, machine_output: bool = True) -> Report:
+def check_draft(draft: TranslatedArticle, machine_output: bool = True, risk_engine=None) -> Report:
     """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``)."""
     dp = draft_pairs(draft)
     ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
-    return _report(dp.pairs, dp.extra, ctx, render_markdown(draft), dp.failed)
+    return _report(dp.pairs, dp.extra, ctx, render_markdown(draft), dp.failed, risk_engine)
 
 
 def check_documents(
@@ -157,6 +167,7 @@ def check_documents(
     source_name: str | None = None,
     target_name: str | None = None,
     limits: Limits | None = None,
+    risk_engine=None,
 ) -> Report:
     """Check any translation against its source: both are ingested, aligned, then checked.
 
@@ -166,4 +177,4 @@ def check_documents(
     tgt = ingest_bytes(target, name=target_name, limits=limits, language=target_lang, strip_ui_text=False)
     aligned = align_articles(src, tgt, target_lang)
     ctx = CheckContext(src.source_language, target_lang, machine_output=False)
-    return _report(aligned.pairs, aligned.findings, ctx, decode_article(target))
+    return _report(aligned.pairs, aligned.findings, ctx, decode_article(target), risk_engine=risk_engine)

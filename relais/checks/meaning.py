@@ -180,3 +180,23 @@ class BackTranslationScorer:
                 continue
             out.append(chrf.sentence_score(result.text, [pair.source]).score)
         return out
+
+
+def risk_findings(pairs: list[SegmentPair], findings: list[Finding], scorer: BackTranslationScorer) -> list[Finding]:
+    """``meaning.risk`` (major) for each pair whose risk, with back-translation, reaches
+    ``HIGH_RISK``; the span is the whole target segment."""
+    by_pair: dict[tuple[int, int | None], list[Finding]] = {}
+    for f in findings:
+        if f.check.startswith("meaning."):
+            by_pair.setdefault((f.block, f.segment), []).append(f)
+    out: list[Finding] = []
+    for pair, score in zip(pairs, scorer.scores(pairs)):
+        risk = segment_risk(by_pair.get((pair.block, pair.segment), []), score)
+        if risk >= HIGH_RISK:
+            round_trip = f"back-translation chrF {score:.0f} against the source" if score is not None else "no back-translation"
+            out.append(
+                Finding("meaning.risk", Severity.MAJOR, pair.block, pair.segment, 0, len(pair.target),
+                        f"meaning risk {risk:.2f} ({round_trip})")
+            )  # fmt: skip
+    return out
+

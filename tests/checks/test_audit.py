@@ -127,3 +127,20 @@ def test_cli_check_target_in_the_wrong_language(tmp_path):
     src.write_bytes(SOURCE)
     proc = run_relais(tmp_path, "check", str(src), str(src), "--to", "fr")
     assert_one_line_error(proc, "not French")
+
+
+@pytest.mark.slow
+def test_cli_check_with_back_translation_risk(tmp_path):
+    """--risk back-translates with the configured engine (here the shipped demo model)."""
+    src, tgt = tmp_path / "a.md", tmp_path / "b.md"
+    src.write_bytes(SOURCE)
+    tgt.write_bytes(TARGET)
+    proc = run_relais(tmp_path, "check", str(src), str(tgt), "--to", "fr", "--risk", "--format", "json", "--fail-on", "none")
+    assert proc.returncode == 0, proc.stderr
+    risks = [f for f in json.loads(proc.stdout)["findings"] if f["check"] == "meaning.risk"]
+    # The 270M demo model back-translates poorly, so some faithful segments look risky.
+    assert risks
+    text = TARGET.decode()
+    for f in risks:
+        assert f["severity"] == "major" and "back-translation chrF" in f["message"]
+        assert text[f["start"] : f["end"]] == f["text"] and f["text"].strip()
