@@ -32,7 +32,8 @@ DICTIONARY_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell/dicts")
 GRAMMALECTE_DIR = Path("/usr/lib/python3/dist-packages/grammalecte")
 
 # A word: letters, possibly joined by apostrophes or hyphens (l’été, peut-être).
-WORD_RE = re.compile(r"[^\W\d_]+(?:['’\-‑][^\W\d_]+)*")
+# Letters not glued to a digit: the "er" of "1er", the "e" of "XXe" or "3e" is an ordinal suffix.
+WORD_RE = re.compile(r"(?<!\d)[^\W\d_]+(?:['’\-‑][^\W\d_]+)*")
 URL_RE = re.compile(r"(?:https?://|ftp://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\S+\.(?:com|org|net|fr|de|es|it|pt|uk|io)\b\S*")
 # Between a sentence end and the next word: spaces, quotes, brackets, dashes.
 LEAD_IN = frozenset(" \u00a0\u202f\u2009\t«»„“”\"'‘’([{—–-¿¡*")

@@ -18,6 +18,7 @@ CASES = [
     ("The government decided.", "Le gouvernement a décidé.", "fr", set()),
     ("The government decided.", "Le gouvernemnt a décidé.", "fr", {"spelling.unknown"}),
     ("It is today.", "C’est aujourd’hui, peut-être.", "fr", set()),
+    ("From 1 September, in the 20th century.", "Dès le 1er septembre, au XXe siècle, au 3e rang.", "fr", set()),  # ordinal suffixes
     ("It is the summer.", "C’est l’éte.", "fr", {"spelling.unknown"}),
     ("Kwasi Mensah spoke.", "Kwasi Mensah a pris la parole.", "fr", set()),  # names
     ("The Zorblat plan.", "Zorblat a présenté son plan.", "fr", set()),  # sentence-start name, in the source
