@@ -17,18 +17,16 @@ Locale knowledge (loanwords, shared function words) lives in
 
 from __future__ import annotations
 
-import copy
 import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from py3langid.langid import LanguageIdentifier
 
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
 from relais.document.furniture import find_furniture, searched_strings
-from relais.document.language import _identifier as shared_identifier
+from relais.document.language import restricted_identifier
 
 # Function words of the source language (English is the newsroom's source language).
 # They mark a run of words as English; words a target language shares are removed per
@@ -97,19 +95,13 @@ def _is_content(folded: str, know: UntranslatedKnowledge) -> bool:
     return folded not in ENGLISH_MARKERS or folded in ENGLISH_VERBS
 
 
-@cache
-def _identifier(source_lang: str, target_lang: str) -> LanguageIdentifier:
-    """py3langid limited to the two languages in play (one instance per pair)."""
-    # A shallow copy shares the loaded model (loading takes a second); restricting it
-    # replaces only the copy's own arrays.
-    identifier = copy.copy(shared_identifier())
-    identifier.set_languages([source_lang, target_lang])
-    return identifier
-
-
 def source_probability(text: str, source_lang: str, target_lang: str) -> float:
-    """Probability that ``text`` is in the source rather than the target language."""
-    code, probability = _identifier(source_lang, target_lang).classify(text)
+    """Probability that ``text`` is in the source rather than the target language
+    (0 when the identifier does not know one of them)."""
+    identifier = restricted_identifier((source_lang, target_lang))
+    if identifier is None:
+        return 0.0
+    code, probability = identifier.classify(text)
     return float(probability) if code == source_lang else 1.0 - float(probability)
 
 

@@ -9,6 +9,8 @@ expected language next to no chance.
 
 from __future__ import annotations
 
+import copy
+
 import tomllib
 from functools import cache
 from importlib import resources
@@ -31,6 +33,19 @@ MAX_EXPECTED_PROBABILITY = 0.05
 @cache
 def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@cache
+def restricted_identifier(languages: tuple[str, ...]) -> LanguageIdentifier | None:
+    """py3langid limited to ``languages`` (one instance per set), or None when it does not
+    know one of them.  A shallow copy shares the loaded model (loading takes a second);
+    restricting it rebinds only the copy's own arrays."""
+    identifier = copy.copy(_identifier())
+    try:
+        identifier.set_languages(list(languages))
+    except ValueError:
+        return None
+    return identifier
 
 
 @cache

@@ -12,13 +12,13 @@ as failed with the reason, so that no silently "fixed" text reaches review.
 
 from __future__ import annotations
 
-import copy
 import re
 import unicodedata
 from functools import lru_cache
 
 from relais.document.inline import placeholder_problem, strip_placeholders
 from relais.engines.base import SegmentRequest
+from relais.document.language import restricted_identifier
 from relais.engines.languages import LANGUAGES, language
 from relais.engines.prompt import DELIMITER_RE
 
@@ -200,34 +200,11 @@ def _language_problem(req: SegmentRequest, out: str) -> str | None:
 
 
 def _identify(text: str, candidates: tuple[str, str]) -> tuple[str, float]:
-    identifier = _identifier(candidates)
+    identifier = restricted_identifier(candidates)
     if identifier is None:
         return "", 0.0
     lang, prob = identifier.classify(text)
     return lang, float(prob)
-
-
-@lru_cache(maxsize=32)
-def _identifier(candidates: tuple[str, str]):
-    """An identifier restricted to the request's two languages (a cheap copy of the loaded model)."""
-    base = _base_identifier()
-    if base is None:
-        return None
-    identifier = copy.copy(base)  # set_languages rebinds attributes: the copy leaves base intact
-    try:
-        identifier.set_languages(list(candidates))
-    except ValueError:  # a language the identifier does not know
-        return None
-    return identifier
-
-
-@lru_cache(maxsize=1)
-def _base_identifier():
-    try:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-    except ImportError:  # the check is a bonus; without the package it is skipped
-        return None
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _clip(text: str, limit: int = 60) -> str:
