@@ -52,7 +52,8 @@ case "${1:-}" in
         cat out/story.fr.md
         ;;
     test)
-        system_packages
+        # chromium: the review desk's browser tests drive it through Playwright.
+        system_packages chromium
         venv "[test]"
         shift
         "$VENV/bin/python" -m pytest "$@"

@@ -134,6 +134,8 @@ def _report(outcomes, labels: dict[int, str]) -> int:
                 f"{o.findings['minor']} minor (`relais check {o.job_id}`)"
             )
         _say(msg)
+        if o.error:
+            _say(f"  [yellow]note:[/yellow] {escape(o.error)}")
     return failed_segments
 
 
@@ -199,14 +201,14 @@ def list_(
     desk = _desk()
     try:
         rows = desk.jobs(status)
-        table = Table("id", "article", "title", "to", "engine", "status", "done", "failed", "created")
+        table = Table("id", "article", "title", "to", "engine", "status", "done", "failed", "review", "created")
         for row in rows:
             job = row.job
             title = escape((job.article.title or job.article.source_name or "")[:60])
             table.add_row(
                 str(job.id), str(job.article_id), title, job.target_language, job.engine, job.status,
                 f"{row.drafted}/{row.segments}", str(row.failed) if row.failed else "",
-                job.created_at.strftime("%Y-%m-%d %H:%M"),
+                job.review_status.replace("_", " "), job.created_at.strftime("%Y-%m-%d %H:%M"),
             )  # fmt: skip
         if rows:
             out.print(table)
@@ -260,7 +262,8 @@ def check(
     to: Annotated[str | None, typer.Option("--to", "-t", help="Target language of the translated document.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     fail_on: Annotated[str, typer.Option("--fail-on", help="Exit non-zero at or above: critical, major, minor, none.")] = "critical",
-    risk: Annotated[bool, typer.Option("--risk", help="Also score meaning risk by back-translation with the engine.")] = False,
+    risk: Annotated[bool, typer.Option("--risk", help="Score meaning risk again with the engine (method: checks.risk).")] = False,
+    risk_method: Annotated[str | None, typer.Option("--risk-method", help="back-translation, judge or rules (implies --risk).")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine for --risk (default: the configured one).")] = None,
 ) -> None:
     """Check a translation: a stored draft (ID) or any two documents (SOURCE TARGET --to LANG)."""
@@ -270,11 +273,17 @@ def check(
         raise RelaisError(f"unknown --fail-on level '{fail_on}' (use one of: {', '.join(FAIL_LEVELS)})")
     if fmt not in ("text", "json"):
         raise RelaisError(f"unknown format '{fmt}' (use text or json)")
+    from relais.config import RISK_METHODS
+
+    if risk_method is not None and risk_method not in RISK_METHODS:
+        raise RelaisError(f"unknown --risk-method '{risk_method}' (use one of: {', '.join(RISK_METHODS)})")
     desk = _desk()
     engines = None
     try:
         risk_engine = None
-        if risk:
+        if risk or risk_method:
+            risk_method = risk_method or desk.config.risk_method
+        if risk_method is not None and risk_method != "rules":
             from relais.jobs.executor import EnginePool
 
             engines = EnginePool(desk.config)
@@ -282,7 +291,7 @@ def check(
         if second is None:
             if not first.isdigit():
                 raise RelaisError("give a stored translation id, or a source and a target document with --to")
-            report = desk.check_translation(int(first), risk_engine=risk_engine)
+            report = desk.check_translation(int(first), risk_engine=risk_engine, risk_method=risk_method)
         else:
             if not to:
                 raise RelaisError("checking two documents needs the target language: --to fr")
@@ -290,8 +299,9 @@ def check(
             source, source_name = desk.read_source(first)
             target, target_name = desk.read_source(second)
             report = desk.check_documents(
-                source, target, target_lang, risk_engine=risk_engine, source_name=source_name, target_name=target_name
-            )
+                source, target, target_lang, risk_engine=risk_engine, risk_method=risk_method,
+                source_name=source_name, target_name=target_name,
+            )  # fmt: skip
     finally:
         if engines is not None:
             engines.close()
@@ -336,6 +346,178 @@ def engines() -> None:
 
 def _yes(flag: bool) -> str:
     return "[green]yes[/green]" if flag else "[red]no[/red]"
+
+# --------------------------------------------------------------------------- review
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    secure_cookies: Annotated[
+        bool, typer.Option("--secure-cookies", help="Mark cookies Secure (when served over HTTPS by a proxy).")
+    ] = False,
+) -> None:
+    """Start the review web app on the same store as the command line."""
+    import socket
+
+    import uvicorn
+
+    from relais.review.app import create_app
+
+    try:  # a clear message before uvicorn's own log lines
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise RelaisError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    desk = _desk()
+    try:
+        app_ = create_app(desk.store, secure_cookies=secure_cookies)
+        _say(f"Relais review desk on http://{host}:{port}/ (store: {desk.store.display_url}); Ctrl+C to stop")
+        uvicorn.run(app_, host=host, port=port, log_level="warning" if State.quiet else "info", access_log=not State.quiet)
+    finally:
+        desk.close()
+
+
+users_app = typer.Typer(help="Accounts of the review desk: admins, editors, translators.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _read_password(from_stdin: bool, confirm: bool = True) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+    else:
+        raise RelaisError("no terminal to ask for the password: pipe it with --password-stdin")
+    if not password:
+        raise RelaisError("empty password")
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[str, typer.Option(help="admin, editor or translator.")] = "translator",
+    lang: Annotated[list[str] | None, typer.Option("--lang", "-l", help="A target language the translator works on (repeat, or fr,de).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Add a person who can sign in to the review desk."""
+    languages = [code.strip() for item in (lang or []) for code in item.split(",") if code.strip()]
+    password = _read_password(password_stdin)
+    desk = _desk()
+    try:
+        desk.add_user(name, password, role, languages)
+    finally:
+        desk.close()
+    _say(f"added {role} {name}" + (f" ({', '.join(languages)})" if languages else ""))
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List the accounts."""
+    desk = _desk()
+    try:
+        rows = desk.users()
+    finally:
+        desk.close()
+    table = Table("name", "role", "languages", "active")
+    for u in rows:
+        table.add_row(escape(u["name"]), u["role"], ", ".join(u["languages"]), "yes" if u["active"] else "no")
+    out.print(table)
+
+
+@users_app.command("passwd")
+def users_passwd(
+    name: Annotated[str, typer.Argument(help="Sign-in name.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Set a new password (signs the person out everywhere)."""
+    password = _read_password(password_stdin)
+    desk = _desk()
+    try:
+        desk.set_password(name, password)
+    finally:
+        desk.close()
+    _say(f"password of {name} changed")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> None:
+    """Stop someone from signing in (their work stays attributed to them)."""
+    desk = _desk()
+    try:
+        desk.set_user_active(name, False)
+    finally:
+        desk.close()
+    _say(f"{name} can no longer sign in")
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> None:
+    """Let a disabled account sign in again."""
+    desk = _desk()
+    try:
+        desk.set_user_active(name, True)
+    finally:
+        desk.close()
+    _say(f"{name} can sign in again")
+
+
+@app.command()
+def publish(
+    job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),
+    sign_off_as: Annotated[
+        str | None, typer.Option("--sign-off-as", help="Record this editor's sign-off first (the translator must have approved).")
+    ] = None,
+) -> None:
+    """Publish an approved, signed-off translation: HTML, Markdown, JSON and the audit record."""
+    desk = _desk()
+    try:
+        pub = desk.publish(job_id, sign_off_as=sign_off_as)
+        _write_publication(desk, job_id, pub, output_dir)
+    finally:
+        desk.close()
+
+
+@app.command()
+def published(
+    job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),
+) -> None:
+    """Write out the latest publication of a translation again, with its audit record."""
+    desk = _desk()
+    try:
+        _write_publication(desk, job_id, desk.publication(job_id), output_dir)
+    finally:
+        desk.close()
+
+
+def _write_publication(desk, job_id: int, pub, output_dir: Path) -> None:
+    import json
+
+    audit = pub.audit
+    stem = f"{_slug(audit['source'].get('name'), audit['source']['article'])}.{audit['target_language']}"
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        files = {
+            output_dir / f"{stem}.md": pub.markdown,
+            output_dir / f"{stem}.html": pub.html,
+            output_dir / f"{stem}.json": pub.json,
+            output_dir / f"{stem}.audit.json": json.dumps(audit, ensure_ascii=False, indent=2) + "\n",
+        }
+        for path, text in files.items():
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RelaisError(f"cannot write to {output_dir}: {exc.strerror}") from None
+    effort = audit["effort"]
+    _say(
+        f"job {job_id}: publication {pub.number} by {escape(pub.actor)}; HTER {effort['hter']:.3f}, "
+        f"{effort['segments_edited']}/{effort['segments']} segments edited"
+    )
+    for path in files:
+        out.print(str(path))
 
 
 def main() -> None:

@@ -18,6 +18,12 @@ from relais.errors import RelaisError
 
 DEFAULT_ENGINE = "llama"
 
+# How each machine draft's meaning risk is scored after translation (docs/checks.md):
+# back-translation into the source language compared by chrF, an LLM judge, or the
+# rule checks alone.  Both engine methods use the job's own engine.
+RISK_METHODS = ("back-translation", "judge", "rules")
+DEFAULT_RISK_METHOD = "back-translation"
+
 # Environment variable → (section path, key, type).  Kept in one table so the README
 # and the code cannot drift apart (tests/test_config.py checks the README lists them).
 ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
@@ -25,6 +31,7 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_DATABASE_URL": ((), "database_url", str),
     "RELAIS_MAX_WORDS": (("limits",), "max_words", int),
     "RELAIS_MAX_BYTES": (("limits",), "max_bytes", int),
+    "RELAIS_RISK_METHOD": (("checks",), "risk", str),
     "RELAIS_LLAMA_MODEL": (("engines", "llama"), "model_path", str),
     "RELAIS_LLAMA_THREADS": (("engines", "llama"), "threads", int),
     "RELAIS_LLAMA_CTX": (("engines", "llama"), "n_ctx", int),
@@ -56,6 +63,7 @@ class Config:
     database_url: str | None = None
     limits: Limits = field(default_factory=Limits)
     engines: dict[str, dict] = field(default_factory=dict)
+    risk_method: str = DEFAULT_RISK_METHOD  # [checks] risk
 
     @property
     def db_url(self) -> str:
@@ -87,6 +95,9 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
     if "api_key" not in raw.get("engines", {}).get("openai", {}) and env.get("OPENAI_API_KEY"):
         raw.setdefault("engines", {}).setdefault("openai", {})["api_key"] = env["OPENAI_API_KEY"]
     limits = raw.get("limits", {})
+    risk_method = str(raw.get("checks", {}).get("risk", DEFAULT_RISK_METHOD))
+    if risk_method not in RISK_METHODS:
+        raise RelaisError(f"checks.risk = {risk_method!r} is not a risk method (use one of: {', '.join(RISK_METHODS)})")
     try:
         return Config(
             home=home,
@@ -94,6 +105,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             database_url=raw.get("database_url"),
             limits=Limits(**{k: int(v) for k, v in limits.items()}),
             engines={k: dict(v) for k, v in raw.get("engines", {}).items()},
+            risk_method=risk_method,
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

@@ -107,7 +107,7 @@ class Desk:
         return sorted(set(ids))
 
     def executor(self, engines: EnginePool, progress=None) -> Executor:
-        return InProcessExecutor(self.store, engines, progress=progress)
+        return InProcessExecutor(self.store, engines, progress=progress, risk_method=self.config.risk_method)
 
     def check_engine(self, engines: EnginePool, job_ids: list[int]) -> None:
         """Fail fast, with the engine's own words, when a job's engine cannot run."""
@@ -136,15 +136,19 @@ class Desk:
             return {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
 
     # -- checks ---------------------------------------------------------------
-    def check_translation(self, job_id: int, risk_engine=None):
+    def check_translation(self, job_id: int, risk_engine=None, risk_method: str | None = None):
+        """Check a stored draft; with ``risk_method`` (and ``risk_engine`` for the engine
+        methods) its meaning risk is scored again, else the stored risks are reported."""
         from relais.checks.audit import check_draft
 
-        return check_draft(self.draft(job_id), risk_engine=risk_engine)
+        return check_draft(self.draft(job_id), risk_engine=risk_engine, risk_method=risk_method)
 
-    def check_documents(self, source: bytes, target: bytes, target_lang: str, risk_engine=None, **names):
+    def check_documents(self, source: bytes, target: bytes, target_lang: str, risk_engine=None, risk_method=None, **names):
         from relais.checks.audit import check_documents
 
-        return check_documents(source, target, target_lang, limits=self.config.limits, risk_engine=risk_engine, **names)
+        return check_documents(
+            source, target, target_lang, limits=self.config.limits, risk_engine=risk_engine, risk_method=risk_method, **names
+        )
 
     # -- output ---------------------------------------------------------------
     def draft(self, job_id: int) -> TranslatedArticle:
@@ -153,3 +157,54 @@ class Desk:
 
     def render(self, job_id: int, fmt: str) -> str:
         return render(self.draft(job_id), fmt)
+
+    # -- review and publishing ------------------------------------------------
+    def add_user(self, name: str, password: str, role: str, languages: list[str]) -> None:
+        from relais.review import accounts
+
+        with self.store.session() as s:
+            accounts.add_user(s, name, password, role, languages)
+
+    def users(self) -> list[dict]:
+        from relais.review import accounts
+
+        with self.store.session() as s:
+            return [
+                {"name": u.name, "role": u.role, "languages": list(u.languages or []), "active": u.active}
+                for u in accounts.list_users(s)
+            ]
+
+    def set_password(self, name: str, password: str) -> None:
+        from relais.review import accounts
+
+        with self.store.session() as s:
+            accounts.set_password(s, name, password)
+
+    def set_user_active(self, name: str, active: bool) -> None:
+        from relais.review import accounts
+
+        with self.store.session() as s:
+            accounts.set_active(s, name, active)
+
+    def publish(self, job_id: int, sign_off_as: str | None = None):
+        """Publish a signed-off translation from the command line.  ``sign_off_as``: an
+        editor's name, to record that editor's sign-off first (the article must be
+        approved by its translator).  Returns the publication record."""
+        from relais.publish.publisher import publish
+        from relais.review import accounts, service
+
+        actor = accounts.Actor.command_line()
+        with self.store.session() as s:
+            if sign_off_as:
+                editor = accounts.get_user(s, sign_off_as)
+                if editor.role not in ("editor", "admin"):
+                    raise accounts.PermissionDenied(f"{sign_off_as} is a {editor.role}, not an editor")
+                actor = accounts.Actor.of(editor)
+                service.sign_off(s, actor, job_id)
+            return publish(s, actor, job_id)
+
+    def publication(self, job_id: int):
+        from relais.publish.publisher import latest_publication
+
+        with self.store.session() as s:
+            return latest_publication(s, job_id)

@@ -70,14 +70,18 @@ def _report(
     document: str,
     unchecked: list[SegmentPair] = (),
     risk_engine=None,
+    risk_method: str | None = None,
 ) -> Report:
     """``unchecked``: pairs that are in the document but not checked (failed drafts).
-    ``risk_engine``: also score meaning risk by back-translation with this engine."""
+    ``risk_method``: also score meaning risk by this method (``back-translation``,
+    ``judge``: with ``risk_engine``; ``rules``: the rule checks alone)."""
     findings = run_checks(pairs, ctx) + extra
-    if risk_engine is not None:
-        from relais.checks.meaning import BackTranslationScorer, risk_findings
+    if risk_method is None and risk_engine is not None:
+        risk_method = "back-translation"
+    if risk_method is not None:
+        from relais.checks.meaning import make_scorer, risk_findings
 
-        findings += risk_findings(pairs, findings, BackTranslationScorer(risk_engine))
+        findings += risk_findings(pairs, findings, make_scorer(risk_method, risk_engine))
     everything = sorted([*pairs, *unchecked], key=lambda p: (p.block, p.segment))
     by_key = {(p.block, p.segment): p for p in everything}
     locator = Locator(everything, document)
@@ -127,24 +131,43 @@ class DraftCheck:
     headline_signoff: bool
 
 
-def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True) -> DraftCheck:
-    from relais.checks.meaning import segment_risk
+def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True, risk_method: str = "rules") -> DraftCheck:
+    """The automatic checks of a stored draft, and each segment's meaning risk.
+
+    ``risk_method`` "rules": the risk is the rule checks' (``segment_risk``).  Any other
+    method has scored the drafts already (``relais.jobs.runner.score_risks`` stored the
+    combined risk with each draft): the stored risk is kept (at least the rules' risk),
+    and a segment it could not score keeps no risk (None).  Failed drafts have no risk.
+    Each risk at or above ``HIGH_RISK`` is a ``meaning.risk`` finding.
+    """
+    from relais.checks.meaning import HIGH_RISK, risk_finding, segment_risk
     from relais.checks.news import headline_signoff
 
     dp = draft_pairs(draft)
     ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
     findings = run_checks(dp.pairs, ctx) + dp.extra
-    texts = {(p.block, p.segment): p.target for p in (*dp.pairs, *dp.failed)}
-    for f in findings:
-        f.text = texts.get((f.block, f.segment), "")[f.start : f.end]
     by_segment: dict[tuple[int, int], list[Finding]] = {}
     for f in findings:
         by_segment.setdefault((f.block, f.segment), []).append(f)
-    risks = {
-        dp.segment_ids[key]: segment_risk([f for f in by_segment.get(key, []) if f.check.startswith("meaning.")])
-        for key in dp.segment_ids
-        if dp.segment_ids[key] is not None
-    }
+    stored = {seg.segment_id: seg.risk for block in draft.blocks for seg in block.segments}
+    risks: dict[int, float] = {}
+    for pair in dp.pairs:
+        segment_id = dp.segment_ids.get((pair.block, pair.segment))
+        if segment_id is None:
+            continue
+        rules = segment_risk([f for f in by_segment.get((pair.block, pair.segment), []) if f.check.startswith("meaning.")])
+        if risk_method == "rules":
+            risk, detail = rules, "rules"
+        elif stored.get(segment_id) is None:
+            continue  # not scored: the engine gave no usable answer, or was unreachable
+        else:
+            risk, detail = max(rules, stored[segment_id]), risk_method
+        risks[segment_id] = risk
+        if risk >= HIGH_RISK:
+            findings.append(risk_finding(pair, risk, detail))
+    texts = {(p.block, p.segment): p.target for p in (*dp.pairs, *dp.failed)}
+    for f in findings:
+        f.text = texts.get((f.block, f.segment), "")[f.start : f.end]
     return DraftCheck(
         [(dp.segment_ids.get((f.block, f.segment)), f) for f in findings],
         risks,
@@ -152,11 +175,29 @@ def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True) 
     )
 
 
-def check_draft(draft: TranslatedArticle, machine_output: bool = True, risk_engine=None) -> Report:
-    """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``)."""
+def stored_risk_findings(draft: TranslatedArticle, pairs: list[SegmentPair]) -> list[Finding]:
+    """``meaning.risk`` findings from the risks stored with the draft's segments."""
+    from relais.checks.meaning import HIGH_RISK, risk_finding
+
+    stored = {(block.index, seg.index): seg.risk for block in draft.blocks for seg in block.segments}
+    return [
+        risk_finding(p, risk, "stored with the draft")
+        for p in pairs
+        if (risk := stored.get((p.block, p.segment))) is not None and risk >= HIGH_RISK
+    ]
+
+
+def check_draft(draft: TranslatedArticle, machine_output: bool = True, risk_engine=None, risk_method: str | None = None) -> Report:
+    """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``).
+
+    Without ``risk_method`` (and ``risk_engine``) the meaning risks stored with the draft
+    are reported; with one, the risk is scored again by that method."""
     dp = draft_pairs(draft)
     ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
-    return _report(dp.pairs, dp.extra, ctx, render_markdown(draft), dp.failed, risk_engine)
+    extra = list(dp.extra)
+    if risk_method is None and risk_engine is None:
+        extra += stored_risk_findings(draft, dp.pairs)
+    return _report(dp.pairs, extra, ctx, render_markdown(draft), dp.failed, risk_engine, risk_method)
 
 
 def check_documents(
@@ -168,6 +209,7 @@ def check_documents(
     target_name: str | None = None,
     limits: Limits | None = None,
     risk_engine=None,
+    risk_method: str | None = None,
 ) -> Report:
     """Check any translation against its source: both are ingested, aligned, then checked.
 
@@ -177,4 +219,4 @@ def check_documents(
     tgt = ingest_bytes(target, name=target_name, limits=limits, language=target_lang, strip_ui_text=False)
     aligned = align_articles(src, tgt, target_lang)
     ctx = CheckContext(src.source_language, target_lang, machine_output=False)
-    return _report(aligned.pairs, aligned.findings, ctx, decode_article(target), risk_engine=risk_engine)
+    return _report(aligned.pairs, aligned.findings, ctx, decode_article(target), risk_engine=risk_engine, risk_method=risk_method)

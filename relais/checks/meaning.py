@@ -7,8 +7,9 @@ Two parts:
   as "because", a negation that disappears.
 * ``segment_risk`` scores a segment from 0 to 1 without a reference: the rule hits, plus,
   when an engine is given, back-translation into the source language compared with the
-  source by chrF (``BackTranslationScorer``).  A high risk is a major finding
-  (``meaning.risk``), stored with the segment.
+  source by chrF (``BackTranslationScorer``) or the engine's own 0–100 judgement
+  (``JudgeScorer``).  A high risk is a major finding (``meaning.risk``), stored with the
+  segment; ``relais.jobs.runner`` scores every machine draft after its job.
 """
 
 from __future__ import annotations
@@ -144,25 +145,60 @@ CHECKS = [ConnectiveCheck, NegationCheck]
 RULE_RISK = {"meaning.connective": 0.7, "meaning.negation": 0.5}
 
 
-def segment_risk(findings: list[Finding], back_translation_score: float | None = None) -> float:
+def chrf_risk(chrf: float) -> float:
+    """Risk 0–1 from the chrF (0–100) of a back-translation against the source.
+
+    chrF 60+ between back-translation and source is a faithful round trip for news
+    sentences; 20 or less means the meaning was lost.
+    """
+    return min(1.0, max(0.0, (60.0 - chrf) / 40.0))
+
+
+def judge_risk(score: float) -> float:
+    """Risk 0–1 from a judge's adequacy score (0–100): 100 is no risk, 0 is certain loss."""
+    return min(1.0, max(0.0, (100.0 - score) / 100.0))
+
+
+def segment_risk(
+    findings: list[Finding], back_translation_score: float | None = None, *, method_risk: float | None = None
+) -> float:
     """Risk 0–1 for one segment from its meaning findings and, when available, the chrF
-    (0–100) of its back-translation against the source."""
+    (0–100) of its back-translation against the source, or another method's own risk
+    (``method_risk``, e.g. ``judge_risk``): the highest of them."""
     risk = max((RULE_RISK.get(f.check, 0.0) for f in findings), default=0.0)
     if back_translation_score is not None:
-        # chrF 60+ between back-translation and source is a faithful round trip for
-        # news sentences; 20 or less means the meaning was lost.
-        risk = max(risk, min(1.0, max(0.0, (60.0 - back_translation_score) / 40.0)))
+        risk = max(risk, chrf_risk(back_translation_score))
+    if method_risk is not None:
+        risk = max(risk, method_risk)
     return round(risk, 3)
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    """What one engine-backed method says about one segment."""
+
+    risk: float  # the method's own risk, 0–1 (combine with the rules by ``segment_risk``)
+    detail: str  # for the finding's message: "back-translation chrF 31"
 
 
 class BackTranslationScorer:
     """Translate the target back into the source language with the configured engine and
-    compare it with the source (chrF): a reference-free estimate that needs no extra model."""
+    compare it with the source (chrF): a reference-free estimate that needs no extra model.
+
+    It goes through ``Engine.translate``, so the back-translation is validated like any
+    translation (not the text sent back, not left in the target language, one line) and
+    a rejected one is retried once, then gives no score.  The request carries no context,
+    glossary or examples: the prompt is the engine's shortest.
+    """
+
+    method = "back-translation"
 
     def __init__(self, engine):
         self.engine = engine
 
     def scores(self, pairs: list[SegmentPair]) -> list[float | None]:
+        """chrF (0–100) of each pair's back-translation against its source; None when the
+        engine gave no usable back-translation.  Raises ``EngineUnavailable``."""
         from sacrebleu.metrics import CHRF
 
         from relais.engines.base import SegmentRequest
@@ -181,22 +217,144 @@ class BackTranslationScorer:
             out.append(chrf.sentence_score(result.text, [pair.source]).score)
         return out
 
+    def assess(self, pairs: list[SegmentPair]) -> list[MethodScore | None]:
+        return [
+            None if score is None else MethodScore(chrf_risk(score), f"back-translation chrF {score:.0f} against the source")
+            for score in self.scores(pairs)
+        ]
 
-def risk_findings(pairs: list[SegmentPair], findings: list[Finding], scorer: BackTranslationScorer) -> list[Finding]:
-    """``meaning.risk`` (major) for each pair whose risk, with back-translation, reaches
+
+# The judge's prompt is fixed and short: a 270M base model continues "Score (0-100):",
+# a chat model answers the question.  Bump JUDGE_PROMPT_VERSION when it changes.
+JUDGE_PROMPT_VERSION = "1"
+JUDGE_PROMPT = (
+    "Rate how well the {target} translation keeps the meaning of the {source} text, "
+    "from 0 (different meaning) to 100 (same meaning). Answer with the number only.\n\n"
+    "{source}: {source_text}\n{target}: {target_text}\nScore (0-100):"
+)
+JUDGE_MAX_TOKENS = 8
+
+# The first number of the answer, with an optional scale ("8/10", "4 out of 5", "85%").
+_JUDGE_NUMBER = re.compile(
+    r"(?<![\w.,-])(\d{1,3}(?:[.,]\d+)?)(?=$|\s|[.,;:)*%/])\s*(?:(%)|/\s*(\d{1,3})\b|out\s+of\s+(\d{1,3})\b)?", re.IGNORECASE
+)
+_LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)]\s+[^\d\s]|^\W*no\.\s*\d", re.IGNORECASE)  # "1. The …", "No. 11"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_JUDGE_YES = re.compile(r"^\W*(?:yes|same|oui|ja|s[ií]|sim)\b", re.IGNORECASE)
+_JUDGE_NO = re.compile(r"^\W*(?:no|different|non|nein|n[aã]o)\b(?!\.\s*\d)", re.IGNORECASE)
+
+
+def parse_judge_answer(answer: str) -> float | None:
+    """The adequacy score 0–100 in a judge's answer, or None when there is none.
+
+    Reads the first non-empty line: its first number standing alone (``85``, ``85/100``,
+    ``8/10``, ``4 out of 5``, ``85%``, not ``0!l4``; a number above its scale, or above
+    100, is no score), else a
+    leading yes (100) or no (0).  A numbered-list marker ("1. The translation…") or a
+    number sign ("No. 11") is not a score.  Anything else (a small base model's ramble) gives None, never an error.
+    """
+    line = next((ln.strip() for ln in (answer or "").split("\n") if ln.strip()), "")
+    if not line or _LIST_MARKER.match(line) or _CONTROL.search(line):
+        return None  # nothing, a list, or a random model's bytes
+    m = _JUDGE_NUMBER.search(line[:80])
+    if m:
+        value = float(m.group(1).replace(",", "."))
+        scale = m.group(3) or m.group(4)
+        if scale:
+            den = int(scale)
+            if den not in (5, 10, 100) or value > den:
+                return None
+            value = value * 100.0 / den
+        return value if 0.0 <= value <= 100.0 else None
+    if _JUDGE_YES.match(line):
+        return 100.0
+    if _JUDGE_NO.match(line):
+        return 0.0
+    return None
+
+
+class JudgeScorer:
+    """Ask the configured engine itself whether the translation keeps the meaning.
+
+    A short fixed prompt (``JUDGE_PROMPT``) with the source and the translation (markup
+    tags removed) through ``Engine.complete``; the answer's 0–100 score becomes a risk by
+    ``judge_risk``.  An answer without a usable score gives no score.
+    """
+
+    method = "judge"
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    @staticmethod
+    def prompt(pair: SegmentPair) -> str:
+        from relais.engines.languages import language_name
+
+        def one_line(text: str) -> str:
+            return " ".join(text.split())
+
+        return JUDGE_PROMPT.format(
+            source=language_name(pair.source_lang),
+            target=language_name(pair.target_lang),
+            source_text=one_line(pair.source_plain),
+            target_text=one_line(pair.target_plain),
+        )
+
+    def assess(self, pairs: list[SegmentPair]) -> list[MethodScore | None]:
+        from relais.errors import RelaisError
+
+        if not pairs:
+            return []
+        try:
+            raws = self.engine.complete([self.prompt(p) for p in pairs], max_tokens=JUDGE_MAX_TOKENS)
+        except NotImplementedError:
+            raise RelaisError(f"engine {self.engine.name} cannot act as a judge (no raw completion)") from None
+        out: list[MethodScore | None] = []
+        for raw in raws:
+            score = None if raw.error else parse_judge_answer(raw.text)
+            out.append(None if score is None else MethodScore(judge_risk(score), f"judge score {score:.0f}/100"))
+        return out
+
+
+def make_scorer(method: str, engine):
+    """The scorer for a risk method (``relais.config.RISK_METHODS``); None for "rules"."""
+    if method == "rules" or engine is None:
+        return None
+    if method == "back-translation":
+        return BackTranslationScorer(engine)
+    if method == "judge":
+        return JudgeScorer(engine)
+    from relais.errors import RelaisError
+
+    raise RelaisError(f"unknown risk method {method!r} (use back-translation, judge or rules)")
+
+
+def meaning_findings(pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+    """The rule checks of this module on one pair (what ``segment_risk`` combines)."""
+    checks = [check() for check in CHECKS]
+    return [f for check in checks if check.applies_to(ctx.target_lang) for f in check.run(pair, ctx)]
+
+
+def risk_finding(pair: SegmentPair, risk: float, detail: str) -> Finding:
+    """``meaning.risk`` (major) on the whole target segment."""
+    return Finding("meaning.risk", Severity.MAJOR, pair.block, pair.segment, 0, len(pair.target),
+                   f"meaning risk {risk:.2f} ({detail})")  # fmt: skip
+
+
+def risk_findings(pairs: list[SegmentPair], findings: list[Finding], scorer) -> list[Finding]:
+    """``meaning.risk`` (major) for each pair whose risk, with the scorer's method
+    (``BackTranslationScorer``, ``JudgeScorer``, or None for the rules alone), reaches
     ``HIGH_RISK``; the span is the whole target segment."""
     by_pair: dict[tuple[int, int | None], list[Finding]] = {}
     for f in findings:
         if f.check.startswith("meaning."):
             by_pair.setdefault((f.block, f.segment), []).append(f)
+    scores = scorer.assess(pairs) if scorer is not None else [None] * len(pairs)
+    method = scorer.method if scorer is not None else "rules"
     out: list[Finding] = []
-    for pair, score in zip(pairs, scorer.scores(pairs)):
-        risk = segment_risk(by_pair.get((pair.block, pair.segment), []), score)
+    for pair, score in zip(pairs, scores):
+        risk = segment_risk(by_pair.get((pair.block, pair.segment), []), method_risk=score.risk if score else None)
         if risk >= HIGH_RISK:
-            round_trip = f"back-translation chrF {score:.0f} against the source" if score is not None else "no back-translation"
-            out.append(
-                Finding("meaning.risk", Severity.MAJOR, pair.block, pair.segment, 0, len(pair.target),
-                        f"meaning risk {risk:.2f} ({round_trip})")
-            )  # fmt: skip
+            detail = score.detail if score is not None else ("rules only" if scorer is None else f"no {method} score")
+            out.append(risk_finding(pair, risk, detail))
     return out
-

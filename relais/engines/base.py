@@ -157,6 +157,16 @@ class Engine(ABC):
         """A one-line warning to show the user when this engine is used, if any."""
         return None
 
+    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+        """Raw completions of Relais's own fixed prompts (the meaning-risk judge), in order.
+
+        Not for article translation: nothing is validated or retried.  Each prompt is one
+        text; chat engines send it as one user message, completion engines continue it
+        and stop at the first newline.  Greedy decoding.  Raises ``EngineUnavailable``
+        like ``_generate``; an engine that cannot do this raises ``NotImplementedError``.
+        """
+        raise NotImplementedError(f"engine {self.name} has no raw completion")
+
     def translate(self, batch: list[SegmentRequest]) -> list[SegmentResult]:
         from relais.engines.validate import output_problem
 

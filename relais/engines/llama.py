@@ -221,6 +221,37 @@ class LlamaEngine(Engine):
             error=error,
         )
 
+    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+        with self._lock:
+            llm = self._load()
+            out: list[RawOutput] = []
+            for prompt in prompts:
+                started = time.perf_counter()
+                n_prompt = len(llm.tokenize(prompt.encode("utf-8"), add_bos=True))
+                budget = min(max_tokens, llm.n_ctx() - n_prompt - CONTEXT_MARGIN)
+                if budget < 1:
+                    out.append(RawOutput("", input_tokens=n_prompt, error="prompt does not fit the model's context"))
+                    continue
+                try:
+                    response = llm.create_completion(
+                        prompt, max_tokens=budget, temperature=0.0, repeat_penalty=1.0,
+                        stop=list(COMPLETION_STOP), seed=self.settings.seed,
+                    )  # fmt: skip
+                except (ValueError, RuntimeError) as exc:
+                    llm.reset()
+                    out.append(RawOutput("", time.perf_counter() - started, error=f"llama.cpp failed ({exc})"))
+                    continue
+                usage = response.get("usage") or {}
+                out.append(
+                    RawOutput(
+                        response["choices"][0]["text"].strip(),
+                        time.perf_counter() - started,
+                        int(usage.get("prompt_tokens", 0)),
+                        int(usage.get("completion_tokens", 0)),
+                    )
+                )
+            return out
+
     def _resolve_model_path(self) -> Path:
         if self._model_path is not None:
             return self._model_path

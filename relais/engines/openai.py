@@ -286,6 +286,44 @@ class OpenAIEngine(Engine):
             error=error,
         )
 
+    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+        if not prompts:
+            return []
+        self.client.start_batch()
+        self._discover_model()
+
+        def one(prompt: str) -> RawOutput:
+            payload: dict[str, Any] = {
+                "messages": [{"role": "user", "content": prompt}],
+                "temperature": 0.0,
+                "max_tokens": max_tokens,
+                "stream": False,
+            }
+            if self._served_model:
+                payload["model"] = self._served_model
+            started = time.perf_counter()
+            try:
+                answer = self.client.chat(payload)
+            except ServerRefused as exc:
+                if exc.status in (401, 403, 404):
+                    raise EngineUnavailable(f"engine 'openai' at {self.client.base_url} answered {exc}") from None
+                return RawOutput("", time.perf_counter() - started, error=f"the server refused this prompt: {exc}")
+            usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
+            try:
+                text = answer["choices"][0]["message"].get("content") or ""
+            except (KeyError, IndexError, TypeError, AttributeError):
+                return RawOutput("", time.perf_counter() - started, error="malformed answer from the server")
+            return RawOutput(
+                text.strip(), time.perf_counter() - started,
+                int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
+            )  # fmt: skip
+
+        workers = min(self.settings.concurrency, len(prompts))
+        if workers <= 1:
+            return [one(p) for p in prompts]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relais-openai") as pool:
+            return list(pool.map(one, prompts))
+
     def _discover_model(self) -> None:
         """Pick the served model when none is configured, and keep its /models entry for the version."""
         if self._model_entry is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from relais.config import Config
 from relais.engines.base import Engine
 from relais.engines.registry import create_engine
-from relais.jobs.runner import JobOutcome, ProgressCallback, run_job
+from relais.jobs.runner import DEFAULT_RISK_METHOD, JobOutcome, ProgressCallback, run_job
 from relais.store import repo
 from relais.store.db import Store
 
@@ -53,15 +53,19 @@ class InProcessExecutor(Executor):
         engines: EnginePool,
         progress: Callable[[int], ProgressCallback] | None = None,
         batch_size: int = 4,
+        risk_method: str = DEFAULT_RISK_METHOD,
     ):
         self.store = store
         self.engines = engines
         self.progress = progress  # job id → progress callback
         self.batch_size = batch_size
+        self.risk_method = risk_method  # how each draft's meaning risk is scored (config checks.risk)
 
     def submit(self, job_id: int) -> JobOutcome:
         with self.store.session() as s:
             engine_name = repo.get_job(s, job_id).engine
         engine = self.engines.get(engine_name)
         callback = self.progress(job_id) if self.progress else None
-        return run_job(self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback)
+        return run_job(
+            self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback, risk_method=self.risk_method
+        )

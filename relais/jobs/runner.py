@@ -3,6 +3,14 @@
 A job is idempotent and resumable at segment level: it translates only the segments
 that have no draft yet, and each batch of drafts is committed as soon as the engine
 returns it, so a crash (even ``kill -9``) loses at most the batch in flight.
+
+Then each translated draft's meaning risk is scored with the configured method
+(``[checks] risk``: back-translation or judge, through the job's engine), batch by
+batch, each batch's risks committed with the drafts; only drafts without a stored risk
+are scored, so a resumed job finishes the scoring without translating or scoring
+anything twice.  The automatic checks come last.  The engine failing during scoring
+does not fail the job: the drafts are kept, the segments it could not score keep no
+risk (NULL), and the job finishes ``done`` with a note in its ``error`` field.
 """
 
 from __future__ import annotations
@@ -14,14 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import psutil
+from sqlalchemy import update
 
 from relais.checks.fixer import fix_typography
+from relais.config import DEFAULT_RISK_METHOD
 from relais.document.model import BlockKind
 from relais.engines.base import Engine, EngineUnavailable, SegmentContext, SegmentRequest
 from relais.errors import RelaisError
 from relais.store import repo
 from relais.store.db import Store
-from relais.store.models import JobStatus, SegmentRow, utcnow
+from relais.store.models import DraftRow, JobStatus, SegmentRow, utcnow
 
 ProgressCallback = Callable[[int, int], None]  # (segments done, segments total)
 
@@ -52,7 +62,10 @@ class JobOutcome:
     skipped: int  # segments that already had a draft
     engine_seconds: float = 0.0  # wall time spent inside engine.translate
     findings: dict[str, int] | None = None  # severity → count, from the automatic checks
-    error: str | None = None
+    error: str | None = None  # for a done job: a note (segments whose meaning risk is unscored)
+    risk_seconds: float = 0.0  # wall time spent scoring meaning risk with the engine
+    risk_scored: int = 0  # drafts whose meaning risk this run scored
+    risk_unscored: int = 0  # drafts left without a risk (no usable answer, engine unreachable)
 
 
 class JobBusy(RelaisError):
@@ -116,8 +129,13 @@ def run_job(
     *,
     batch_size: int = 4,
     on_progress: ProgressCallback | None = None,
+    risk_method: str = DEFAULT_RISK_METHOD,
 ) -> JobOutcome:
-    """Translate what is left of a job.  Raises ``EngineUnavailable`` after marking the job failed."""
+    """Translate what is left of a job, score the meaning risk of what is not scored yet
+    (``risk_method``, see ``relais.config.RISK_METHODS``), then run the checks.
+
+    Raises ``EngineUnavailable`` after marking the job failed when the engine cannot
+    translate; during risk scoring it only leaves the risks it could not score empty."""
     _claim(store, job_id)
     todo, total, skipped = _requests(store, job_id)
     translated = failed = 0
@@ -147,18 +165,100 @@ def run_job(
         # Interrupted (Ctrl-C) or a bug: leave the job resumable, with the reason.
         _finish(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
         raise
-    counts = check_job(store, job_id)
-    _finish(store, job_id, JobStatus.DONE)
-    return JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts)
+    try:
+        scoring = score_risks(store, job_id, engine, risk_method, batch_size=batch_size)
+        counts = check_job(store, job_id, risk_method)
+    except BaseException as exc:
+        _finish(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
+        raise
+    _finish(store, job_id, JobStatus.DONE, scoring.note)
+    outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts, scoring.note)
+    outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
+    return outcome
 
 
-def check_job(store: Store, job_id: int) -> dict[str, int]:
-    """Run the automatic checks on the job's draft and store the findings (stage "draft")."""
+@dataclass
+class RiskScoring:
+    scored: int = 0  # drafts scored by this run
+    unscored: int = 0  # drafts left without a risk
+    seconds: float = 0.0  # wall time inside the engine
+    note: str | None = None  # why some drafts are unscored
+
+
+def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch_size: int = 4) -> RiskScoring:
+    """Score the meaning risk of the job's translated drafts that have none stored yet.
+
+    The stored risk is ``segment_risk`` of the rule checks and the method's own risk;
+    each batch is committed as the engine returns it.  A draft the engine gives no
+    usable answer for, or every draft left once the engine is unreachable, keeps no risk
+    (NULL), and the outcome's note says how many and why.  "rules" scores nothing here:
+    ``check_job`` stores the rules' risk.
+    """
+    from relais.checks.audit import draft_pairs
+    from relais.checks.base import CheckContext
+    from relais.checks.meaning import make_scorer, meaning_findings, segment_risk
+
+    outcome = RiskScoring()
+    scorer = make_scorer(method, engine)
+    if scorer is None:
+        return outcome
+    with store.session() as s:
+        draft = repo.translated_article(s, job_id)
+    dp = draft_pairs(draft)
+    stored = {seg.segment_id: seg.risk for block in draft.blocks for seg in block.segments}
+    todo = [
+        (dp.segment_ids[(p.block, p.segment)], p)
+        for p in dp.pairs
+        if dp.segment_ids.get((p.block, p.segment)) is not None and stored.get(dp.segment_ids[(p.block, p.segment)]) is None
+    ]
+    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=True)
+    no_answer = 0
+    unreachable: str | None = None
+    for start in range(0, len(todo), batch_size):
+        chunk = todo[start : start + batch_size]
+        t0 = time.perf_counter()
+        try:
+            scores = scorer.assess([pair for _, pair in chunk])
+        except EngineUnavailable as exc:
+            outcome.seconds += time.perf_counter() - t0
+            outcome.unscored += len(todo) - start
+            unreachable = f"{len(todo) - start} because {exc}"
+            break
+        outcome.seconds += time.perf_counter() - t0
+        risks = {}
+        for (segment_id, pair), score in zip(chunk, scores):
+            if score is None:
+                no_answer += 1
+                continue
+            risks[segment_id] = segment_risk(meaning_findings(pair, ctx), method_risk=score.risk)
+        if risks:
+            with store.session() as s:
+                for segment_id, risk in risks.items():
+                    s.execute(
+                        update(DraftRow).where(DraftRow.job_id == job_id, DraftRow.segment_id == segment_id).values(risk=risk)
+                    )
+        outcome.scored += len(risks)
+    outcome.unscored += no_answer
+    if outcome.unscored:
+        reasons = ([f"{no_answer} without a usable answer from the engine"] if no_answer else []) + (
+            [unreachable] if unreachable else []
+        )
+        outcome.note = (
+            f"meaning risk ({method}) not scored for {outcome.unscored} of {len(todo)} segment(s): "
+            + "; ".join(reasons)
+            + f". Their risk is left empty; `relais check {job_id} --risk` scores the draft again."
+        )
+    return outcome
+
+
+def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str, int]:
+    """Run the automatic checks on the job's draft and store the findings (stage "draft")
+    and each draft's meaning risk (see ``check_draft_segments``)."""
     from relais.checks.audit import check_draft_segments
 
     with store.session() as s:
         draft = repo.translated_article(s, job_id)
-    result = check_draft_segments(draft)
+    result = check_draft_segments(draft, risk_method=risk_method)
     with store.session() as s:
         repo.save_findings(s, job_id, result.findings, result.risks, result.headline_signoff)
     counts = {"critical": 0, "major": 0, "minor": 0}

@@ -115,6 +115,9 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Any finding on the headline: a human must sign the headline off (the review step honours it).
     headline_signoff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where the human review stands (ReviewStatus), and who has claimed the article.
+    review_status: Mapped[str] = mapped_column(String(16), default="draft")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     article: Mapped[ArticleRow] = relationship()
     drafts: Mapped[list[DraftRow]] = relationship(back_populates="job", cascade="all, delete-orphan")
@@ -150,10 +153,13 @@ class DraftRow(Base):
 
 
 class FindingRow(Base):
-    """What an automatic check found in a job's text at a given stage ("draft" for now).
+    """What an automatic check found in a job's text at a given stage.
 
-    Offsets are into the target segment text (with placeholders); ``segment_id`` is None
-    for a finding about a whole block.
+    Stages: ``draft`` (the machine draft, whole article, after the job), ``revision`` (one
+    segment re-checked after a human edit; ``revision_id`` says which text), ``approval``
+    (the whole approved article, when the translator approves it).  Offsets are into the
+    target segment text (with placeholders); ``segment_id`` is None for a finding about a
+    whole block.
     """
 
     __tablename__ = "findings"
@@ -172,4 +178,118 @@ class FindingRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[str] = mapped_column(Text)
     suggestion: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
+
+
+# --------------------------------------------------------------------------- review
+
+
+class Role:
+    ADMIN = "admin"
+    EDITOR = "editor"
+    TRANSLATOR = "translator"
+
+    ALL = (ADMIN, EDITOR, TRANSLATOR)
+
+
+class ReviewStatus:
+    """A job's place in the human review, in order."""
+
+    DRAFT = "draft"  # machine draft, nobody has claimed it
+    IN_REVIEW = "in_review"  # claimed or edited by a translator
+    APPROVED = "approved"  # the translator approved the whole article
+    SIGNED_OFF = "signed_off"  # an editor signed it off
+    PUBLISHED = "published"
+
+    ORDER = (DRAFT, IN_REVIEW, APPROVED, SIGNED_OFF, PUBLISHED)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    languages: Mapped[list] = mapped_column(JSON, default=list)  # target languages a translator works on
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser.  Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[UserRow] = relationship()
+
+
+class RevisionRow(Base):
+    """A human's text for one segment of a job.  Never updated: each save adds a row.
+
+    Versions count per (job, segment) from 1; version 0 is the machine draft.  The unique
+    constraint is what detects two people saving on top of the same version: the second
+    insert fails and that person is shown the conflict.
+    """
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("job_id", "segment_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    active_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # editing time the browser measured
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[UserRow] = relationship()
+
+
+class ReviewEventRow(Base):
+    """The journal of the review: who did what, when, to which version (before → after).
+
+    Actions: ``claim``, ``edit``, ``approve_segment``, ``approve_article``, ``sign_off``,
+    ``reopen``, ``publish``.  A segment is approved when an ``approve_segment`` event names
+    its current version; an edit after that makes a new version, so the approval lapses.
+    """
+
+    __tablename__ = "review_events"
+    __table_args__ = (Index("ix_review_events_job", "job_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the command line
+    actor: Mapped[str] = mapped_column(String(200))  # user name, or "cli:<login>"
+    action: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int | None] = mapped_column(Integer)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PublicationRow(Base):
+    """A published translation, frozen: the three renderings and the audit record."""
+
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("job_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, then 2 for a corrected republication
+    actor: Mapped[str] = mapped_column(String(200))
+    markdown: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    json: Mapped[str] = mapped_column(Text)
+    audit: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -17,7 +17,7 @@ from relais.engines.base import SegmentResult
 from relais.errors import NotFound
 from relais.locales import get_locale
 from relais.checks.base import Finding
-from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, SegmentRow
+from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, RevisionRow, SegmentRow
 
 
 def save_article(session: Session, article: Article, original: bytes, source_name: str | None) -> tuple[ArticleRow, bool]:
@@ -213,11 +213,32 @@ def job_findings(session: Session, job_id: int, stage: str = "draft") -> list[Fi
     )
 
 
-def translated_article(session: Session, job_id: int) -> TranslatedArticle:
-    """The job's draft as one record ready for rendering."""
+def latest_revisions(session: Session, job_id: int) -> dict[int, RevisionRow]:
+    """Segment id → the newest human revision of that segment in the job."""
+    newest = (
+        select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version"))
+        .where(RevisionRow.job_id == job_id)
+        .group_by(RevisionRow.segment_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(RevisionRow).join(
+            newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version)
+        ).where(RevisionRow.job_id == job_id)
+    )
+    return {r.segment_id: r for r in rows}
+
+
+def translated_article(session: Session, job_id: int, current: bool = False) -> TranslatedArticle:
+    """The job's draft as one record ready for rendering.
+
+    ``current``: each segment's newest human revision replaces its machine draft (the
+    text under review); the provenance still names the machine draft it started from.
+    """
     job = get_job(session, job_id)
     article = job.article
     drafts = {d.segment_id: d for d in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id))}
+    revised = latest_revisions(session, job_id) if current else {}
     blocks = session.scalars(
         select(BlockRow)
         .where(BlockRow.article_id == article.id)
@@ -230,6 +251,7 @@ def translated_article(session: Session, job_id: int) -> TranslatedArticle:
         segments: list[TranslatedSegment] = []
         for srow in brow.segments:
             draft = drafts.get(srow.id)
+            revision = revised.get(srow.id)
             if draft is None:
                 status, text, error, prov = "pending", None, None, None
             else:
@@ -247,6 +269,8 @@ def translated_article(session: Session, job_id: int) -> TranslatedArticle:
                 }
                 if draft.model not in models:
                     models.append(draft.model)
+            if revision is not None:
+                status, text, error = "translated", revision.text, None
             segments.append(
                 TranslatedSegment(
                     srow.position, srow.text, srow.start_offset, srow.end_offset, text, status, error, prov,

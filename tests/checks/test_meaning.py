@@ -68,3 +68,93 @@ def test_segment_risk(checks, chrf, expected):
     found = [Finding(c, Severity.MAJOR, 0, 0, 0, 0, "") for c in checks]
     assert segment_risk(found, chrf) == pytest.approx(expected)
     assert (segment_risk(found, chrf) >= HIGH_RISK) == (expected >= HIGH_RISK)
+
+
+@pytest.mark.parametrize("chrf, method_risk, expected", [(None, 0.3, 0.3), (75.0, 0.8, 0.8), (20.0, 0.1, 1.0), (None, None, 0.0)])
+def test_segment_risk_takes_the_highest_of_rules_and_methods(chrf, method_risk, expected):
+    assert segment_risk([], chrf, method_risk=method_risk) == pytest.approx(expected)
+    negation = [Finding(NEG, Severity.MINOR, 0, 0, 0, 0, "")]
+    assert segment_risk(negation, chrf, method_risk=method_risk) == pytest.approx(max(0.5, expected))
+
+
+# -- the LLM judge's answers: what a chat model, a small base model or a broken server says
+
+
+@pytest.mark.parametrize(
+    "answer, score",
+    [
+        ("85", 85.0),
+        (" 100", 100.0),
+        ("0", 0.0),
+        ("100 points.", 100.0),
+        ("Score: 72", 72.0),
+        ("**40**", 40.0),
+        ("85/100", 85.0),
+        ("8/10", 80.0),
+        ("4 out of 5", 80.0),
+        ("7.5/10", 75.0),
+        ("90%", 90.0),
+        ("I would rate it 30 because the negation is lost.", 30.0),
+        ("Yes, the meaning is the same.", 100.0),
+        ("No.", 0.0),
+        ("Different meaning", 0.0),
+        ("\n\n  60\nanything after", 60.0),
+    ],
+)
+def test_judge_answers_with_a_score(answer, score):
+    from relais.checks.meaning import parse_judge_answer
+
+    assert parse_judge_answer(answer) == pytest.approx(score)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "",
+        "   \n ",
+        "The translation is good",  # no number, no yes/no
+        "150",  # out of range
+        "2020 was a good year",  # a year, not a score
+        "12/7",  # a date, not a scale
+        "11/10",  # above its scale
+        "1. The translation keeps the names",  # a list marker
+        "-5",
+        "No. 11 Downing Street",  # "No." as a number sign, not an answer
+        "TADTGPr une8AKY: uneQHcEE)A8RJ9<2p+\x7fN",  # a random-weight model's gibberish
+        "0!l47|",
+        "7\x0cabc",
+    ],
+)
+def test_judge_answers_without_a_score(answer):
+    from relais.checks.meaning import parse_judge_answer
+
+    assert parse_judge_answer(answer) is None
+
+
+@pytest.mark.parametrize("score, risk", [(100.0, 0.0), (0.0, 1.0), (40.0, 0.6), (85.0, 0.15)])
+def test_judge_score_to_risk(score, risk):
+    from relais.checks.meaning import judge_risk
+
+    assert judge_risk(score) == pytest.approx(risk)
+    assert (judge_risk(score) >= HIGH_RISK) == (score <= 40.0)
+
+
+def test_judge_prompt_is_short_fixed_and_without_markup():
+    from relais.checks.base import SegmentPair
+    from relais.checks.meaning import JudgeScorer
+
+    pair = SegmentPair(0, 0, "paragraph", "Read <a1>the report</a1>.", "Lisez <a1>le rapport</a1>.", "en", "fr", {}, {})
+    prompt = JudgeScorer.prompt(pair)
+    assert "English: Read the report." in prompt and "French: Lisez le rapport." in prompt
+    assert "<a1>" not in prompt and prompt.endswith("Score (0-100):") and len(prompt) < 400
+
+
+def test_rules_method_has_no_engine_scorer():
+    from relais.checks.meaning import BackTranslationScorer, JudgeScorer, make_scorer
+    from relais.errors import RelaisError
+
+    assert make_scorer("rules", object()) is None
+    assert isinstance(make_scorer("back-translation", object()), BackTranslationScorer)
+    assert isinstance(make_scorer("judge", object()), JudgeScorer)
+    with pytest.raises(RelaisError):
+        make_scorer("vibes", object())

@@ -1,0 +1,168 @@
+"""Publishing a signed-off translation: the final renderings and the audit record.
+
+A publication is frozen: its Markdown, HTML and JSON and its audit record are stored as
+they were published and never rewritten.  Correcting a published translation means
+reopening it, reviewing again and publishing publication number 2.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from relais import __version__
+from relais.document.render import render
+from relais.errors import NotFound
+from relais.publish.effort import article_hter, segment_hter, word_diff
+from relais.review.accounts import Actor, PermissionDenied
+from relais.review.service import InvalidState, _job, _record, job_view, journal, revisions
+from relais.store import repo
+from relais.store.models import DraftRow, FindingRow, PublicationRow, ReviewStatus
+
+AUDIT_FORMAT = 1
+
+
+def _findings(session: Session, job_id: int, stage: str) -> list[dict]:
+    rows = session.scalars(
+        select(FindingRow)
+        .where(FindingRow.job_id == job_id, FindingRow.stage == stage)
+        .order_by(FindingRow.block_position, FindingRow.segment_position, FindingRow.start_offset)
+    )
+    return [
+        {"check": f.check, "severity": f.severity, "block": f.block_position, "segment": f.segment_position,
+         "start": f.start_offset, "end": f.end_offset, "text": f.text, "message": f.message,
+         "suggestion": f.suggestion}
+        for f in rows
+    ]  # fmt: skip
+
+
+def _summary(findings: list[dict]) -> dict[str, int]:
+    c = Counter(f["severity"] for f in findings)
+    return {s: c.get(s, 0) for s in ("critical", "major", "minor")}
+
+
+def _iso(ts: datetime) -> str:
+    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+def audit_record(session: Session, job_id: int, number: int, actor: Actor, published_at: datetime) -> dict:
+    job = _job(session, job_id)
+    article = job.article
+    view = job_view(session, job_id)
+    drafts = {d.segment_id: d for d in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id))}
+    revs = revisions(session, job_id)
+    events = journal(session, job_id)
+    editors_of: dict[int, list[str]] = {}
+    seconds_of: Counter[int] = Counter()
+    for r in revs:
+        editors_of.setdefault(r.segment_id, [])
+        if r.user.name not in editors_of[r.segment_id]:
+            editors_of[r.segment_id].append(r.user.name)
+        seconds_of[r.segment_id] += r.active_seconds
+    approvers = {(e.segment_id, e.version): e.actor for e in events if e.action == "approve_segment"}
+
+    segments = []
+    for s in view.segments:
+        d = drafts.get(s.id)
+        segments.append(
+            {
+                "block": s.block, "segment": s.index, "kind": s.kind, "source": s.source,
+                "draft": s.draft, "final": s.text, "edited": s.draft != s.text, "versions": s.version,
+                "hter": round(segment_hter(s.draft, s.text), 4),
+                "diff": [op.to_dict() for op in word_diff(s.draft or "", s.text) if op.op != "equal"],
+                "editors": editors_of.get(s.id, []), "approved_by": approvers.get((s.id, s.version)),
+                "active_seconds": round(seconds_of[s.id], 1), "risk": s.risk,
+                "engine": ({"engine": d.engine, "model": d.model, "model_version": d.model_version,
+                            "prompt_version": d.prompt_version} if d is not None else None),
+            }
+        )  # fmt: skip
+
+    def last(action: str):
+        found = [e for e in events if e.action == action]
+        return ({"by": found[-1].actor, "at": _iso(found[-1].created_at)}) if found else None
+
+    at_draft, at_approval = _findings(session, job_id, "draft"), _findings(session, job_id, "approval")
+    edited = sum(seg["edited"] for seg in segments)
+    translators = sorted({e.actor for e in events if e.action in ("edit", "approve_segment", "approve_article")})
+    locale_disclosure = repo.translated_article(session, job_id).disclosure
+    return {
+        "format": AUDIT_FORMAT,
+        "relais_version": __version__,
+        "publication": number,
+        "published_at": _iso(published_at),
+        "published_by": actor.name,
+        "job": job.id,
+        "source": {
+            "article": article.id, "title": article.title, "url": article.url, "name": article.source_name,
+            "language": article.source_language, "content_hash": article.content_hash,
+            "original_sha256": hashlib.sha256(article.original).hexdigest(), "words": article.word_count,
+        },  # fmt: skip
+        "target_language": job.target_language,
+        "disclosure": locale_disclosure,
+        "engine": {
+            "name": job.engine,
+            "models": sorted({d.model for d in drafts.values()}),
+            "model_versions": sorted({d.model_version for d in drafts.values()}),
+            "prompt_versions": sorted({d.prompt_version for d in drafts.values()}),
+        },
+        "findings": {
+            "draft": at_draft, "draft_summary": _summary(at_draft),
+            "approval": at_approval, "approval_summary": _summary(at_approval),
+        },  # fmt: skip
+        "headline_signoff_required": job.headline_signoff,
+        "translators": translators,
+        "approved": last("approve_article"),
+        "signed_off": last("sign_off"),
+        "effort": {
+            "hter": round(article_hter([(s["draft"], s["final"]) for s in segments]), 4),
+            "segments": len(segments),
+            "segments_edited": edited,
+            "share_edited": round(edited / len(segments), 4) if segments else 0.0,
+            "active_seconds": round(sum(seconds_of.values()), 1),
+        },
+        "segments": segments,
+        "journal": [
+            {"at": _iso(e.created_at), "actor": e.actor, "action": e.action, "segment": e.segment_id,
+             "version": e.version, "before": e.before, "after": e.after}
+            for e in events
+        ],  # fmt: skip
+    }
+
+
+def publish(session: Session, actor: Actor, job_id: int) -> PublicationRow:
+    """Publish a signed-off job: freeze the renderings and the audit record."""
+    job = _job(session, job_id)
+    if not actor.is_editor:
+        raise PermissionDenied("only an editor can publish")
+    if job.review_status != ReviewStatus.SIGNED_OFF:
+        state = job.review_status.replace("_", " ")
+        raise InvalidState(f"job {job_id} is {state}: it can be published only after an editor has signed it off")
+    number = (session.scalar(select(func.max(PublicationRow.number)).where(PublicationRow.job_id == job_id)) or 0) + 1
+    now = datetime.now(UTC)
+    _record(session, job, actor, "publish", after=f"publication {number}")
+    session.flush()
+    audit = audit_record(session, job_id, number, actor, now)
+    final = repo.translated_article(session, job_id, current=True)
+    final.reviewed = True
+    row = PublicationRow(
+        job_id=job_id, number=number, actor=actor.name, created_at=now,
+        markdown=render(final, "md"), html=render(final, "html"), json=render(final, "json"), audit=audit,
+    )  # fmt: skip
+    session.add(row)
+    job.review_status = ReviewStatus.PUBLISHED
+    session.flush()
+    return row
+
+
+def latest_publication(session: Session, job_id: int) -> PublicationRow:
+    _job(session, job_id)
+    row = session.scalar(
+        select(PublicationRow).where(PublicationRow.job_id == job_id).order_by(PublicationRow.number.desc()).limit(1)
+    )
+    if row is None:
+        raise NotFound(f"job {job_id} has not been published")
+    return row

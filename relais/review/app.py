@@ -1,0 +1,600 @@
+"""The review desk in a browser: a FastAPI app over ``relais.review.service``.
+
+Conventions:
+
+- Pages (``GET /``, ``/jobs/{id}``, …) are HTML; ``/api/…`` is JSON.  The article-level
+  actions (claim, approve, sign off, reopen, publish) are form posts from the pages that
+  answer ``303`` back to the page with a flash message; a client that sends
+  ``Accept: application/json`` gets JSON and real status codes instead.
+- Anonymous callers: pages redirect to ``/login``; the API and every state-changing
+  request answer ``401``.  Every state-changing request carries the session's CSRF token
+  (form field ``csrf_token`` or header ``X-CSRF-Token``); the anonymous login form uses a
+  double-submit cookie.  A wrong or missing token is ``403``.
+- Errors of the service: ``PermissionDenied`` 403, ``NotFound`` 404, ``InvalidState`` and
+  ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``InputError`` 422.
+- Every response carries a strict Content-Security-Policy: no inline script or style.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from relais import __version__
+from relais.errors import InputError, NotFound, RelaisError
+from relais.locales import available
+from relais.publish import publisher
+from relais.publish.effort import article_hter, segment_hter
+from relais.review import accounts, service, stats, web
+from relais.review.accounts import Actor, LoginThrottle, PermissionDenied
+from relais.review.service import Conflict, InvalidState
+from relais.store.db import Store
+from relais.store.models import BlockRow, ReviewStatus, Role
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "relais_session"
+LOGIN_CSRF_COOKIE = "relais_login_csrf"
+FLASH_COOKIE = "relais_flash"
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+}
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+QUEUE_SORT_LABELS = {"age": "oldest first", "-age": "newest first", "critical": "most findings", "risk": "highest risk",
+                     "language": "language"}  # fmt: skip
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class CsrfRejected(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Who:
+    actor: Actor
+    csrf: str
+
+
+class SegmentEdit(BaseModel):
+    text: str = Field(max_length=service.MAX_SEGMENT_CHARS * 2)
+    base_version: int = Field(ge=0)
+    active_seconds: float = Field(default=0.0, ge=0, le=86400)
+
+
+class SegmentApproval(BaseModel):
+    version: int = Field(ge=0)
+
+
+CsrfField = Annotated[str | None, Form(description="the session's CSRF token (or the X-CSRF-Token header)")]
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Relais review desk",
+        version=__version__,
+        description="Review, approve, sign off and publish machine translations.",
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN, which the CSP forbids
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.throttle = throttle or LoginThrottle()
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals.update(kind_labels=web.KIND_LABELS, status_labels=web.STATUS_LABELS, Role=Role,
+                                 replaceable=web.replaceable)
+    templates.env.filters.update(age=web.human_age, duration=web.human_duration)
+    static_files = {p.name: p for p in (HERE / "static").iterdir() if p.suffix in STATIC_TYPES}
+
+    # ------------------------------------------------------------------ plumbing
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(("/api/", "/jobs/", "/login", "/users", "/stats")) or request.url.path == "/":
+            response.headers.setdefault("cache-control", "no-store")
+        return response
+
+    def cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", secure=secure_cookies,
+                            path="/")  # fmt: skip
+
+    def who(request: Request, s: Session) -> Who | None:
+        row = accounts.find_session(s, request.cookies.get(SESSION_COOKIE))
+        if row is None:
+            return None
+        return Who(Actor.of(row.user), row.csrf_token)
+
+    def signed_in(request: Request, s: Session, csrf_token: str | None = None, *, write: bool = False) -> Who:
+        w = who(request, s)
+        if w is None:
+            raise NotSignedIn()
+        if write and not accounts.csrf_matches(w.csrf, request.headers.get("x-csrf-token") or csrf_token):
+            raise CsrfRejected()
+        return w
+
+    def page(request: Request, name: str, w: Who | None, status_code: int = 200, **context: Any) -> HTMLResponse:
+        flash = web.decode_flash(request.cookies.get(FLASH_COOKIE))
+        response = templates.TemplateResponse(
+            request, name, {"who": w, "csrf_token": w.csrf if w else "", "flash": flash, **context},
+            status_code=status_code,
+        )  # fmt: skip
+        if flash is not None:
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        return response
+
+    def done(request: Request, back: str, message: str, payload: dict[str, Any] | None = None) -> Response:
+        """The answer to a successful form action: JSON, or 303 back with a flash."""
+        if wants_json(request):
+            return JSONResponse({"ok": True, "message": message, **(payload or {})})
+        response = RedirectResponse(back, status_code=303)
+        cookie(response, FLASH_COOKIE, web.encode_flash("ok", message), max_age=60)
+        return response
+
+    def error_response(request: Request, status: int, message: str, body: dict[str, Any] | None = None,
+                       headers: dict[str, str] | None = None, *, redirect: bool = True) -> Response:  # fmt: skip
+        if wants_json(request):
+            return JSONResponse(body or {"detail": message}, status_code=status, headers=headers)
+        back = getattr(request.state, "back", None)
+        if redirect and back and request.method == "POST":
+            # a form action that did not work: back to the page, which says why
+            response = RedirectResponse(back, status_code=303)
+            cookie(response, FLASH_COOKIE, web.encode_flash("error", message), max_age=60)
+            return response
+        with store.session() as s:
+            w = who(request, s)
+        response = page(request, "error.html", w, status_code=status, status=status, message=message)
+        for k, v in (headers or {}).items():
+            response.headers[k] = v
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, exc: NotSignedIn):
+        if request.method == "GET" and not wants_json(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return JSONResponse({"detail": "sign in first"}, status_code=401)
+
+    @app.exception_handler(CsrfRejected)
+    async def _csrf(request: Request, exc: CsrfRejected):
+        if wants_json(request):
+            return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
+        message = "This form has expired or did not come from this site. Reload the page and try again."
+        return error_response(request, 403, message, redirect=False)
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict):
+        body = {"detail": str(exc), "conflict": {"segment": exc.segment_id, "version": exc.version, "text": exc.text,
+                                                 "yours": exc.yours}}  # fmt: skip
+        return error_response(request, 409, str(exc), body)
+
+    @app.exception_handler(RelaisError)
+    async def _relais_error(request: Request, exc: RelaisError):
+        status = 400
+        if isinstance(exc, PermissionDenied):
+            status = 403
+        elif isinstance(exc, NotFound):
+            status = 404
+        elif isinstance(exc, InvalidState):
+            status = 409
+        elif isinstance(exc, InputError):
+            status = 422
+        return error_response(request, status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        if wants_json(request):
+            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+        return error_response(request, 422, "; ".join(e.get("msg", "invalid input") for e in exc.errors()))
+
+    def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+        return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+
+    def may_view(w: Who, job_language: str) -> None:
+        if not w.actor.may_review(job_language):
+            raise PermissionDenied(f"{w.actor.name} may not review {job_language} translations")
+
+    def job_language(s: Session, job_id: int) -> str:
+        from relais.review.service import _job
+
+        return _job(s, job_id).target_language
+
+    # ------------------------------------------------------------------ static, health
+
+    @app.get("/static/{name}", tags=["pages"], summary="The app's own CSS and JavaScript")
+    def static(name: str) -> Response:
+        path = static_files.get(name)
+        if path is None:
+            raise NotFound(f"no static file {name!r}")
+        return Response(path.read_bytes(), media_type=STATIC_TYPES[path.suffix],
+                        headers={"cache-control": "no-cache"})  # fmt: skip
+
+    @app.get("/healthz", tags=["system"], summary="Liveness and database check")
+    def healthz() -> dict[str, str]:
+        with store.session() as s:
+            s.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    # ------------------------------------------------------------------ accounts
+
+    @app.get("/login", response_class=HTMLResponse, tags=["accounts"], summary="Sign-in form")
+    def login_form(request: Request, next: str = "/") -> Response:
+        token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+        response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next), error=None)
+        cookie(response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+        return response
+
+    @app.post("/login", tags=["accounts"], summary="Sign in (form; double-submit CSRF cookie)",
+              responses={303: {"description": "signed in"}, 401: {"description": "wrong name or password"},
+                         403: {"description": "CSRF token missing or wrong"}, 429: {"description": "too many failures"}})  # fmt: skip
+    def login(
+        request: Request,
+        name: Annotated[str, Form(max_length=100)],
+        password: Annotated[str, Form(max_length=1000)],
+        csrf_token: CsrfField = None,
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+        if not expected or not accounts.csrf_matches(expected, csrf_token):
+            raise CsrfRejected()
+        address = request.client.host if request.client else "unknown"
+        throttle: LoginThrottle = app.state.throttle
+        wait = throttle.retry_after(name, address)
+        if wait:
+            message = f"Too many failed sign-ins. Try again in {wait} seconds."
+            if wants_json(request):
+                return JSONResponse({"detail": message}, status_code=429, headers={"Retry-After": str(wait)})
+            response = page(request, "login.html", None, status_code=429, login_csrf=expected, next=_safe_next(next),
+                            error=message)  # fmt: skip
+            response.headers["Retry-After"] = str(wait)
+            return response
+        with store.session() as s:
+            user = accounts.authenticate(s, name, password)
+            if user is None:
+                throttle.failed(name, address)
+            else:
+                throttle.succeeded(name)
+                token, row = accounts.open_session(s, user)
+                csrf, user_name, role = row.csrf_token, user.name, user.role
+        if user is None:
+            if wants_json(request):
+                return JSONResponse({"detail": "wrong name or password"}, status_code=401)
+            return page(request, "login.html", None, status_code=401, login_csrf=expected, next=_safe_next(next),
+                        error="Wrong name or password.")  # fmt: skip
+        if wants_json(request):
+            response: Response = JSONResponse({"name": user_name, "role": role, "csrf_token": csrf})
+        else:
+            response = RedirectResponse(_safe_next(next), status_code=303)
+        cookie(response, SESSION_COOKIE, token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()))
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+        return response
+
+    @app.post("/logout", tags=["accounts"], summary="Sign out")
+    def logout(request: Request, csrf_token: CsrfField = None) -> Response:
+        with store.session() as s:
+            signed_in(request, s, csrf_token, write=True)
+            accounts.close_session(s, request.cookies.get(SESSION_COOKIE))
+        response = JSONResponse({"ok": True}) if wants_json(request) else RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    @app.get("/api/me", tags=["accounts"], summary="Who is signed in, and the CSRF token for this session")
+    def me(request: Request) -> dict[str, Any]:
+        with store.session() as s:
+            w = signed_in(request, s)
+        return {"name": w.actor.name, "role": w.actor.role, "languages": list(w.actor.languages), "csrf_token": w.csrf}
+
+    def users_context(s: Session) -> dict[str, Any]:
+        return {"users": accounts.list_users(s), "languages": available(), "roles": Role.ALL}
+
+    @app.get("/users", response_class=HTMLResponse, tags=["accounts"], summary="People and roles (admin)")
+    def users_page(request: Request) -> Response:
+        with store.session() as s:
+            w = signed_in(request, s)
+            if w.actor.role != Role.ADMIN:
+                raise PermissionDenied("only an admin can manage people")
+            return page(request, "users.html", w, **users_context(s))
+
+    @app.get("/api/users", tags=["accounts"], summary="People and roles as JSON (admin)")
+    def users_json(request: Request) -> list[dict[str, Any]]:
+        with store.session() as s:
+            w = signed_in(request, s)
+            if w.actor.role != Role.ADMIN:
+                raise PermissionDenied("only an admin can manage people")
+            return [{"name": u.name, "role": u.role, "languages": list(u.languages or []), "active": u.active}
+                    for u in accounts.list_users(s)]  # fmt: skip
+
+    @app.post("/users", tags=["accounts"], summary="Add a person (admin)")
+    def add_user(
+        request: Request,
+        name: Annotated[str, Form(max_length=100)],
+        password: Annotated[str, Form(max_length=1000)],
+        role: Annotated[str, Form()],
+        languages: Annotated[str, Form(description="comma-separated target languages (translators)")] = "",
+        csrf_token: CsrfField = None,
+    ) -> Response:
+        request.state.back = "/users"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            if w.actor.role != Role.ADMIN:
+                raise PermissionDenied("only an admin can add people")
+            user = accounts.add_user(s, name.strip(), password, role, [x for x in languages.split(",") if x.strip()])
+            payload = {"user": {"name": user.name, "role": user.role, "languages": list(user.languages or [])}}
+        return done(request, "/users", f"Added {name.strip()} ({role}).", payload)
+
+    # ------------------------------------------------------------------ queue
+
+    def queue_items(s: Session, w: Who, language: str | None, status: str | None, sort: str):
+        if status and status not in ReviewStatus.ORDER:
+            raise InputError(f"unknown review status {status!r}")
+        if sort not in service.QUEUE_SORTS:
+            raise InputError(f"unknown sort {sort!r} (choose from {', '.join(sorted(service.QUEUE_SORTS))})")
+        return service.queue(s, w.actor, language or None, status or None, sort)
+
+    @app.get("/", response_class=HTMLResponse, tags=["pages"], summary="The queue of articles to review")
+    def queue_page(request: Request, language: str | None = None, status: str | None = None,
+                   sort: str = "age") -> Response:  # fmt: skip
+        with store.session() as s:
+            w = signed_in(request, s)
+            items = queue_items(s, w, language, status, sort)
+            langs = available() if w.actor.is_editor else w.actor.languages
+            return page(request, "queue.html", w, items=items, languages=langs, statuses=ReviewStatus.ORDER,
+                        sorts=QUEUE_SORT_LABELS, language=language or "", status=status or "", sort=sort)  # fmt: skip
+
+    @app.get("/api/queue", tags=["api"], summary="The queue as JSON")
+    def queue_json(request: Request, language: str | None = None, status: str | None = None,
+                   sort: str = "age") -> list[dict[str, Any]]:  # fmt: skip
+        with store.session() as s:
+            w = signed_in(request, s)
+            items = queue_items(s, w, language, status, sort)
+        return [
+            {"job_id": i.job_id, "article_id": i.article_id, "title": i.title, "target_language": i.target_language,
+             "status": i.status, "review_status": i.review_status, "created_at": i.created_at.isoformat(),
+             "age_seconds": round(i.age_seconds, 1), "assignee": i.assignee, "critical": i.critical,
+             "major": i.major, "risk": i.risk, "segments": i.segments}
+            for i in items
+        ]  # fmt: skip
+
+    @app.post("/jobs/{job_id}/claim", tags=["actions"], summary="Claim an article for review")
+    def claim(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = "/"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            service.claim(s, w.actor, job_id)
+        return done(request, f"/jobs/{job_id}", f"You have claimed job {job_id}.", {"job": job_id})
+
+    # ------------------------------------------------------------------ editor
+
+    def publication_info(s: Session, job_id: int) -> dict[str, Any] | None:
+        try:
+            pub = publisher.latest_publication(s, job_id)
+        except NotFound:
+            return None
+        base = f"/jobs/{job_id}"
+        return {"number": pub.number, "by": pub.actor, "at": pub.created_at.isoformat(timespec="seconds"),
+                "links": {"markdown": f"{base}/publication.md", "html": f"{base}/publication.html",
+                          "json": f"{base}/publication.json", "audit": f"{base}/audit.json"}}  # fmt: skip
+
+    def actions_for(w: Who, view: service.JobView) -> dict[str, bool]:
+        st = view.review_status
+        may = w.actor.may_review(view.target_language)
+        return {
+            "edit": may and st in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW),
+            "claim": may and st in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW) and view.assignee != w.actor.name,
+            "approve": may and st in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW),
+            "signoff": w.actor.is_editor and st == ReviewStatus.APPROVED,
+            "publish": w.actor.is_editor and st == ReviewStatus.SIGNED_OFF,
+            "reopen": w.actor.is_editor and st in (ReviewStatus.APPROVED, ReviewStatus.SIGNED_OFF, ReviewStatus.PUBLISHED),
+        }
+
+    @app.get("/jobs/{job_id}", response_class=HTMLResponse, tags=["pages"], summary="The editor")
+    def editor_page(request: Request, job_id: int) -> Response:
+        with store.session() as s:
+            w = signed_in(request, s)
+            view = service.job_view(s, job_id)
+            may_view(w, view.target_language)
+            marks = dict(s.execute(select(BlockRow.position, BlockRow.marks).where(BlockRow.article_id == view.article_id)).all())
+            history: dict[int, list[str | None]] = defaultdict(list)
+            for r in service.revisions(s, job_id):
+                history[r.segment_id].append(r.text)
+            pub = publication_info(s, job_id)
+            actions = actions_for(w, view)
+            data = {
+                "job": {"id": view.id, "review_status": view.review_status, "target_language": view.target_language},
+                "editable": actions["edit"],
+                "segments": {
+                    str(seg.id): {**web.segment_json(seg), "history": [seg.draft or "", *history.get(seg.id, [])]}
+                    for seg in view.segments
+                },
+            }
+            sources = {seg.id: web.source_html(seg.source, marks.get(seg.block)) for seg in view.segments}
+            return page(request, "editor.html", w, view=view, counts=view.counts(), blockers=view.blockers(),
+                        actions=actions, publication=pub, data=data, sources=sources)  # fmt: skip
+
+    @app.get("/api/jobs/{job_id}", tags=["api"], summary="The job under review as JSON")
+    def job_api(request: Request, job_id: int) -> dict[str, Any]:
+        with store.session() as s:
+            w = signed_in(request, s)
+            view = service.job_view(s, job_id)
+            may_view(w, view.target_language)
+            out = web.job_json(view)
+            out["publication"] = publication_info(s, job_id)
+            out["actions"] = actions_for(w, view)
+        return out
+
+    @app.get("/api/jobs/{job_id}/journal", tags=["api"], summary="Who did what to the job, in order")
+    def journal_api(request: Request, job_id: int) -> list[dict[str, Any]]:
+        with store.session() as s:
+            w = signed_in(request, s)
+            may_view(w, job_language(s, job_id))
+            return [{"at": e.created_at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action,
+                     "segment": e.segment_id, "version": e.version, "before": e.before, "after": e.after}
+                    for e in service.journal(s, job_id)]  # fmt: skip
+
+    @app.get("/api/jobs/{job_id}/revisions", tags=["api"], summary="Every saved version of every segment")
+    def revisions_api(request: Request, job_id: int) -> list[dict[str, Any]]:
+        with store.session() as s:
+            w = signed_in(request, s)
+            may_view(w, job_language(s, job_id))
+            names = {u.id: u.name for u in accounts.list_users(s)}
+            return [{"segment": r.segment_id, "version": r.version, "text": r.text, "by": names.get(r.user_id),
+                     "active_seconds": r.active_seconds, "at": r.created_at.isoformat(timespec="seconds")}
+                    for r in service.revisions(s, job_id)]  # fmt: skip
+
+    @app.put("/api/jobs/{job_id}/segments/{segment_id}", tags=["api"], summary="Save a segment's text",
+             responses={409: {"description": "someone saved since: {conflict: {version, text, yours}}"},
+                        422: {"description": "the text cannot be used"}})  # fmt: skip
+    def save_segment(request: Request, job_id: int, segment_id: int, edit: SegmentEdit) -> dict[str, Any]:
+        with store.session() as s:
+            w = signed_in(request, s, write=True)
+            seg = service.save_segment(s, w.actor, job_id, segment_id, edit.text, edit.base_version, edit.active_seconds)
+            return web.segment_json(seg)
+
+    @app.post("/api/jobs/{job_id}/segments/{segment_id}/approve", tags=["api"],
+              summary="Approve one version of a segment")  # fmt: skip
+    def approve_segment(request: Request, job_id: int, segment_id: int, body: SegmentApproval) -> dict[str, Any]:
+        with store.session() as s:
+            w = signed_in(request, s, write=True)
+            seg = service.approve_segment(s, w.actor, job_id, segment_id, body.version)
+            return web.segment_json(seg)
+
+    @app.post("/jobs/{job_id}/approve", tags=["actions"], summary="Approve the whole article (translator)")
+    def approve_article(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = f"/jobs/{job_id}"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            view = service.approve_article(s, w.actor, job_id)
+            status = view.review_status
+        return done(request, f"/jobs/{job_id}", "Article approved. An editor can now sign it off.",
+                    {"review_status": status})  # fmt: skip
+
+    @app.post("/jobs/{job_id}/signoff", tags=["actions"], summary="Sign off an approved article (editor)")
+    def sign_off(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = f"/jobs/{job_id}"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            service.sign_off(s, w.actor, job_id)
+        return done(request, f"/jobs/{job_id}", "Signed off. It can be published now.",
+                    {"review_status": ReviewStatus.SIGNED_OFF})  # fmt: skip
+
+    @app.post("/jobs/{job_id}/reopen", tags=["actions"], summary="Send an article back for review (editor)")
+    def reopen(request: Request, job_id: int, csrf_token: CsrfField = None,
+               reason: Annotated[str, Form(max_length=2000)] = "") -> Response:  # fmt: skip
+        request.state.back = f"/jobs/{job_id}"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            service.reopen(s, w.actor, job_id, reason)
+        return done(request, f"/jobs/{job_id}", "Reopened for review.", {"review_status": ReviewStatus.IN_REVIEW})
+
+    @app.post("/jobs/{job_id}/publish", tags=["actions"], summary="Publish a signed-off article (editor)")
+    def publish(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = f"/jobs/{job_id}"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            row = publisher.publish(s, w.actor, job_id)
+            number = row.number
+            info = publication_info(s, job_id)
+        return done(request, f"/jobs/{job_id}", f"Published (publication {number}).",
+                    {"review_status": ReviewStatus.PUBLISHED, "publication": info})  # fmt: skip
+
+    # ------------------------------------------------------------------ diff, exports
+
+    @app.get("/jobs/{job_id}/diff", response_class=HTMLResponse, tags=["pages"],
+             summary="Machine draft against the current text, with the post-editing effort")  # fmt: skip
+    def diff_page(request: Request, job_id: int) -> Response:
+        with store.session() as s:
+            w = signed_in(request, s)
+            view = service.job_view(s, job_id)
+            may_view(w, view.target_language)
+            seconds: dict[int, float] = defaultdict(float)
+            for r in service.revisions(s, job_id):
+                seconds[r.segment_id] += r.active_seconds
+            rows = [
+                {"seg": seg, "diff": web.diff_html(seg.draft or "", seg.text), "hter": segment_hter(seg.draft, seg.text),
+                 "seconds": seconds.get(seg.id, 0.0)}
+                for seg in view.segments
+            ]  # fmt: skip
+            n = len(rows)
+            edited = sum(1 for seg in view.segments if (seg.draft or "") != seg.text)
+            summary = {
+                "hter": article_hter([(seg.draft, seg.text) for seg in view.segments]),
+                "segments": n, "edited": edited, "share_edited": edited / n if n else 0.0,
+                "active_seconds": sum(seconds.values()),
+            }  # fmt: skip
+            return page(request, "diff.html", w, view=view, rows=rows, summary=summary)
+
+    EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
+                    "json": "application/json"}  # fmt: skip
+
+    @app.get("/jobs/{job_id}/publication.{fmt}", tags=["exports"], summary="The published translation (md, html, json)")
+    def publication(request: Request, job_id: int, fmt: Literal["md", "html", "json"]) -> Response:
+        with store.session() as s:
+            w = signed_in(request, s)
+            may_view(w, job_language(s, job_id))
+            pub = publisher.latest_publication(s, job_id)
+            body = {"md": pub.markdown, "html": pub.html, "json": pub.json}[fmt]
+        return Response(body, media_type=EXPORT_TYPES[fmt],
+                        headers={"content-disposition": f'inline; filename="relais-job-{job_id}.{fmt}"'})  # fmt: skip
+
+    @app.get("/jobs/{job_id}/audit.json", tags=["exports"], summary="The audit record of the latest publication")
+    def audit(request: Request, job_id: int) -> dict[str, Any]:
+        with store.session() as s:
+            w = signed_in(request, s)
+            may_view(w, job_language(s, job_id))
+            return publisher.latest_publication(s, job_id).audit
+
+    # ------------------------------------------------------------------ statistics
+
+    def stats_for(s: Session, w: Who) -> stats.Stats:
+        if not w.actor.is_editor:
+            raise PermissionDenied("only editors and admins can see the statistics")
+        return stats.collect(s)
+
+    @app.get("/stats", response_class=HTMLResponse, tags=["pages"], summary="Post-editing statistics (editor)")
+    def stats_page(request: Request) -> Response:
+        with store.session() as s:
+            w = signed_in(request, s)
+            st = stats_for(s, w)
+        return page(request, "stats.html", w, stats=st, language_chart=stats.bar_chart(st.languages, "Mean HTER per language"),
+                    reviewer_chart=stats.bar_chart(st.reviewers, "Mean HTER per reviewer"))  # fmt: skip
+
+    @app.get("/api/stats", tags=["api"], summary="Post-editing statistics as JSON (editor)")
+    def stats_json(request: Request) -> dict[str, Any]:
+        with store.session() as s:
+            w = signed_in(request, s)
+            return stats_for(s, w).to_dict()
+
+    return app

@@ -1,0 +1,163 @@
+"""Helpers of the review web app that are not routes: JSON shapes of the service's views,
+the source text as safe HTML, flash messages, word diffs for the diff page.
+
+Everything the pages show from an article passes through Jinja's autoescape; the only
+HTML we build ourselves (source links, diff marks) is built from escaped pieces and then
+cleaned again by nh3 with a short allow-list.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import asdict
+from typing import Any
+
+import nh3
+from markupsafe import Markup
+
+from relais.document.inline import PLACEHOLDER_RE
+from relais.publish.effort import word_diff
+from relais.review.service import FindingView, JobView, SegmentView
+
+# Checks whose "suggestion" is advice for the translator, not replacement text.
+ADVICE_CHECKS = ("untranslated.", "meaning.")
+
+KIND_LABELS = {
+    "headline": "Headline",
+    "standfirst": "Standfirst",
+    "key_point": "Key point",
+    "subheading": "Subheading",
+    "paragraph": "Paragraph",
+    "quote": "Quote",
+    "caption": "Caption",
+    "list_item": "List item",
+}
+
+STATUS_LABELS = {
+    "draft": "machine draft",
+    "in_review": "in review",
+    "approved": "approved",
+    "signed_off": "signed off",
+    "published": "published",
+}
+
+_ALLOWED_TAGS = {"a", "b", "i", "span", "del", "ins"}
+_ALLOWED_ATTRS = {"a": {"href"}, "span": {"class"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitise(fragment: str) -> Markup:
+    """HTML we built, cleaned once more: only a few tags, links http/https/mailto only."""
+    return Markup(
+        nh3.clean(
+            fragment, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRS, url_schemes=_URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+        )
+    )  # fmt: skip
+
+
+def source_html(text: str, marks: dict[str, dict[str, str]] | None) -> Markup:
+    """A source segment with its inline tags visible and its links live (when safe)."""
+    marks = marks or {}
+    out: list[str] = []
+    pos = 0
+    for m in PLACEHOLDER_RE.finditer(text):
+        out.append(html.escape(text[pos : m.start()]))
+        closing, kind, num = m.groups()
+        chip = f'<span class="tag">{html.escape(m.group(0))}</span>'
+        if closing:
+            out.append(f"</{kind}>{chip}")
+        else:
+            attrs = ""
+            if kind == "a":
+                href = str((marks.get(kind + num) or {}).get("href") or "")
+                attrs = f' href="{html.escape(href, quote=True)}"'
+            out.append(f"{chip}<{kind}{attrs}>")
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return sanitise("".join(out))
+
+
+def diff_html(before: str, after: str) -> Markup:
+    """Word diff of two texts with <del>/<ins> (texts escaped, tags shown as text)."""
+    parts: list[str] = []
+    for op in word_diff(before, after):
+        if op.op == "equal":
+            parts.append(html.escape(op.after))
+        else:
+            if op.before:
+                parts.append(f"<del>{html.escape(op.before)}</del>")
+            if op.after:
+                parts.append(f"<ins>{html.escape(op.after)}</ins>")
+    return sanitise("".join(parts))
+
+
+def replaceable(f: FindingView) -> bool:
+    """Is the suggestion text that can replace the finding's words (not advice)?"""
+    return bool(f.suggestion) and not f.check.startswith(ADVICE_CHECKS)
+
+
+def finding_json(f: FindingView) -> dict[str, Any]:
+    d = asdict(f)
+    d["replaceable"] = replaceable(f)
+    return d
+
+
+def segment_json(s: SegmentView) -> dict[str, Any]:
+    return {
+        "id": s.id, "block": s.block, "index": s.index, "kind": s.kind, "source": s.source, "draft": s.draft,
+        "text": s.text, "version": s.version, "risk": s.risk, "error": s.error, "approved_by": s.approved_by,
+        "approved": s.approved, "edited": s.edited, "explicit": s.explicit, "worst": s.worst,
+        "findings": [finding_json(f) for f in s.findings],
+    }  # fmt: skip
+
+
+def job_json(view: JobView) -> dict[str, Any]:
+    return {
+        "id": view.id, "article_id": view.article_id, "title": view.title,
+        "source_language": view.source_language, "target_language": view.target_language,
+        "status": view.status, "review_status": view.review_status, "assignee": view.assignee,
+        "headline_signoff": view.headline_signoff, "engine": view.engine,
+        "counts": view.counts(), "blockers": view.blockers(),
+        "blocks": [
+            {"index": b.index, "kind": b.kind, "findings": [finding_json(f) for f in b.findings],
+             "segments": [segment_json(s) for s in b.segments]}
+            for b in view.blocks
+        ],
+    }  # fmt: skip
+
+
+def encode_flash(kind: str, message: str) -> str:
+    raw = json.dumps({"kind": kind, "message": message[:500]}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_flash(value: str | None) -> dict[str, str] | None:
+    if not value:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        kind = data["kind"] if data.get("kind") in ("ok", "error") else "ok"
+        return {"kind": kind, "message": str(data["message"])[:500]}
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def human_age(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
+def human_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    return f"{seconds // 60} min {seconds % 60:02d} s"

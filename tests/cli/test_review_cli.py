@@ -1,0 +1,112 @@
+"""The review commands as a user runs them: users, publish, published, serve."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from relais.review import accounts, service
+from relais.review.accounts import Actor
+from tests.helpers import ROOT, assert_one_line_error, relais_env, run_relais
+from tests.review.seed import PASSWORD, seeded_store
+
+
+def test_users_add_list_and_bad_input(tmp_path):
+    proc = run_relais(tmp_path, "users", "add", "tina", "--role", "translator", "--lang", "fr,de", "--password-stdin",
+                      input=b"a long enough password\n")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "added translator tina (fr, de)" in proc.stderr
+    listed = run_relais(tmp_path, "users", "list")
+    assert "tina" in listed.stdout and "translator" in listed.stdout and "de, fr" in listed.stdout
+    again = run_relais(tmp_path, "users", "add", "tina", "--role", "editor", "--password-stdin", input=b"another password!\n")
+    assert_one_line_error(again, "already exists")
+    short = run_relais(tmp_path, "users", "add", "sam", "--role", "editor", "--password-stdin", input=b"short\n")
+    assert_one_line_error(short, "at least 10")
+    no_tty = run_relais(tmp_path, "users", "add", "sam", "--role", "editor", input=b"")
+    assert_one_line_error(no_tty, "--password-stdin")
+    missing = run_relais(tmp_path, "users", "disable", "nobody")
+    assert_one_line_error(missing, "no user named")
+
+
+def _approve_as_translator(tmp_path):
+    store, job = seeded_store(tmp_path)
+    with store.session() as s:
+        tina = Actor.of(accounts.get_user(s, "tina"))
+        service.save_segment(s, tina, job.job_id, job.segment_ids[3], "La tempête a endommagé 4 200 mètres de digue en janvier.", 0)
+        for seg in service.job_view(s, job.job_id).segments:
+            if seg.explicit:
+                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+        service.approve_article(s, tina, job.job_id)
+    store.close()
+    return job
+
+
+def test_publish_from_the_command_line(tmp_path):
+    job = _approve_as_translator(tmp_path)
+    not_signed = run_relais(tmp_path, "publish", str(job.job_id))
+    assert_one_line_error(not_signed, "signed it off")
+    translator = run_relais(tmp_path, "publish", str(job.job_id), "--sign-off-as", "tina")
+    assert_one_line_error(translator, "not an editor")
+    out = tmp_path / "pub"
+    proc = run_relais(tmp_path, "publish", str(job.job_id), "--sign-off-as", "eddie", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["story.fr.audit.json", "story.fr.html", "story.fr.json", "story.fr.md"]
+    md = (out / "story.fr.md").read_text("utf-8")
+    assert "4 200 mètres" in md and "UNREVIEWED" not in md and md.rstrip().endswith("traducteur local.\u202f»")
+    audit = json.loads((out / "story.fr.audit.json").read_text("utf-8"))
+    assert audit["signed_off"]["by"] == "eddie" and audit["approved"]["by"] == "tina"
+    assert audit["published_by"] == "eddie"
+    twice = run_relais(tmp_path, "publish", str(job.job_id))
+    assert_one_line_error(twice, "published")
+    again = run_relais(tmp_path, "published", str(job.job_id), "-o", str(tmp_path / "again"))
+    assert again.returncode == 0
+    assert (tmp_path / "again" / "story.fr.md").read_text("utf-8") == md
+    assert_one_line_error(run_relais(tmp_path, "published", "999"), "no job")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_starts_the_review_app_on_the_same_store(tmp_path):
+    seeded_store(tmp_path)[0].close()
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relais", "serve", "--port", str(port)],
+        env=relais_env(tmp_path), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"relais serve did not start: {proc.stdout.read().decode()}")
+                time.sleep(0.3)
+        assert response.status_code == 200
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        queue = httpx.get(f"http://127.0.0.1:{port}/api/queue", timeout=5)
+        assert queue.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_refuses_a_port_in_use(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_relais(tmp_path, "serve", "--port", str(port), timeout=60)
+    assert_one_line_error(proc, "port")

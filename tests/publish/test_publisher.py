@@ -1,0 +1,116 @@
+"""Publishing: only after sign-off, frozen renderings without the draft marker, a full audit record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from relais.document.render import UNREVIEWED
+from relais.errors import NotFound
+from relais.publish.publisher import latest_publication, publish
+from relais.review import accounts, service
+from relais.review.accounts import Actor, PermissionDenied
+from relais.review.service import InvalidState
+from relais.store.models import PublicationRow, ReviewStatus
+from tests.review.seed import seeded_store
+
+FIXED = "La tempête a endommagé 4 200 mètres de digue en janvier."
+DISCLOSURE = "Cet article a été traduit de l’anglais à l’aide d’outils d’intelligence artificielle"
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    store, job = seeded_store(tmp_path)
+    yield store, job
+    store.close()
+
+
+def _actor(store, name):
+    with store.session() as s:
+        return Actor.of(accounts.get_user(s, name))
+
+
+def review_and_sign_off(store, job):
+    tina, eddie = _actor(store, "tina"), _actor(store, "eddie")
+    with store.session() as s:
+        service.claim(s, tina, job.job_id)
+        service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED, 0, active_seconds=20)
+        service.save_segment(
+            s, tina, job.job_id, job.segment_ids[5], "Les travaux commenceront au <a1>printemps</a1>, a déclaré le maire.", 0,
+            active_seconds=10,
+        )  # fmt: skip
+        for seg in service.job_view(s, job.job_id).segments:
+            if seg.explicit:
+                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+        service.approve_article(s, tina, job.job_id)
+        service.sign_off(s, eddie, job.job_id)
+    return tina, eddie
+
+
+def test_publish_needs_sign_off_and_an_editor(seeded):
+    store, job = seeded
+    with pytest.raises(InvalidState, match="signed it off"):
+        with store.session() as s:
+            publish(s, _actor(store, "eddie"), job.job_id)
+    review_and_sign_off(store, job)
+    with pytest.raises(PermissionDenied):
+        with store.session() as s:
+            publish(s, _actor(store, "tina"), job.job_id)
+    with pytest.raises(NotFound):
+        with store.session() as s:
+            latest_publication(s, job.job_id)
+
+
+def test_published_renderings_and_audit_record(seeded):
+    store, job = seeded
+    _, eddie = review_and_sign_off(store, job)
+    with store.session() as s:
+        pub = publish(s, eddie, job.job_id)
+        assert service.job_view(s, job.job_id).review_status == ReviewStatus.PUBLISHED
+    for text in (pub.markdown, pub.html, pub.json):
+        assert UNREVIEWED not in text
+        assert DISCLOSURE in text
+        assert "4 200 mètres" in text and "4 300" not in text
+    assert "[printemps](https://example.org/plan)" in pub.markdown
+    assert json.loads(pub.json)["reviewed"] is True
+
+    audit = pub.audit
+    assert audit["publication"] == 1 and audit["published_by"] == "eddie"
+    assert audit["source"]["content_hash"] and len(audit["source"]["original_sha256"]) == 64
+    assert audit["engine"] == {"name": "llama", "models": ["recorded-draft"], "model_versions": ["000000000000"],
+                               "prompt_versions": ["3"]}  # fmt: skip
+    assert audit["approved"]["by"] == "tina" and audit["signed_off"]["by"] == "eddie"
+    assert audit["translators"] == ["tina"]
+    assert {f["check"] for f in audit["findings"]["draft"]} >= {"numbers.mismatch", "untranslated.fragment"}
+    assert not any(f["check"] == "numbers.mismatch" for f in audit["findings"]["approval"])
+    effort = audit["effort"]
+    assert effort["segments"] == 6 and effort["segments_edited"] == 2
+    assert 0 < effort["hter"] < 0.5 and effort["active_seconds"] == 30
+    fixed = audit["segments"][3]
+    assert fixed["draft"].endswith("4 300 mètres de digue en janvier.") and fixed["final"] == FIXED
+    assert fixed["diff"] == [{"op": "replace", "before": "300", "after": "200"}]
+    assert fixed["editors"] == ["tina"] and fixed["approved_by"] == "tina" and fixed["hter"] > 0
+    assert [e["action"] for e in audit["journal"]][:2] == ["claim", "edit"]
+    assert audit["journal"][-1]["action"] == "publish"
+    json.dumps(audit)  # exportable as JSON as stored
+
+
+def test_a_correction_is_a_second_publication_and_the_first_is_kept(seeded):
+    store, job = seeded
+    tina, eddie = review_and_sign_off(store, job)
+    with store.session() as s:
+        publish(s, eddie, job.job_id)
+        service.reopen(s, eddie, job.job_id, "figure was wrong in the source")
+        seg = service.segment_view(s, job.job_id, job.segment_ids[4])
+        service.save_segment(s, tina, job.job_id, seg.id, "Les bateaux de pêche sont restés à quai trois semaines.", seg.version)
+        service.approve_article(s, tina, job.job_id)
+        service.sign_off(s, eddie, job.job_id)
+        second = publish(s, eddie, job.job_id)
+    assert second.number == 2
+    with store.session() as s:
+        pubs = s.scalars(select(PublicationRow).order_by(PublicationRow.number)).all()
+        assert [p.number for p in pubs] == [1, 2]
+        assert "restés à quai" not in pubs[0].markdown and "restés à quai" in pubs[1].markdown
+        assert latest_publication(s, job.job_id).number == 2

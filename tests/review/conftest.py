@@ -1,0 +1,100 @@
+"""Fixtures of the review desk tests: a real SQLite store seeded once per session and
+copied for each test (hashing the four passwords and loading the checks takes seconds;
+copying a file does not), the real app, signed-in clients and a live server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from relais.review import accounts
+from relais.review.app import SESSION_COOKIE, create_app
+from relais.store.db import Store, open_store
+from tests.review.seed import SeededJob, seed_job, seed_users
+
+
+@dataclass
+class Seeded:
+    path: Path
+    job: SeededJob
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+    path = tmp_path_factory.mktemp("seed") / "relais.db"
+    store = open_store(f"sqlite:///{path}")
+    seed_users(store)
+    job = seed_job(store)
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return Seeded(path, job)
+
+
+@pytest.fixture
+def store(seeded_db: Seeded, tmp_path: Path) -> Iterator[Store]:
+    target = tmp_path / "relais.db"
+    shutil.copyfile(seeded_db.path, target)
+    store = open_store(f"sqlite:///{target}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def job(seeded_db: Seeded) -> SeededJob:
+    return seeded_db.job
+
+
+@pytest.fixture
+def app(store: Store):
+    return create_app(store)
+
+
+def sign_in(client: TestClient, store: Store, name: str) -> str:
+    """Open a real session for ``name`` (as POST /login does, without the slow password
+    hash) and put its cookie in the client; returns the session's CSRF token."""
+    with store.session() as s:
+        token, row = accounts.open_session(s, accounts.get_user(s, name))
+        csrf = row.csrf_token
+    client.cookies.set(SESSION_COOKIE, token)
+    return csrf
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(store: Store) -> Iterator[str]:
+    """The app under uvicorn on 127.0.0.1, in a background thread."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the review app did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

@@ -1,0 +1,174 @@
+"""The editor in a real headless Chromium (Playwright), against the app under uvicorn."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from relais.review import service
+from tests.review.seed import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (CI installs it)")
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+@pytest.fixture
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield b
+        b.close()
+
+
+def signed_in_page(browser, base: str, name: str):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"{base}/")
+    page.errors = errors  # checked by the tests: CSP violations and script errors show up here
+    return context, page
+
+
+def seg(page, segment_id: int):
+    return page.locator(f"#seg-{segment_id}")
+
+
+def test_review_to_publication_with_the_keyboard(browser, live_server, store, job):
+    base = live_server
+    _, page = signed_in_page(browser, base, "tina")
+    page.click("a.open-job")
+    page.wait_for_url(f"{base}/jobs/{job.job_id}")
+    figure = seg(page, job.segment_ids[3])
+    expect(figure.locator(".findings li")).to_have_count(1)
+    expect(figure.locator(".findings li")).to_contain_text("numbers.mismatch")
+    expect(figure.locator(".backdrop mark.sev-critical")).to_have_text("4 300")
+    expect(page.locator("#approve-article")).to_be_disabled()
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "editor.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"editor screenshot: {shot}")
+
+    # keyboard only: the first segment has the focus; down to the figure, select the finding, retype it, save
+    expect(seg(page, job.segment_ids[0]).locator("textarea")).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Alt+ArrowDown")
+    expect(figure.locator("textarea")).to_be_focused()
+    page.keyboard.press("Alt+n")
+    assert page.evaluate("() => { const t = document.activeElement; return t.value.slice(t.selectionStart, t.selectionEnd); }") == "4 300"
+    page.keyboard.type("4 200")
+    page.keyboard.press("Control+s")
+    expect(figure.locator(".findings li")).to_have_count(0)
+    expect(figure.locator(".backdrop mark")).to_have_count(0)
+    expect(figure.locator(".version")).to_have_text("v1")
+    expect(page.locator("#save-state")).to_have_text("all saved")
+
+    # approve the three segments that need their own approval: the figure, the subheading, the headline
+    page.keyboard.press("Control+Enter")
+    expect(figure.locator(".approval")).to_have_text("✓ approved by tina")
+    page.keyboard.press("Alt+ArrowUp")
+    page.keyboard.press("Control+Enter")
+    expect(seg(page, job.segment_ids[2]).locator(".approval")).to_have_text("✓ approved by tina")
+    page.keyboard.press("Alt+ArrowUp")
+    page.keyboard.press("Alt+ArrowUp")
+    page.keyboard.press("Control+Enter")
+    expect(seg(page, job.segment_ids[0]).locator(".approval")).to_have_text("✓ approved by tina")
+    expect(page.locator("#blockers")).to_be_hidden()
+    expect(page.locator("#approve-article")).to_be_enabled()
+    page.focus("#approve-article")
+    page.keyboard.press("Enter")
+    expect(page.locator(".flash-ok")).to_contain_text("Article approved")
+    expect(page.locator("#review-status")).to_have_text("approved")
+    assert page.errors == []
+
+    # the editor signs off and publishes
+    _, editor = signed_in_page(browser, base, "eddie")
+    editor.goto(f"{base}/jobs/{job.job_id}")
+    editor.click("#signoff")
+    expect(editor.locator(".flash-ok")).to_contain_text("Signed off")
+    editor.click("#publish")
+    expect(editor.locator(".flash-ok")).to_contain_text("Published")
+    expect(editor.locator("#publication")).to_contain_text("Publication 1 by eddie")
+    md = editor.request.get(f"{base}/jobs/{job.job_id}/publication.md")
+    assert md.ok
+    text = md.text()
+    assert "La tempête a endommagé 4 200 mètres de digue en janvier." in text
+    assert "Cet article a été traduit de l’anglais" in text and "UNREVIEWED" not in text
+    audit = editor.request.get(f"{base}/jobs/{job.job_id}/audit.json").json()
+    assert audit["translators"] == ["tina"]
+    assert audit["approved"]["by"] == "tina" and audit["signed_off"]["by"] == "eddie"
+    assert audit["effort"]["hter"] > 0
+    assert audit["segments"][3]["final"].endswith("4 200 mètres de digue en janvier.")
+    assert editor.errors == []
+
+
+def test_conflict_between_two_browsers(browser, live_server, store, job):
+    base = live_server
+    target = job.segment_ids[4]
+    _, tina = signed_in_page(browser, base, "tina")
+    _, ada = signed_in_page(browser, base, "ada")
+    for page in (tina, ada):
+        page.goto(f"{base}/jobs/{job.job_id}")
+        expect(seg(page, target).locator(".version")).to_have_text("v0")
+
+    box = seg(tina, target).locator("textarea")
+    box.click()
+    tina.keyboard.press("End")
+    tina.keyboard.type(" Vraiment.", delay=60)  # typing time is measured and sent
+    tina.keyboard.press("Control+s")
+    expect(seg(tina, target).locator(".version")).to_have_text("v1")
+
+    box = seg(ada, target).locator("textarea")
+    box.click()
+    ada.keyboard.press("End")
+    ada.keyboard.type(" Hélas.")
+    ada.keyboard.press("Control+s")
+    conflict = seg(ada, target).locator(".conflict")
+    expect(conflict).to_be_visible()
+    tina_text = "Les bateaux de pêche sont restés au port pendant trois semaines. Vraiment."
+    ada_text = "Les bateaux de pêche sont restés au port pendant trois semaines. Hélas."
+    expect(conflict.locator(".theirs")).to_have_text(tina_text)
+    expect(conflict.locator(".yours")).to_have_text(ada_text)
+    expect(ada.locator("#save-state")).to_contain_text("conflict")
+    conflict.locator(".keep-mine").click()
+    expect(conflict).to_be_hidden()
+    expect(seg(ada, target).locator(".version")).to_have_text("v2")
+    expect(ada.locator("#save-state")).to_have_text("all saved")
+
+    with store.session() as s:
+        revs = [(r.version, r.text, r.user.name) for r in service.revisions(s, job.job_id) if r.segment_id == target]
+    assert revs == [(1, tina_text, "tina"), (2, ada_text, "ada")]
+    with store.session() as s:
+        first = [r for r in service.revisions(s, job.job_id) if r.segment_id == target][0]
+        assert 0 < first.active_seconds < 30
+
+    # undo (Alt+Z) restores the previous version by saving it again: nothing is lost
+    key_point = seg(tina, job.segment_ids[1])
+    draft = key_point.locator("textarea").input_value()
+    key_point.locator("textarea").click()
+    tina.keyboard.press("End")
+    tina.keyboard.type(" Enfin.")
+    tina.keyboard.press("Control+s")
+    expect(key_point.locator(".version")).to_have_text("v1")
+    tina.keyboard.press("Alt+z")
+    expect(key_point.locator(".version")).to_have_text("v2")
+    expect(key_point.locator("textarea")).to_have_value(draft)
+    with store.session() as s:
+        texts = [r.text for r in service.revisions(s, job.job_id) if r.segment_id == job.segment_ids[1]]
+    assert texts == [draft + " Enfin.", draft]
+    assert tina.errors == []
+    # Chromium logs the 409 answer itself as a failed resource load; nothing else may fail
+    assert [e for e in ada.errors if "status of 409" not in e] == []
