@@ -69,23 +69,108 @@ def plant_untranslated(src: str, tgt: str, rng: random.Random) -> str | None:
 
 
 def _shared_names(src: str, tgt: str) -> list[str]:
-    return [m.group(1) for m in _CAPITALISED.finditer(tgt) if m.group(1) in src]
+    """Whole names of the source that the target repeats verbatim, found without the
+    check's own detector: a maximal run of capitalised words of the source ("Jean-Paul
+    Sartre", "Ursula von der Leyen", "J. R. R. Tolkien"; a word opening a sentence only
+    inside a longer run, and never a function word such as "The" or "In"), reduced to
+    its longest part that the target writes exactly so ("President Barack Obama" →
+    "Barack Obama" in "le président Barack Obama").  A name is offered only when none of
+    its words is left in the target once every occurrence of it is taken out, so that
+    dropping or swapping it really removes the name (a word of four letters or more
+    counts as left when a word starting with its first four letters is: "Steward" for
+    "Stewart", "soviétique" for "Soviet")."""
+    import unicodedata
+
+    particles = {"de", "del", "della", "der", "den", "di", "da", "das", "do", "dos", "du", "la", "le", "van", "von", "ten", "ter", "bin", "ibn", "zu", "of"}
+    openers = set(
+        "A An The This That These Those In On At By For From With After Before During Since Until Under Over As Of To "
+        "Into And But Or So If When While Where Why How What Which Who There Here Although Though Because However "
+        "Meanwhile Also Then Now Today Yesterday Tomorrow Last Next Some Many Most All Both Each Every No Not Only Even "
+        "Like According Despite Following Including Its His Her Their Our It He She They We You I".split()
+    )
+    # Capitalised in English but names of no person, place or organisation; German writes
+    # most of them alike, so they would be "dropped" from German targets.
+    not_names = set(
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+        "August September October November December Internet".split()
+    )
+    words = list(re.finditer(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", src))
+
+    def plain(text: str) -> str:  # without accents: "Soviet" stays in "soviétique"
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+    def capitalised(w: re.Match | str) -> bool:
+        text = w if isinstance(w, str) else w.group()
+        return text[0].isupper() and text not in not_names
+
+    def joined(a: re.Match, b: re.Match) -> bool:
+        gap = src[a.end() : b.start()]
+        return gap == " " or (gap in (".", ". ") and len(a.group()) == 1)  # "J. R. R. Tolkien"
+
+    def opens_sentence(w: re.Match) -> bool:
+        before = src[: w.start()].rstrip(" \"'“‘«(—–-")
+        return not before or before[-1] in ".!?:;"
+
+    runs: list[list[re.Match]] = []
+    run: list[re.Match] = []
+    for w in words + [None]:
+        if w is not None and run and joined(run[-1], w) and (capitalised(w) or w.group() in particles):
+            run.append(w)
+            continue
+        while run and not capitalised(run[-1]):
+            run.pop()  # particles only inside a name
+        if run:
+            runs.append(run)
+        run = [w] if w is not None and capitalised(w) else []
+
+    names: list[str] = []
+    for run in runs:
+        if opens_sentence(run[0]):
+            if run[0].group() in openers:
+                run = run[1:]
+            elif len(run) == 1:
+                continue  # a lone word opening a sentence may be any word
+        texts = [re.sub(r"['’]s?$", "", w.group()) for w in run]  # "Obama's"
+        spans = [
+            src[run[i].start() : run[j].start() + len(texts[j])]
+            for i in range(len(run))
+            for j in range(i, len(run))
+            if capitalised(run[i]) and capitalised(run[j]) and len(texts[j]) >= 2
+        ]
+        parts = [t for t in texts if capitalised(t) and len(t) >= 2]  # "Abu" of "Abu Ghraib" must go too
+        for name in sorted(set(spans), key=len, reverse=True):
+            if not re.search(rf"(?<!\w){re.escape(name)}s?(?!\w)", tgt):
+                continue
+            rest = re.sub(rf"(?<!\w){re.escape(name)}s?(?!\w)", " ", tgt)
+            if not any(re.search(rf"(?<!\w){re.escape(part)}(?!\w)" if len(part) < 4 else rf"(?<!\w){re.escape(plain(part[:4]))}", plain(rest), re.IGNORECASE) for part in parts):
+                names.append(name)  # else part of the name would stay behind: not a fair plant
+            break
+    return list(dict.fromkeys(names))
 
 
 def plant_name_dropped(src: str, tgt: str, rng: random.Random) -> str | None:
+    """Every occurrence of one whole name of the source taken out of the target."""
     names = _shared_names(src, tgt)
     if not names:
         return None
     name = rng.choice(names)
-    return re.sub(rf"\s*\b{re.escape(name)}\b", "", tgt, count=1)
+    return re.sub(rf"\s*(?<!\w){re.escape(name)}s?(?!\w)", "", tgt).strip()
 
 
 def plant_name_swapped(src: str, tgt: str, rng: random.Random) -> str | None:
+    """Every occurrence of one whole name of the source replaced by an invented name of
+    the same shape (an acronym by an acronym, a full name by a first name and surname)."""
     names = _shared_names(src, tgt)
     if not names:
         return None
     name = rng.choice(names)
-    return re.sub(rf"\b{re.escape(name)}\b", rng.choice(_INVENTED), tgt, count=1)
+    if name.isupper():
+        invented = rng.choice(("KVRT", "OZLM", "TRBX"))
+    elif len(re.findall(r"[^\W\d_]+", name)) > 1:
+        invented = rng.choice(("Oskarine", "Tibald", "Maravel", "Ilvert")) + " " + rng.choice(_INVENTED)
+    else:
+        invented = rng.choice(_INVENTED)
+    return re.sub(rf"(?<!\w){re.escape(name)}s?(?!\w)", invented, tgt)
 
 
 def plant_typography(src: str, tgt: str, rng: random.Random, lang: str) -> str | None:

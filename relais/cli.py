@@ -520,6 +520,170 @@ def _write_publication(desk, job_id: int, pub, output_dir: Path) -> None:
         out.print(str(path))
 
 
+# --------------------------------------------------------------------------- memory, termbase, XLIFF
+
+tm_app = typer.Typer(help="The translation memory: TMX import and export, statistics.", no_args_is_help=True)
+terms_app = typer.Typer(help="The termbase: people, places, organisations and terms; TBX import and export.",
+                        no_args_is_help=True)  # fmt: skip
+xliff_app = typer.Typer(help="A translation job out to another CAT tool (XLIFF 1.2 or 2.0) and back.", no_args_is_help=True)
+app.add_typer(tm_app, name="tm")
+app.add_typer(terms_app, name="terms")
+app.add_typer(xliff_app, name="xliff")
+
+
+def _write_bytes(output: Path, data: bytes) -> None:
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+    except OSError as exc:
+        raise RelaisError(f"cannot write {output}: {exc.strerror or exc}") from None
+    _say(f"wrote {escape(str(output))}")
+
+
+def _print_import(report) -> None:
+    _say(escape(report.summary()))
+    for unit, note in report.notes:
+        out.print(f"note on unit {escape(unit)}: {escape(note)}")
+
+
+@tm_app.command("import")
+def tm_import(
+    file: Annotated[str, typer.Argument(help="A TMX file.")],
+    source_lang: Annotated[str, typer.Option("--from", help="Source language of the units.")] = "en",
+) -> None:
+    """Import a TMX file into the memory (all of it, or nothing if it is malformed)."""
+    desk = _desk()
+    try:
+        _print_import(desk.tm_import(file, source_lang))
+    finally:
+        desk.close()
+
+
+@tm_app.command("export")
+def tm_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The TMX file to write.")],
+    to: Annotated[str | None, typer.Option("--to", "-t", help="Only this target language.")] = None,
+) -> None:
+    """Write the memory as TMX 1.4b."""
+    desk = _desk()
+    try:
+        data = desk.tm_export(to)
+    finally:
+        desk.close()
+    _write_bytes(output, data)
+
+
+@tm_app.command("stats")
+def tm_stats() -> None:
+    """Entries in the memory per language pair and origin."""
+    desk = _desk()
+    try:
+        rows = desk.tm_stats()
+    finally:
+        desk.close()
+    if not rows:
+        _say("the memory is empty (approve an article, or `relais tm import FILE.tmx`)")
+        return
+    table = Table("from", "to", "origin", "entries")
+    for r in rows:
+        table.add_row(r["source_lang"], r["target_lang"], r["origin"], str(r["entries"]))
+    out.print(table)
+
+
+@terms_app.command("import")
+def terms_import(
+    file: Annotated[str, typer.Argument(help="A TBX file.")],
+    proposed: Annotated[bool, typer.Option("--proposed", help="Import every rendering as proposed (for an editor to approve).")] = False,
+) -> None:
+    """Import a TBX file into the termbase (all of it, or nothing if it is malformed)."""
+    desk = _desk()
+    try:
+        _print_import(desk.terms_import(file, proposed))
+    finally:
+        desk.close()
+
+
+@terms_app.command("export")
+def terms_export(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The TBX file to write.")],
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only this target language.")] = None,
+) -> None:
+    """Write the termbase as TBX (TBX-Basic)."""
+    desk = _desk()
+    try:
+        data = desk.terms_export(lang)
+    finally:
+        desk.close()
+    _write_bytes(output, data)
+
+
+@terms_app.command("add")
+def terms_add(
+    source: Annotated[str, typer.Argument(help='The term in the source language, e.g. "Sergei Lavrov".')],
+    lang: Annotated[str, typer.Option("--lang", "-l", help="Target language of the rendering.")],
+    target: Annotated[str, typer.Option("--target", help="How it is written in that language.")],
+    type_: Annotated[str, typer.Option("--type", help="person, place, organisation or term.")] = "term",
+    forbid: Annotated[list[str] | None, typer.Option("--forbid", help="A variant that must not be used (repeat).")] = None,
+    proposed: Annotated[bool, typer.Option("--proposed", help="Propose it (an editor approves it later).")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="A note on the term.")] = None,
+) -> None:
+    """Add a term with its rendering in one language."""
+    desk = _desk()
+    try:
+        row = desk.terms_add(source, lang, target, type_, forbid or [], proposed, note)
+    finally:
+        desk.close()
+    extra = f"; not: {', '.join(row['forbidden'])}" if row["forbidden"] else ""
+    _say(escape(f"{row['status']} {row['type']} {row['term']} → {row['lang']} {row['text']}{extra}"))
+
+
+@terms_app.command("list")
+def terms_list(
+    lang: Annotated[str | None, typer.Option("--lang", "-l", help="Only this target language.")] = None,
+) -> None:
+    """List the terms and their renderings."""
+    desk = _desk()
+    try:
+        rows = desk.terms_list(lang)
+    finally:
+        desk.close()
+    if not rows:
+        _say("the termbase is empty (try `relais terms add` or `relais terms import FILE.tbx`)")
+        return
+    table = Table("term", "type", "lang", "rendering", "status", "forbidden")
+    for r in rows:
+        table.add_row(escape(r["term"]), r["type"], r["lang"], escape(r["text"]), r["status"], escape(", ".join(r["forbidden"])))
+    out.print(table)
+
+
+@xliff_app.command("export")
+def xliff_export(
+    job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The XLIFF file to write.")],
+    xliff_version: Annotated[str, typer.Option("--xliff-version", help="1.2 or 2.0.")] = "1.2",
+) -> None:
+    """Write a translation job as XLIFF for another CAT tool (Trados, memoQ, OmegaT)."""
+    desk = _desk()
+    try:
+        data = desk.xliff_export(job_id, xliff_version)
+    finally:
+        desk.close()
+    _write_bytes(output, data)
+
+
+@xliff_app.command("import")
+def xliff_import(
+    file: Annotated[str, typer.Argument(help="An XLIFF 1.2 or 2.0 file exported by `relais xliff export`.")],
+    as_name: Annotated[str, typer.Option("--as", help="The reviewer whose edits these are (a user of that language).")],
+) -> None:
+    """Bring back a job done in another CAT tool: edits, final states and notes (all or nothing)."""
+    desk = _desk()
+    try:
+        _print_import(desk.xliff_import(file, as_name))
+    finally:
+        desk.close()
+
+
 def main() -> None:
     try:
         app(prog_name="relais")

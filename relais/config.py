@@ -41,6 +41,8 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_OPENAI_TIMEOUT": (("engines", "openai"), "timeout", float),
     "RELAIS_OPENAI_CONCURRENCY": (("engines", "openai"), "concurrency", int),
     "RELAIS_OPENAI_RETRIES": (("engines", "openai"), "max_retries", int),
+    "RELAIS_TM_THRESHOLD": (("memory",), "fuzzy_threshold", float),
+    "RELAIS_TM_LIMIT": (("memory",), "fuzzy_limit", int),
 }
 
 
@@ -57,6 +59,21 @@ class Limits:
 
 
 @dataclass
+class Memory:
+    """[memory]: translation-memory lookup (relais/memory/tm.py)."""
+
+    fuzzy_threshold: float = 0.75  # lowest similarity (0..1) of a fuzzy match shown
+    fuzzy_limit: int = 3  # matches shown per segment
+
+    def __post_init__(self) -> None:
+        self.fuzzy_threshold, self.fuzzy_limit = float(self.fuzzy_threshold), int(self.fuzzy_limit)
+        if not 0.0 <= self.fuzzy_threshold <= 1.0:
+            raise ValueError(f"memory.fuzzy_threshold = {self.fuzzy_threshold} is not between 0 and 1")
+        if self.fuzzy_limit < 1:
+            raise ValueError(f"memory.fuzzy_limit = {self.fuzzy_limit} is not at least 1")
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -64,6 +81,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     engines: dict[str, dict] = field(default_factory=dict)
     risk_method: str = DEFAULT_RISK_METHOD  # [checks] risk
+    memory: Memory = field(default_factory=Memory)
 
     @property
     def db_url(self) -> str:
@@ -106,6 +124,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             limits=Limits(**{k: int(v) for k, v in limits.items()}),
             engines={k: dict(v) for k, v in raw.get("engines", {}).items()},
             risk_method=risk_method,
+            memory=Memory(**raw.get("memory", {})),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

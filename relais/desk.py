@@ -18,7 +18,7 @@ from relais.engines.base import EngineUnavailable
 from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
-from relais.jobs.runner import JobOutcome, owner_alive
+from relais.jobs.runner import JobOutcome, MemorySettings, owner_alive
 from relais.locales import get_locale
 from relais.store import repo
 from relais.store.db import Store, open_store
@@ -107,7 +107,8 @@ class Desk:
         return sorted(set(ids))
 
     def executor(self, engines: EnginePool, progress=None) -> Executor:
-        return InProcessExecutor(self.store, engines, progress=progress, risk_method=self.config.risk_method)
+        memory = MemorySettings(self.config.memory.fuzzy_threshold, self.config.memory.fuzzy_limit)
+        return InProcessExecutor(self.store, engines, progress=progress, risk_method=self.config.risk_method, memory=memory)
 
     def check_engine(self, engines: EnginePool, job_ids: list[int]) -> None:
         """Fail fast, with the engine's own words, when a job's engine cannot run."""
@@ -208,3 +209,99 @@ class Desk:
 
         with self.store.session() as s:
             return latest_publication(s, job_id)
+
+    # -- memory, termbase and interchange (issue 5) ---------------------------
+    def _read_interchange(self, source: str) -> bytes:
+        from relais.memory.interchange import MAX_BYTES
+
+        path = Path(source)
+        try:
+            if path.is_dir():
+                raise RelaisError(f"{source}: is a directory")
+            if path.stat().st_size > MAX_BYTES:
+                raise InputError(f"{source}: {path.stat().st_size:,} bytes is over the limit of {MAX_BYTES:,} bytes")
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise RelaisError(f"{source}: no such file") from None
+        except OSError as exc:
+            raise RelaisError(f"{source}: cannot read ({exc.strerror or exc})") from None
+
+    def tm_import(self, source: str, source_lang: str = "en"):
+        """Import a TMX file into the memory: all of it, or nothing."""
+        from relais.memory import interchange
+
+        data = self._read_interchange(source)
+        with self.store.session() as s:
+            return interchange.import_tmx(s, data, source_lang=source_lang)
+
+    def tm_export(self, target_lang: str | None = None) -> bytes:
+        from relais.memory import interchange
+
+        with self.store.session() as s:
+            return interchange.export_tmx(s, target_lang=target_lang)
+
+    def tm_stats(self) -> list[dict]:
+        from relais.memory import interchange
+
+        with self.store.session() as s:
+            return interchange.tm_stats(s)
+
+    def terms_import(self, source: str, proposed: bool = False):
+        """Import a TBX file into the termbase: all of it, or nothing."""
+        from relais.memory import interchange
+
+        data = self._read_interchange(source)
+        with self.store.session() as s:
+            return interchange.import_tbx(s, data, status="proposed" if proposed else "approved")
+
+    def terms_export(self, lang: str | None = None) -> bytes:
+        from relais.memory import interchange
+
+        with self.store.session() as s:
+            return interchange.export_tbx(s, lang=lang)
+
+    def terms_add(self, source: str, lang: str, target: str, type_: str = "term", forbid: list[str] | None = None,
+                  proposed: bool = False, note: str | None = None) -> dict:  # fmt: skip
+        """Add a term and its rendering in one language (approved unless ``proposed``)."""
+        from relais.locales import available
+        from relais.memory import termbase
+        from relais.review.accounts import Actor
+
+        if lang not in available():
+            raise InputError(f"unknown language {lang!r} (available: {', '.join(available())})")
+        who = Actor.command_line().name
+        with self.store.session() as s:
+            term = termbase.get_or_add_term(s, source, type_, note=note)
+            status = "proposed" if proposed else "approved"
+            row = termbase.add_rendering(s, term, lang, target, status=status, forbidden=forbid or [],
+                                         proposed_by=who, approved_by=None if proposed else who)  # fmt: skip
+            return {"term": term.source_term, "type": term.type, "lang": row.lang, "text": row.text,
+                    "status": row.status, "forbidden": list(row.forbidden or [])}  # fmt: skip
+
+    def terms_list(self, lang: str | None = None) -> list[dict]:
+        from relais.memory import interchange
+
+        with self.store.session() as s:
+            return [
+                {"term": t.source_term, "type": t.type, "lang": r.lang, "text": r.text, "status": r.status,
+                 "forbidden": list(r.forbidden or [])}
+                for t in interchange.list_terms(s, lang) for r in t.renderings if lang is None or r.lang == lang
+            ]  # fmt: skip
+
+    def xliff_export(self, job_id: int, version: str = "1.2") -> bytes:
+        from relais.memory import interchange
+
+        with self.store.session() as s:
+            return interchange.export_xliff(s, job_id, version)
+
+    def xliff_import(self, source: str, as_name: str):
+        """Bring back a job edited in another CAT tool, as the edits of ``as_name``."""
+        from relais.memory import interchange
+        from relais.review import accounts
+
+        data = self._read_interchange(source)
+        with self.store.session() as s:
+            user = accounts.get_user(s, as_name)
+            if not user.active:
+                raise accounts.PermissionDenied(f"{as_name} is disabled")
+            return interchange.import_xliff(s, accounts.Actor.of(user), data)

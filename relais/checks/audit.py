@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 
 from relais.checks.align import align_articles
-from relais.checks.base import CheckContext, Finding, SegmentPair, Severity
+from relais.checks.base import CheckContext, Finding, SegmentPair, Severity, Termbase
 from relais.checks.locate import Locator
 from relais.checks.registry import run_checks
 from relais.config import Limits
@@ -131,7 +131,9 @@ class DraftCheck:
     headline_signoff: bool
 
 
-def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True, risk_method: str = "rules") -> DraftCheck:
+def check_draft_segments(
+    draft: TranslatedArticle, machine_output: bool = True, risk_method: str = "rules", termbase: Termbase | None = None
+) -> DraftCheck:
     """The automatic checks of a stored draft, and each segment's meaning risk.
 
     ``risk_method`` "rules": the risk is the rule checks' (``segment_risk``).  Any other
@@ -144,7 +146,7 @@ def check_draft_segments(draft: TranslatedArticle, machine_output: bool = True, 
     from relais.checks.news import headline_signoff
 
     dp = draft_pairs(draft)
-    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output)
+    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output, termbase=termbase)
     findings = run_checks(dp.pairs, ctx) + dp.extra
     by_segment: dict[tuple[int, int], list[Finding]] = {}
     for f in findings:

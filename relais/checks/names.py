@@ -24,8 +24,9 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
+from operator import itemgetter
 
 from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
 
@@ -44,6 +45,9 @@ class NameData:
     places: frozenset[str]  # folded places (multiword ones joined by spaces)
     demonyms: dict[str, str]  # folded "irish" → folded "ireland"
     place_words: dict[str, frozenset[str]]  # lang → folded one-word renderings of known places ("londres")
+    weak_exceptions: frozenset[str]  # folded capitalised English words that are no names ("am", "tv")
+    first_names: frozenset[str]  # folded common English given names ("john")
+    feature_words: dict[str, frozenset[str]]  # lang → folded nouns opening a place name ("mar", "lago")
 
 
 @cache
@@ -77,6 +81,9 @@ def name_data() -> NameData:
             lang: frozenset(form[0] for per_lang in renderings.values() for form in per_lang.get(lang, ()) if len(form) == 1)
             for lang in by_word
         },
+        weak_exceptions=frozenset(fold(w) for w in raw["english"].get("not_names", ())),
+        first_names=frozenset(fold(w) for w in raw["english"].get("first_names", ())),
+        feature_words={lang: frozenset(fold(w) for w in words) for lang, words in raw.get("feature_words", {}).items()},
     )
 
 
@@ -172,20 +179,24 @@ def skeleton(folded: str) -> str:
     return re.sub(r"(.)\1+", r"\1", s)
 
 
-@dataclass(slots=True, eq=False)
-class Word:
-    text: str
-    start: int  # into the plain text
-    end: int
-    folded: str
+class Word(tuple):
+    """A word of a plain text: ``Word((text, start, end, folded))``.  A tuple, because
+    thousands are made per article and a tuple is built in C."""
+
+    __slots__ = ()
+    text: str = property(itemgetter(0))  # type: ignore[assignment]
+    start: int = property(itemgetter(1))  # type: ignore[assignment]  # into the plain text
+    end: int = property(itemgetter(2))  # type: ignore[assignment]
+    folded: str = property(itemgetter(3))  # type: ignore[assignment]
 
     @property
     def capitalised(self) -> bool:
-        return self.text[0].isupper()
+        return self[0][0].isupper()
 
     @property
     def acronym(self) -> bool:
-        return len(self.text) >= 2 and self.text.isupper()
+        text = self[0]
+        return len(text) >= 2 and text.isupper()
 
 
 ABBREVIATIONS = frozenset("mr mrs ms dr st prof gen col capt lt sgt sen rep gov rev jr sr cllr".split())
@@ -201,7 +212,10 @@ def joins(text: str, left: Word, right: Word) -> bool:
 
 @lru_cache(maxsize=8192)
 def _words_of(text: str) -> tuple[Word, ...]:
-    return tuple(Word(m.group(), m.start(), m.end(), fold(m.group())) for m in WORD_RE.finditer(text))
+    if text.isascii():  # most sources: fold the text once and slice it
+        lower = text.lower()
+        return tuple(Word((m.group(), m.start(), m.end(), lower[m.start() : m.end()])) for m in WORD_RE.finditer(text))
+    return tuple(Word((m.group(), m.start(), m.end(), fold(m.group()))) for m in WORD_RE.finditer(text))
 
 
 def words_of(text: str) -> list[Word]:
@@ -209,11 +223,17 @@ def words_of(text: str) -> list[Word]:
 
 
 def opens_sentence(text: str, start: int) -> bool:
-    """True when only quotes/brackets separate ``start`` from the text start or a sentence end."""
+    """True when only quotes/brackets separate ``start`` from the text start or a sentence
+    end, or when an opening quotation mark does (quoted speech: 'said "Today we…'')."""
     i = start - 1
     while i >= 0 and text[i] in OPENERS:
+        if text[i] in QUOTE_OPENERS:
+            return True
         i -= 1
     return i < 0 or text[i] in SENTENCE_END
+
+
+QUOTE_OPENERS = frozenset('"“«„‚‘')
 
 
 def tokens_match(source: str, target: str) -> bool:
@@ -227,24 +247,28 @@ def tokens_match(source: str, target: str) -> bool:
     if len(source) < 4 or len(target) < 3:
         return False
     sk_source, sk_target = skeleton(source), skeleton(target)
-    if len(sk_source) >= 3 and sk_source == sk_target:
-        return True
-    if source[0] == target[0]:
-        matcher = SequenceMatcher(None, source, target)
-        return matcher.real_quick_ratio() >= 0.75 and matcher.ratio() >= 0.75
+    if len(sk_source) >= 3 and sk_target.startswith(sk_source) and len(sk_target) - len(sk_source) <= 1:
+        return True  # Lavrov / Lawrow, Bucharest / Bukarester
+    if source[0] == target[0] and abs(len(source) - len(target)) <= len(source) // 2:
+        return _ratio(source, target) >= 0.75
     return False
+
+
+@lru_cache(maxsize=65536)
+def _ratio(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b).ratio()
 
 
 # --------------------------------------------------------------------------- names in the source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SourceName:
     text: str
     words: tuple[Word, ...]
     key: str  # folded full text, e.g. "sergei lavrov"
 
-    @property
+    @cached_property
     def distinctive(self) -> tuple[Word, ...]:
         """Words a rendering must keep: not titles, months or institution words."""
         return tuple(
@@ -252,12 +276,94 @@ class SourceName:
             if w.acronym or (len(w.text) >= 3 and w.folded not in PARTICLES and not is_common_english(w.text) and not _is_demonym(w))
         )
 
+    @cached_property
+    def weak(self) -> tuple[Word, ...]:
+        """Words that mark a name although ``required`` does not insist on them: names with
+        a nationality ending ("Raonic"), acronyms of unknown rendering ("PBS"), and the
+        words of a person's name made of ordinary English words ("John Grant").  Not
+        titles, months, institution words or other ordinary words ("King of Clay",
+        "Drivers' Championship"), which are translated."""
+        data = name_data()
+        words = [
+            w for w in self.words
+            if len(w.text) >= 2 and w.folded not in PARTICLES and w.folded not in data.translatable
+            and w.folded not in data.demonyms and w.folded not in data.weak_exceptions and w.text not in data.starters
+            and w.folded not in OPTIONAL_NAMES and not (w.acronym and _SOURCE_ROMAN_RE.fullmatch(w.text))
+        ]
+        if len(words) >= 2 and words[0].folded in data.first_names and words[0] is self.words[0]:
+            return tuple(w for w in words if not w.acronym)  # "John Grant"
+        strong = tuple(w for w in words if _weak_name_word(w))
+        if strong:
+            return strong
+        # Two or more capitalised words inside a sentence, not all of them translatable:
+        # a title or brand ("Northern Rock", "The Guardian"), kept as written by
+        # translators; not when a nationality or number word makes it a description
+        # ("Hungarian Grand Prix", "Seventh Fleet") or it holds initials ("U.S. Speaker").
+        if len(self.words) < 2 or any(len(w.text) < 2 for w in self.words):
+            return ()
+        if any(w.folded in NUMBER_WORDS or _demonym_text(w.text) or (w.folded in data.translatable and w.folded.endswith(data.demonym_endings)) for w in self.words):
+            return ()  # "Roman Medical Corps"
+        return tuple(words)
+
+
+_SOURCE_ROMAN_RE = re.compile(r"[IVXLC]+")
+# Number words make a capitalised run descriptive ("Seventh Fleet", "Five Lands").
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred thousand million first second third fourth fifth sixth seventh eighth ninth tenth".split()
+)
+
+
+def _weak_name_word(word: Word) -> bool:
+    """An acronym, or a word that is no ordinary English word in lower case and no
+    nationality word ("Raonic" but not "Falls", "Hungarian")."""
+    if word.acronym:
+        return True
+    if len(word.text) < 3:
+        return False
+    dictionary = _english_dictionary()
+    if dictionary is None:
+        return False
+    if _english_lower(word.folded):
+        return False
+    return not _demonym_text(word.text)
+
+
+@lru_cache(maxsize=65536)
+def _english_lower(folded: str) -> bool:
+    dictionary = _english_dictionary()
+    return dictionary is not None and dictionary.spell(folded)
+
+
+@lru_cache(maxsize=65536)
+def _english_known(text: str) -> bool:
+    dictionary = _english_dictionary()
+    return dictionary is not None and dictionary.spell(text)
+
+
+@lru_cache(maxsize=65536)
+def _demonym_text(text: str) -> bool:
+    """A nationality, language or religion word: one of the endings, and known to the
+    English dictionary ("Catalan", "Israelis" as "Israeli" + s), so that names with
+    those endings stay names ("Raonic", "Minneapolis", "Pittman")."""
+    data = name_data()
+    folded = fold(text)
+    if folded in data.demonyms:
+        return True
+    if not folded.endswith(data.demonym_endings) or folded.endswith(("man", "men")):
+        return False
+    if _english_dictionary() is None:
+        return True  # without a dictionary, the endings alone
+    if folded.endswith("s") and not folded.endswith("ese"):
+        return _english_known(text[:-1])  # "Israelis", "Afghans", but not "Minneapolis"
+    return _english_known(text)
+
 
 def _is_demonym(word: Word) -> bool:
     data = name_data()
     if word.acronym or word.folded in data.renderings or word.folded in data.places:
         return False
-    return word.folded.endswith(data.demonym_endings)
+    return _demonym_text(word.text)
 
 
 def _particles_lead_to_name(text: str, words: list[Word], i: int) -> bool:
@@ -272,9 +378,16 @@ def _particles_lead_to_name(text: str, words: list[Word], i: int) -> bool:
 
 
 def _title_case(text: str, words: list[Word]) -> bool:
-    """Headline style ("Putin Meets Leaders In Paris"): a capitalised function word mid-sentence."""
+    """Headline style ("Putin Meets Leaders In Paris"): a capitalised function word mid-sentence
+    among mostly capitalised words ("newspaper The Guardian said" is not headline style)."""
     starters = name_data().starters
-    return any(w.text in starters and len(w.text) <= 5 and not opens_sentence(text, w.start) for w in words)
+    if not any(
+        w.text in starters and len(w.text) <= 5 and text[w.end : w.end + 1] in (" ", "") and not opens_sentence(text, w.start)
+        for w in words
+    ):
+        return False
+    long = [w for w in words if len(w.text) >= 4 and not opens_sentence(text, w.start)]
+    return sum(w.text[0].isupper() for w in long) >= 0.6 * len(long)
 
 
 POSSESSIVE_RE = re.compile(r"['’]s?\b")
@@ -297,8 +410,15 @@ def source_names(text: str) -> tuple[SourceName, ...]:
             runs.append(run)
             run = [word]
             continue
-        # A particle continues a run only when a capitalised word follows it.
+        # A particle continues a run only when a capitalised word follows it; so does any
+        # lower-case word between hyphens ("Jamaat-ul-Harar").
         if run and joined and word.text in PARTICLES and _particles_lead_to_name(text, words, i):
+            run.append(word)
+            continue
+        if (
+            run and i + 1 < len(words) and words[i + 1].capitalised
+            and text[run[-1].end : word.start] == "-" and text[word.end : words[i + 1].start] == "-"
+        ):
             run.append(word)
             continue
         if run:
@@ -339,21 +459,32 @@ class Located:
     pairs: tuple[tuple[str, Word], ...] = ()  # (folded source word, target word) for word-by-word matches; empty for exonyms
 
 
-def _find_form(form: tuple[str, ...], words: list[Word]) -> tuple[int, int] | None:
+def _find_form(form: tuple[str, ...], words: list[Word], compounds: bool = False) -> tuple[int, int] | None:
     stem = form[-1] == "*"
     parts = form[:-1] if stem else form
     n = len(parts)
+    first = parts[0]
     for i in range(len(words) - n + 1):
+        t = words[i].folded
+        if not t.startswith(first[:2]) and not (compounds and n == 1 and len(first) >= 5 and first in t):
+            continue  # quick rejection: most words share nothing with the form
         ok = True
         for j, part in enumerate(parts):
             t = words[i + j].folded
             last = j == n - 1
             if not (t == part or (t.startswith(part) and (stem and last or len(t) - len(part) <= 2))):
-                ok = False
-                break
+                # German compounds: "Nordestland" for Estland, "Südwestasiens" for Asien
+                if not (compounds and n == 1 and len(part) >= 5 and _compound_of(t, part, stem)):
+                    ok = False
+                    break
         if ok:
             return words[i].start, words[i + n - 1].end
     return None
+
+
+def _compound_of(word: str, part: str, stem: bool) -> bool:
+    at = word.find(part, 3)
+    return at >= 3 and (stem or len(word) - at - len(part) <= 2)
 
 
 def _known_renderings(key: str, lang: str) -> tuple[tuple[str, ...], ...]:
@@ -363,32 +494,42 @@ def _known_renderings(key: str, lang: str) -> tuple[tuple[str, ...], ...]:
     return forms
 
 
-def locate(name: SourceName, target_words: list[Word], lang: str) -> Located | None:
-    """Where the target renders a source name, or None."""
+def _find_known(key: str, target_words: list[Word], lang: str) -> tuple[int, int] | None:
+    compounds = lang in NOUN_CAPITALISING
+    for form in _known_renderings(key, lang):
+        hit = _find_form(form, target_words, compounds)
+        if hit:
+            return hit
+    return None
+
+
+def locate(name: SourceName, target_words: list[Word], lang: str, words: tuple[Word, ...] | None = None) -> Located | None:
+    """Where the target renders a source name (judged by its distinctive words, or by
+    ``words``), or None."""
     data = name_data()
     for key in (name.key, name.key.removeprefix("the ")):
-        for form in _known_renderings(key, lang):
-            hit = _find_form(form, target_words)
-            if hit:
-                return Located(*hit)
+        hit = _find_known(key, target_words, lang)
+        if hit:
+            return Located(*hit)
     matched: list[tuple[str, Word]] = []
-    for sw in name.distinctive:
+    for sw in name.distinctive if words is None else words:
         if sw.acronym:
             target = next((t for t in target_words if t.folded == sw.folded), None)
             if target is None:  # letters reordered by the language: IOC → CIO, AU → UA
                 target = next((t for t in target_words if t.acronym and sorted(t.folded) == sorted(sw.folded)), None)
             if target is None:
-                for form in _known_renderings(sw.folded, lang):
-                    hit = _find_form(form, target_words)
-                    if hit:
-                        return Located(*hit)
+                hit = _find_known(sw.folded, target_words, lang)
+                if hit:
+                    return Located(*hit)
         else:
-            target = next((t for t in target_words if t.folded == sw.folded), None) or next((t for t in target_words if tokens_match(sw.folded, t.folded)), None)
+            target = next((t for t in target_words if t.folded == sw.folded), None)
+            if target is None and len(sw.folded) >= 3:
+                # Capitalised words only: a name does not hide in "standard" (Stanford).
+                target = next((t for t in target_words if t.text[0].isupper() and tokens_match(sw.folded, t.folded)), None)
             if target is None and sw.folded in data.renderings:
-                for form in _known_renderings(sw.folded, lang):
-                    hit = _find_form(form, target_words)
-                    if hit:
-                        return Located(*hit)
+                hit = _find_known(sw.folded, target_words, lang)
+                if hit:
+                    return Located(*hit)
         if target is not None:
             matched.append((sw.folded, target))
     if not matched:
@@ -396,27 +537,30 @@ def locate(name: SourceName, target_words: list[Word], lang: str) -> Located | N
     return Located(min(t.start for _, t in matched), max(t.end for _, t in matched), tuple(matched))
 
 
-def _trace_of(name: SourceName, target_words: list[Word]) -> bool:
+def _trace_of(name: SourceName, target_words: list[Word], lang: str, words: tuple[Word, ...] | None = None) -> bool:
     """A weaker sign that the name was rendered, enough to keep quiet about it: an exonym
-    we do not list (Latvia → Lettonie, Cambodia → Kambodscha), an adjective
-    (Texas → texanischen), a German compound (Europe → Südosteuropa), "Hongkong"."""
+    we do not list (Cambodia → Kambodscha), an adjective (Texas → texanischen), a German
+    compound (Europe → Südosteuropa), "Hongkong".  ``target_words`` leaves out the words
+    that render other names of the source (Zambie is not a trace of Zimbabwe)."""
     joined = name.key.replace(" ", "")
-    for sw in name.distinctive:
-        if sw.acronym:
-            continue
+    if any(tw.folded == joined for tw in target_words):
+        return True
+    words = [w for w in (name.distinctive if words is None else words) if not w.acronym]
+    # A full name needs a trace of its last word ("Horrocks"), not of "Jeremiah" in "Jahr".
+    for sw in words[-1:]:
         sk = skeleton(sw.folded)
+        # German capitalises every noun: three consonants must agree there (Palermo is not Polizei).
+        outline = 3 if lang in NOUN_CAPITALISING and len(sk) >= 3 else 2
         stem = sw.folded[:4]
         for i, tw in enumerate(target_words):
-            if tw.folded == joined:
-                return True
-            if tw.capitalised and len(tw.text) >= 4 and skeleton(tw.folded)[:2] == sk[:2] and not _in_capitalised_run(target_words, i):
+            if tw.capitalised and len(tw.text) >= 4 and skeleton(tw.folded)[:outline] == sk[:outline] and not _in_capitalised_run(target_words, i, lang):
                 return True  # a lone word: place exonyms are; "Helmut Brandauer" for "Baerbock" is not
             if len(sw.folded) >= 5 and len(tw.folded) >= 6 and stem in tw.folded:
                 return True
     return False
 
 
-def _in_capitalised_run(words: list[Word], i: int) -> bool:
+def _in_capitalised_run(words: list[Word], i: int, lang: str) -> bool:
     # Short capitalised neighbours are articles opening a sentence ("La Lettonie").
     before = i > 0 and words[i - 1].capitalised and len(words[i - 1].text) > 3 and words[i].start - words[i - 1].end <= 1
     after = i + 1 < len(words) and words[i + 1].capitalised and len(words[i + 1].text) > 3 and words[i + 1].start - words[i].end <= 1
@@ -428,7 +572,8 @@ def required(name: SourceName) -> bool:
 
     Not required: names made of ordinary English words ("Supreme Court", "Cape Town"),
     nationality words, and acronyms other than well-known ones whose rendering we know
-    (translators expand "CCTV", write "30 dollars" for "US$30").
+    (translators expand "CCTV", write "30 dollars" for "US$30").  Those are only looked
+    for as weak names (see ``SourceName.weak``).
     """
     data = name_data()
     if name.key in data.renderings:
@@ -446,7 +591,7 @@ OPTIONAL_NAMES = frozenset({"us", "usa", "uk", "u s", "america", "britain"})
 # --------------------------------------------------------------------------- names in the target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TargetName:
     start: int
     end: int
@@ -457,8 +602,9 @@ class TargetName:
         return " ".join(w.folded for w in self.words)
 
 
-def target_name_runs(text: str, words: list[Word]) -> list[TargetName]:
-    """Capitalised word runs of a target segment that do not open a sentence."""
+def target_name_runs(text: str, words: list[Word], lang: str = "") -> list[TargetName]:
+    """Capitalised word runs of a target segment that do not open a sentence (or that
+    open it with a word the target dictionary does not know: "Maelstad a déclaré")."""
     runs: list[TargetName] = []
     run: list[Word] = []
 
@@ -468,20 +614,29 @@ def target_name_runs(text: str, words: list[Word]) -> list[TargetName]:
         if run:
             runs.append(TargetName(run[0].start, run[-1].end, tuple(run)))
 
+    n = len(words)
     for i, word in enumerate(words):
-        joined = bool(run) and joins(text, run[-1], word)
-        nxt = words[i + 1] if i + 1 < len(words) else None
-        hyphenated = nxt is not None and nxt.capitalised and text[word.end : nxt.start] in ("-", "‐")  # Jean-Claude
-        if word.capitalised and (hyphenated or not opens_sentence(text, word.start)) and not (len(word.text) == 1 and not joined and not run):
-            if run and not joined:
+        if not word.text[0].isupper():
+            if run and word.text in PARTICLES and joins(text, run[-1], word):
+                run.append(word)
+            elif run:
                 close()
                 run = []
-            run.append(word)
-        elif run and joined and word.text in PARTICLES:
-            run.append(word)
-        else:
+            continue
+        joined = bool(run) and joins(text, run[-1], word)
+        if not joined and opens_sentence(text, word.start):
+            nxt = words[i + 1] if i + 1 < n else None
+            hyphenated = nxt is not None and nxt.capitalised and text[word.end : nxt.start] in ("-", "‐")  # Jean-Claude
+            if not hyphenated and not (lang and len(word.text) >= 4 and not word.acronym and known_target_word(word.text, lang) is False):
+                close()
+                run = []
+                continue
+        if len(word.text) == 1 and not joined and not run:
+            continue
+        if run and not joined:
             close()
             run = []
+        run.append(word)
     close()
     return runs
 
@@ -491,14 +646,32 @@ def target_name_runs(text: str, words: list[Word]) -> list[TargetName]:
 
 @dataclass
 class PairAnalysis:
-    missing: list[SourceName] = field(default_factory=list)
+    missing: list[SourceName] = field(default_factory=list)  # required names, absent
+    weak_missing: list[SourceName] = field(default_factory=list)  # other names, absent (reported as minor)
     invented: list[TargetName] = field(default_factory=list)  # unexplained person-like runs and known places
     unexplained: list[TargetName] = field(default_factory=list)  # any capitalised run the source does not explain
     located: list[tuple[SourceName, Located]] = field(default_factory=list)
+    swaps: list[tuple[SourceName, TargetName, bool]] = field(default_factory=list)  # (missing name, run in its place, weak)
 
 
 # Languages that capitalise every noun: a lone capitalised word there is not a name signal.
 NOUN_CAPITALISING = frozenset({"de", "lb"})
+
+
+def _initials(name: SourceName) -> str:
+    """"nba" for "National Basketball Association" (capitalised words only)."""
+    return "".join(w.folded[0] for w in name.words if w.capitalised) if len(name.words) >= 2 else ""
+
+
+def _weakly_located(name: SourceName, target_words: list[Word], lang: str) -> bool:
+    """Whether any weak word of a name is in the target (as such, inflected, transliterated
+    or with its letters reordered); short words must be there exactly."""
+    if locate(name, target_words, lang, name.weak) is not None:
+        return True
+    for sw in name.weak:
+        if len(sw.folded) >= 4 and any(len(t.folded) >= 4 and (t.folded.startswith(sw.folded[:4]) or sw.folded.startswith(t.folded[:4])) for t in target_words):
+            return True  # "Pittsburgh" / "Pittsburg", "Grant" / "Grants"
+    return False
 
 
 @lru_cache(maxsize=8192)
@@ -506,13 +679,32 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     data = name_data()
     result = PairAnalysis()
     target_words = words_of(target)
+    pending: list[SourceName] = []
     for name in source_names(source):
         hit = locate(name, target_words, lang)
         if hit is not None:
             result.located.append((name, hit))
-        elif required(name) and not _trace_of(name, target_words):
-            result.missing.append(name)
+        else:
+            pending.append(name)
+    if pending:
+        spans = [(hit.start, hit.end) for _, hit in result.located]
+        free = [w for w in target_words if not any(a <= w.start < b for a, b in spans)] if spans else target_words
+        acronyms = {hit_word.folded for _, hit in result.located for _, hit_word in hit.pairs if hit_word.acronym}
+        acronyms |= {w.folded for w in target_words if w.acronym}
+        for name in pending:
+            if acronyms and _initials(name) in acronyms:
+                result.located.append((name, Located(0, 0)))  # spelled out in the source, an acronym in the target
+                continue
+            if required(name):
+                if not _trace_of(name, free, lang):
+                    result.missing.append(name)
+            elif name.weak and not _weakly_located(name, target_words, lang) and not _trace_of(name, free, lang, name.weak):
+                result.weak_missing.append(name)
 
+    any_missing = bool(result.missing or result.weak_missing)
+    target_runs = target_name_runs(target, target_words, lang)
+    if not target_runs:
+        return result
     source_words = words_of(source)
     source_folded = {w.folded for w in source_words}
     source_text_folded = " " + " ".join(w.folded for w in source_words) + " "
@@ -520,6 +712,10 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     source_text_folded += " ".join(data.demonyms[w] for w in source_folded if w in data.demonyms) + " "
     keys_by_word = data.rendering_keys_by_word.get(lang, {})
     place_words = data.place_words.get(lang, frozenset())
+    source_capitalised = [w.folded for w in source_words if w.capitalised and len(w.folded) >= 5]
+    target_folded = {w.folded for w in target_words}
+    # Acronyms the translator expanded ("UW" → "université de Washington").
+    expanded = {c for w in source_words if w.acronym and w.folded not in target_folded for c in w.folded}
 
     def explained(word: Word) -> bool:
         if word.folded in source_folded or word.folded in PARTICLES:
@@ -528,38 +724,65 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
             # "États-Unis" for "U.S.", "Afrique" for "African": the key or its stem is in the source.
             if f" {key} " in source_text_folded or any(len(s) >= 4 and s[:4] == key[:4] for s in source_folded):
                 return True
+        if len(word.folded) >= 5 and any(s[:4] == word.folded[:4] for s in source_capitalised):
+            return True  # "Manchester" for "Mancunian", "Planejamento" for "Planned"
         return any(_loosely_renders(s, word.folded) for s in source_folded if len(s) >= 3)
 
+    feature_words = data.feature_words.get(lang, frozenset())
     lone: list[TargetName] = []
-    for run in target_name_runs(target, target_words):
+    for run in target_runs:
         names = [w for w in run.words if w.text not in PARTICLES]
         known_place = run.text_folded in data.places or (len(names) == 1 and names[0].folded in place_words)
-        if len(names) == 1 and not known_place and not result.missing:
+        if len(names) == 1 and not known_place and not any_missing:
             continue  # a lone capitalised word matters only as a stand-in for a missing name
         if any(explained(w) for w in run.words) or "".join(w.folded for w in run.words) in source_folded:  # Wi-Fi / wifi
             continue
-        if known_place or _person_like(names, lang):
+        if expanded and all(w.folded[0] in expanded for w in names):
+            continue
+        if known_place or (names[0].folded not in feature_words and _person_like(names, lang)):
             result.invented.append(run)
             result.unexplained.append(run)
         else:
             lone.append(run)
 
-    if result.missing:  # the dictionary is slow (German): only look when it can matter
+    if any_missing:  # the dictionary is slow (German): only look when it can matter
         result.unexplained.extend(run for run in lone if len(run.words) > 1 or _unknown_word(run.words[0], lang))
         result.unexplained.sort(key=lambda run: run.start)
 
     # A missing name with a look-alike unexplained target name was most likely rendered
-    # with an exonym we do not know (Edinburgh → Édimbourg, Latvia → Lettonie).
-    for name in list(result.missing):
-        for run in result.unexplained:
-            if any(_exonym_like(sw.folded, tw.folded) for sw in name.distinctive for tw in run.words):
-                result.missing.remove(name)
-                result.unexplained.remove(run)
-                if run in result.invented:
-                    result.invented.remove(run)
-                result.located.append((name, Located(run.start, run.end)))
-                break
+    # with an exonym we do not know (Edinburgh → Édimbourg, Krushchev → Chruschtschow).
+    for missing, weak in ((result.missing, False), (result.weak_missing, True)):
+        for name in list(missing):
+            words = name.weak if weak else name.distinctive
+            for run in result.unexplained:
+                if any(_exonym_like(sw.folded, tw.folded) for sw in words for tw in run.words):
+                    missing.remove(name)
+                    result.unexplained.remove(run)
+                    if run in result.invented:
+                        result.invented.remove(run)
+                    result.located.append((name, Located(run.start, run.end)))
+                    break
+
+    # Required names pair with any unexplained run; weak names only with a run that looks
+    # like a name (not a German noun that the dictionary does not know).
+    runs = list(result.unexplained)
+    for name, run in zip(result.missing, runs):
+        weak = all(w.acronym for w in name.distinctive) and all(w.acronym for w in run.words)
+        result.swaps.append((name, run, weak))
+    runs = runs[len(result.missing) :]
+    runs = [run for run in runs if run in result.invented or (len(run.words) == 1 and _name_like(run.words[0], lang))]
+    result.swaps.extend((name, run, True) for name, run in zip(result.weak_missing, runs))
     return result
+
+
+def _name_like(word: Word, lang: str) -> bool:
+    """A lone target word that may be a name: an acronym, or a word the dictionary does
+    not know (in German: short and without a noun ending)."""
+    if word.acronym:
+        return True
+    if lang in NOUN_CAPITALISING and (len(word.text) > 10 or word.folded.endswith(GERMAN_NOUN_ENDINGS)):
+        return False
+    return _unknown_word(word, lang)
 
 
 GERMAN_NOUN_ENDINGS = ("en", "ung", "ten", "ern", "heit", "keit", "schaft", "nis", "tum", "ion", "tat")
@@ -597,20 +820,24 @@ def _loosely_renders(source: str, target: str) -> bool:
         return True
     if len(target) >= 4 and source.startswith(target):
         return True  # "Sydney" from "Sydneysider"
-    return len(target) >= 5 and source[:1] == target[:1] and SequenceMatcher(None, source, target).ratio() >= 0.7
+    return len(target) >= 5 and source[:1] == target[:1] and _ratio(source, target) >= 0.7
 
 
 def _exonym_like(source: str, target: str) -> bool:
-    return source[:1] == target[:1] and SequenceMatcher(None, source, target).ratio() >= 0.5
+    if source[:1] == target[:1] and _ratio(source, target) >= 0.5:
+        return True
+    sk_source = skeleton(source)
+    return len(sk_source) >= 3 and skeleton(target)[:3] == sk_source[:3]  # Krushchev / Chruschtschow
 
 
 def _analysis(pair: SegmentPair) -> PairAnalysis:
     return analyse(pair.source_plain, pair.target_plain, pair.target_lang)
 
 
-def _swaps(analysis: PairAnalysis) -> list[tuple[SourceName, TargetName]]:
-    """Missing source names paired with unexplained target names in their place."""
-    return list(zip(analysis.missing, analysis.unexplained))
+def _swaps(analysis: PairAnalysis) -> list[tuple[SourceName, TargetName, bool]]:
+    """Missing source names paired with unexplained target names in their place, and
+    whether the pairing is weak (a weak name, or an acronym in place of an acronym)."""
+    return analysis.swaps
 
 
 # --------------------------------------------------------------------------- checks
@@ -620,8 +847,10 @@ class NameMissingCheck(SegmentCheck):
     """names.missing: a name of the source does not appear in the target.
 
     Severity major for a full name or a well-known place or acronym, minor for another
-    single-word name (human translators drop or adapt those: "Hispaniola", "Uighur"),
-    critical in headlines, subheadings, key points and quotes; all locales.
+    single-word name (human translators drop or adapt those: "Hispaniola", "Uighur") and
+    for a name made of ordinary English words or an acronym ("John Grant", "PBS"),
+    critical in headlines, subheadings, key points and quotes (major for the latter
+    kind); all locales.
     Tolerates accents, transliteration, inflection, exonyms and changed acronyms.
     Example: "Sergei Lavrov met Annalena Baerbock." → "Sergueï Lavrov a rencontré son homologue."
     (Baerbock missing).
@@ -633,10 +862,15 @@ class NameMissingCheck(SegmentCheck):
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
         analysis = _analysis(pair)
-        swapped = {id(s) for s, _ in _swaps(analysis)}
+        swapped = {id(s) for s, _, _ in _swaps(analysis)}
+        weak = Severity.MAJOR if pair.prominent else Severity.MINOR
         return [
             self.finding(pair, 0, 0, f"“{name.text}” is not in the translation", severity=_missing_severity(name, pair))
             for name in analysis.missing
+            if id(name) not in swapped
+        ] + [
+            self.finding(pair, 0, 0, f"“{name.text}” may be missing from the translation", severity=weak)
+            for name in analysis.weak_missing
             if id(name) not in swapped
         ]
 
@@ -646,14 +880,18 @@ def _missing_severity(name: SourceName, pair: SegmentPair) -> Severity:
         return Severity.CRITICAL
     data = name_data()
     words = name.distinctive
-    well_known = len(words) >= 2 or any(w.acronym or w.folded in data.places or w.folded in data.renderings for w in words)
+    # Words joined by hyphens are one part of a name ("Jean-Claude", "Laskhar-e-Taiba").
+    parts = {name.text[: w.start - name.words[0].start].count(" ") for w in words}
+    well_known = len(parts) >= 2 or any(w.acronym or w.folded in data.places or w.folded in data.renderings for w in words)
     return Severity.MAJOR if well_known else Severity.MINOR
 
 
 class NameSwappedCheck(SegmentCheck):
     """names.swapped: a different name stands where the source's name should be.
 
-    Severity critical; all locales.
+    Severity critical; minor when the evidence is weak: the missing name is made of
+    ordinary English words or is an unknown acronym ("Garden City", "PBS"), or one
+    acronym stands for another (translators translate those: ADD → TDA); all locales.
     Example: "Sergei Lavrov said…" → "Jean-Claude Laporte a déclaré…".
     """
 
@@ -663,8 +901,11 @@ class NameSwappedCheck(SegmentCheck):
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
         return [
-            self.finding(pair, *pair.target_span(run.start, run.end), f"“{pair.target_plain[run.start:run.end]}” stands where the source has “{name.text}”", suggestion=name.text)
-            for name, run in _swaps(_analysis(pair))
+            self.finding(
+                pair, *pair.target_span(run.start, run.end), f"“{pair.target_plain[run.start:run.end]}” stands where the source has “{name.text}”",
+                suggestion=name.text, severity=Severity.MINOR if weak else None,
+            )
+            for name, run, weak in _swaps(_analysis(pair))
         ]
 
 
@@ -683,7 +924,7 @@ class NameInventedCheck(SegmentCheck):
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
         analysis = _analysis(pair)
-        in_swaps = {id(run) for _, run in _swaps(analysis)}
+        in_swaps = {id(run) for _, run, _ in _swaps(analysis)}
         approved = _approved_words(pair, ctx)
         findings = []
         for run in analysis.invented:
@@ -805,47 +1046,5 @@ def _approved_words(pair: SegmentPair, ctx: CheckContext) -> frozenset[str]:
     return frozenset(fold(w) for use in _term_uses(pair, ctx) for w in WORD_RE.findall(use.approved))
 
 
-class TermForbiddenCheck(SegmentCheck):
-    """terms.forbidden: the target uses a rendering the termbase forbids.
-
-    Severity major; all locales; needs a termbase.  Suggestion: the approved rendering.
-    Example (fr, termbase Putin → Poutine, forbidden Putin): "Putin spoke." → "Putin a parlé."
-    """
-
-    id = "terms.forbidden"
-    severity = Severity.MAJOR
-    description = "A term is rendered with a variant the termbase forbids."
-
-    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
-        findings = []
-        for use in _term_uses(pair, ctx):
-            if use.forbidden_hit:
-                start, end, variant = use.forbidden_hit
-                findings.append(self.finding(pair, *pair.target_span(start, end), f"“{variant}”: the termbase says “{use.approved}” for “{use.source_term}”", suggestion=use.approved))
-        return findings
-
-
-class TermViolationCheck(SegmentCheck):
-    """terms.violation: a termbase term is rendered otherwise than approved.
-
-    Severity major; all locales; needs a termbase.  Only reported where the name is
-    rendered at all (a dropped name is ``names.missing``).  Suggestion: the approved rendering.
-    Example (fr, termbase Sergei Lavrov → Sergueï Lavrov): "Sergei Lavrov spoke." → "Sergej Lavrov a parlé."
-    """
-
-    id = "terms.violation"
-    severity = Severity.MAJOR
-    description = "A term from the termbase is not rendered as the termbase approves."
-
-    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
-        findings = []
-        for use in _term_uses(pair, ctx):
-            if use.approved_present or use.forbidden_hit or use.located is None:
-                continue
-            start, end = use.located.start, use.located.end
-            text = pair.target_plain[start:end]
-            findings.append(self.finding(pair, *pair.target_span(start, end), f"“{text}”: the termbase says “{use.approved}” for “{use.source_term}”", suggestion=use.approved))
-        return findings
-
-
-CHECKS = [NameMissingCheck, NameSwappedCheck, NameInventedCheck, NameConsistencyCheck, TermViolationCheck, TermForbiddenCheck]
+# The termbase checks (terms.violation, terms.forbidden) live in relais/checks/terms.py.
+CHECKS = [NameMissingCheck, NameSwappedCheck, NameInventedCheck, NameConsistencyCheck]

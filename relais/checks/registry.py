@@ -14,6 +14,7 @@ from relais.checks.base import Check, CheckContext, DocumentCheck, Finding, Segm
 CHECK_MODULES = (
     "relais.checks.figures",
     "relais.checks.names",
+    "relais.checks.terms",
     "relais.checks.untranslated",
     "relais.checks.omissions",
     "relais.checks.markup",
@@ -44,6 +45,13 @@ def all_checks() -> tuple[Check, ...]:
 
 def checks_for(target_lang: str, only: set[str] | None = None) -> list[Check]:
     """Checks that apply to a target language; ``only``: ids or id prefixes (``numbers``)."""
+    return list(_checks_for(target_lang, frozenset(only) if only else None))
+
+
+@cache
+def _checks_for(target_lang: str, only: frozenset[str] | None) -> tuple[Check, ...]:
+    # Cached: checking one pair at a time (the review desk's re-check, the benchmarks)
+    # must not pay for choosing the checks each time.
     selected = []
     for check in all_checks():
         if not check.applies_to(target_lang):
@@ -51,7 +59,7 @@ def checks_for(target_lang: str, only: set[str] | None = None) -> list[Check]:
         if only and not any(check.id == o or check.id.startswith(o + ".") for o in only):
             continue
         selected.append(check)
-    return selected
+    return tuple(selected)
 
 
 def run_checks(pairs: list[SegmentPair], ctx: CheckContext, only: set[str] | None = None) -> list[Finding]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from relais.config import Config
 from relais.engines.base import Engine
 from relais.engines.registry import create_engine
-from relais.jobs.runner import DEFAULT_RISK_METHOD, JobOutcome, ProgressCallback, run_job
+from relais.jobs.runner import DEFAULT_RISK_METHOD, JobOutcome, MemorySettings, ProgressCallback, run_job
 from relais.store import repo
 from relais.store.db import Store
 
@@ -54,12 +54,14 @@ class InProcessExecutor(Executor):
         progress: Callable[[int], ProgressCallback] | None = None,
         batch_size: int = 4,
         risk_method: str = DEFAULT_RISK_METHOD,
+        memory: MemorySettings | None = None,
     ):
         self.store = store
         self.engines = engines
         self.progress = progress  # job id → progress callback
         self.batch_size = batch_size
         self.risk_method = risk_method  # how each draft's meaning risk is scored (config checks.risk)
+        self.memory = memory  # translation-memory lookup settings (config [memory])
 
     def submit(self, job_id: int) -> JobOutcome:
         with self.store.session() as s:
@@ -67,5 +69,6 @@ class InProcessExecutor(Executor):
         engine = self.engines.get(engine_name)
         callback = self.progress(job_id) if self.progress else None
         return run_job(
-            self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback, risk_method=self.risk_method
+            self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback, risk_method=self.risk_method,
+            memory=self.memory,
         )

@@ -19,15 +19,25 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psutil
 from sqlalchemy import update
 
 from relais.checks.fixer import fix_typography
+from relais.memory.termbase import apply_to_machine_output
 from relais.config import DEFAULT_RISK_METHOD
 from relais.document.model import BlockKind
-from relais.engines.base import Engine, EngineUnavailable, SegmentContext, SegmentRequest
+from relais.document.inline import placeholder_problem, placeholders
+from relais.engines.base import (
+    Engine,
+    EngineUnavailable,
+    GlossaryHint,
+    Provenance,
+    SegmentContext,
+    SegmentRequest,
+    SegmentResult,
+)
 from relais.errors import RelaisError
 from relais.store import repo
 from relais.store.db import Store
@@ -66,6 +76,7 @@ class JobOutcome:
     risk_seconds: float = 0.0  # wall time spent scoring meaning risk with the engine
     risk_scored: int = 0  # drafts whose meaning risk this run scored
     risk_unscored: int = 0  # drafts left without a risk (no usable answer, engine unreachable)
+    from_memory: int = 0  # segments reused from an exact translation-memory match (in ``translated``)
 
 
 class JobBusy(RelaisError):
@@ -93,8 +104,41 @@ def _finish(store: Store, job_id: int, status: str, error: str | None = None) ->
         job.finished_at = utcnow()
 
 
-def _requests(store: Store, job_id: int) -> tuple[list[tuple[SegmentRow, SegmentRequest]], int, int]:
-    """Requests for the segments of the job that have no draft yet; also (total, skipped)."""
+MEMORY_ENGINE = "memory"  # provenance of a draft reused from the translation memory
+
+
+@dataclass
+class MemorySettings:
+    threshold: float = 0.75  # fuzzy matches at or above this similarity go to the engine as examples
+    limit: int = 3  # at most this many
+
+
+@dataclass
+class Pending:
+    """What is left to do for a job: engine requests, and exact memory matches to reuse."""
+
+    requests: list[tuple[SegmentRow, SegmentRequest]]
+    reused: list[tuple[SegmentRow, SegmentResult]]
+    total: int
+    skipped: int
+    terms: dict[str, list] = field(default_factory=dict)  # request key → approved term hints in it
+
+
+def _reusable(segment_text: str, match) -> bool:
+    # An exact match is reused as it is only if its tags fit this segment's tags.
+    return placeholders(match.source_text) == placeholders(segment_text) and placeholder_problem(
+        segment_text, match.target_text
+    ) is None
+
+
+def _requests(store: Store, job_id: int, memory: MemorySettings | None = None) -> Pending:
+    """Requests for the segments of the job that have no draft yet, each with the
+    approved terms it contains and its best fuzzy memory matches; segments with an exact
+    memory match are reused instead of translated."""
+    from relais.memory.termbase import hints_for
+    from relais.memory.tm import lookup
+
+    memory = memory or MemorySettings()
     with store.session() as s:
         job = repo.get_job(s, job_id)
         article = job.article
@@ -102,9 +146,20 @@ def _requests(store: Store, job_id: int) -> tuple[list[tuple[SegmentRow, Segment
         done = repo.drafted_segment_ids(s, job_id)
         headline = next((b.text for _, b in ordered if b.kind == BlockKind.HEADLINE), article.title)
         todo: list[tuple[SegmentRow, SegmentRequest]] = []
+        reused: list[tuple[SegmentRow, SegmentResult]] = []
+        terms: dict[str, list] = {}
         for i, (seg, block) in enumerate(ordered):
             if seg.id in done:
                 continue
+            src, tgt = article.source_language, job.target_language
+            matches = lookup(s, src, tgt, seg.text, threshold=memory.threshold, limit=memory.limit)
+            exact = next((m for m in matches if m.exact and _reusable(seg.text, m)), None)
+            if exact is not None:
+                prov = Provenance(MEMORY_ENGINE, "translation-memory", f"tm-{exact.id}", "-")
+                reused.append((seg, SegmentResult(str(seg.id), exact.target_text, prov)))
+                continue
+            hints = hints_for(s, seg.text, src, tgt)
+            terms[str(seg.id)] = hints
             context = SegmentContext(
                 headline=headline,
                 block_kind=block.kind,
@@ -114,12 +169,14 @@ def _requests(store: Store, job_id: int) -> tuple[list[tuple[SegmentRow, Segment
             request = SegmentRequest(
                 key=str(seg.id),
                 text=seg.text,
-                source_lang=article.source_language,
-                target_lang=job.target_language,
+                source_lang=src,
+                target_lang=tgt,
                 context=context,
+                glossary=tuple(GlossaryHint(h.source, h.target, h.type) for h in hints),
+                examples=tuple((m.source_text, m.target_text) for m in matches),
             )
             todo.append((seg, request))
-        return todo, len(ordered), len(ordered) - len(todo)
+        return Pending(todo, reused, len(ordered), len(ordered) - len(todo) - len(reused), terms)
 
 
 def run_job(
@@ -130,6 +187,7 @@ def run_job(
     batch_size: int = 4,
     on_progress: ProgressCallback | None = None,
     risk_method: str = DEFAULT_RISK_METHOD,
+    memory: MemorySettings | None = None,
 ) -> JobOutcome:
     """Translate what is left of a job, score the meaning risk of what is not scored yet
     (``risk_method``, see ``relais.config.RISK_METHODS``), then run the checks.
@@ -137,11 +195,16 @@ def run_job(
     Raises ``EngineUnavailable`` after marking the job failed when the engine cannot
     translate; during risk scoring it only leaves the risks it could not score empty."""
     _claim(store, job_id)
-    todo, total, skipped = _requests(store, job_id)
+    pending = _requests(store, job_id, memory)
+    todo, total, skipped = pending.requests, pending.total, pending.skipped
     translated = failed = 0
     engine_seconds = 0.0
+    if pending.reused:  # human-approved text: no typography fixer, no engine
+        with store.session() as s:
+            repo.save_drafts(s, job_id, [(seg.id, res) for seg, res in pending.reused])
+        translated += len(pending.reused)
     if on_progress:
-        on_progress(skipped, total)
+        on_progress(skipped + translated, total)
     try:
         for start in range(0, len(todo), batch_size):
             chunk = todo[start : start + batch_size]
@@ -150,8 +213,10 @@ def run_job(
             engine_seconds += time.perf_counter() - t0
             for (_, req), result in zip(chunk, results):
                 if result.ok:
-                    # Machine output gets the target's typography before anyone reviews it.
+                    # Machine output gets the target's typography and the termbase's
+                    # approved renderings before anyone reviews it.
                     result.text = fix_typography(result.text, req.target_lang)
+                    result.text = apply_to_machine_output(result.text, pending.terms.get(req.key, []))
             with store.session() as s:
                 repo.save_drafts(s, job_id, [(seg.id, res) for (seg, _), res in zip(chunk, results)])
             translated += sum(r.ok for r in results)
@@ -174,6 +239,7 @@ def run_job(
     _finish(store, job_id, JobStatus.DONE, scoring.note)
     outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts, scoring.note)
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
+    outcome.from_memory = len(pending.reused)
     return outcome
 
 
@@ -255,10 +321,12 @@ def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str
     """Run the automatic checks on the job's draft and store the findings (stage "draft")
     and each draft's meaning risk (see ``check_draft_segments``)."""
     from relais.checks.audit import check_draft_segments
+    from relais.memory.termbase import termbase_for
 
     with store.session() as s:
         draft = repo.translated_article(s, job_id)
-    result = check_draft_segments(draft, risk_method=risk_method)
+        termbase = termbase_for(s, draft.target_language, draft.source_language)
+    result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase)
     with store.session() as s:
         repo.save_findings(s, job_id, result.findings, result.risks, result.headline_signoff)
     counts = {"critical": 0, "major": 0, "minor": 0}

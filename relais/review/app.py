@@ -22,25 +22,27 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from relais import __version__
 from relais.errors import InputError, NotFound, RelaisError
 from relais.locales import available
+from relais.memory import termbase, tm
 from relais.publish import publisher
 from relais.publish.effort import article_hter, segment_hter
 from relais.review import accounts, service, stats, web
 from relais.review.accounts import Actor, LoginThrottle, PermissionDenied
 from relais.review.service import Conflict, InvalidState
 from relais.store.db import Store
-from relais.store.models import BlockRow, ReviewStatus, Role
+from relais.store.models import BlockRow, ReviewStatus, Role, TermRenderingRow, TermStatus, TermType, TmEntryRow
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = "relais_session"
@@ -87,6 +89,15 @@ class SegmentApproval(BaseModel):
 
 
 CsrfField = Annotated[str | None, Form(description="the session's CSRF token (or the X-CSRF-Token header)")]
+MemoryMode = Literal["search", "lookup"]
+MemoryQuery = Annotated[str, Query(max_length=tm.MAX_TEXT, description="text to find (search) or a source sentence (lookup)")]
+MemoryTarget = Annotated[str, Query(max_length=16, description="target language (all when empty); required for a lookup")]
+MemorySource = Annotated[str, Query(max_length=16, description="source language")]
+MemoryThreshold = Annotated[float, Query(ge=0, le=1, description="lookup: lowest fuzzy score, 0..1")]
+MemoryLimit = Annotated[int, Query(ge=1, le=200)]
+TermStatusFilter = Literal["", "proposed", "approved"]
+TermLang = Annotated[str, Query(max_length=16, description="renderings in this language (all when empty)")]
+TermText = Annotated[str, Query(max_length=500, description="text in the source term or a rendering")]
 
 
 def wants_json(request: Request) -> bool:
@@ -125,7 +136,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/api/", "/jobs/", "/login", "/users", "/stats")) or request.url.path == "/":
+        if request.url.path.startswith(("/api/", "/jobs/", "/login", "/users", "/stats", "/memory", "/terms")) or request.url.path == "/":
             response.headers.setdefault("cache-control", "no-store")
         return response
 
@@ -147,10 +158,17 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
             raise CsrfRejected()
         return w
 
+    def proposed_renderings() -> int:
+        """How many termbase renderings wait for an editor (the badge in the nav)."""
+        with store.session() as s:
+            return s.scalar(select(func.count(TermRenderingRow.id)).where(TermRenderingRow.status == TermStatus.PROPOSED)) or 0
+
     def page(request: Request, name: str, w: Who | None, status_code: int = 200, **context: Any) -> HTMLResponse:
         flash = web.decode_flash(request.cookies.get(FLASH_COOKIE))
+        waiting = proposed_renderings() if w is not None and w.actor.is_editor else 0
         response = templates.TemplateResponse(
-            request, name, {"who": w, "csrf_token": w.csrf if w else "", "flash": flash, **context},
+            request, name, {"who": w, "csrf_token": w.csrf if w else "", "flash": flash, "proposed_terms": waiting,
+                            **context},
             status_code=status_code,
         )  # fmt: skip
         if flash is not None:
@@ -596,5 +614,141 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         with store.session() as s:
             w = signed_in(request, s)
             return stats_for(s, w).to_dict()
+
+    # ------------------------------------------------------------------ translation memory
+
+    def memory_results(s: Session, q: str, source: str, target: str, mode: str, threshold: float,
+                       limit: int) -> list[dict[str, Any]]:  # fmt: skip
+        if target and target not in available():
+            raise InputError(f"unknown target language {target!r} (choose from {', '.join(available())})")
+        if not q.strip():
+            return []
+        if mode == "search":
+            return [web.tm_entry_json(row) for row in tm.search(s, q, source or None, target or None, limit=limit)]
+        if not target:
+            raise InputError("choose a target language for a fuzzy lookup")
+        out = []
+        for m in tm.lookup(s, source or "en", target, q, threshold=threshold, limit=limit):
+            row = s.get(TmEntryRow, m.id)
+            if row is not None:
+                out.append(web.tm_entry_json(row, score=m.score, exact=m.exact))
+        return out
+
+    @app.get("/memory", response_class=HTMLResponse, tags=["pages"],
+             summary="Search the translation memory, or look up the matches of a source sentence")  # fmt: skip
+    def memory_page(request: Request, q: MemoryQuery = "", target: MemoryTarget = "", mode: MemoryMode = "search",
+                    source: MemorySource = "en", threshold: MemoryThreshold = 0.5, limit: MemoryLimit = 50) -> Response:  # fmt: skip
+        with store.session() as s:
+            w = signed_in(request, s)
+            error = None
+            try:
+                results = memory_results(s, q, source, target, mode, threshold, limit)
+            except InputError as exc:
+                results, error = [], str(exc)
+            pairs = web.tm_stats_json(tm.stats(s))
+            langs = available()
+            return page(request, "memory.html", w, q=q, target=target, mode=mode, source=source, threshold=threshold,
+                        results=results, error=error, pairs=pairs, languages=langs,
+                        default_target=target or (w.actor.languages[0] if w.actor.languages else ""))  # fmt: skip
+
+    @app.get("/api/memory", tags=["api"],
+             summary="The translation memory as JSON: concordance search, or fuzzy lookup with scores")  # fmt: skip
+    def memory_json(request: Request, q: MemoryQuery = "", target: MemoryTarget = "", mode: MemoryMode = "search",
+                    source: MemorySource = "en", threshold: MemoryThreshold = 0.5, limit: MemoryLimit = 50) -> dict[str, Any]:  # fmt: skip
+        with store.session() as s:
+            signed_in(request, s)
+            results = memory_results(s, q, source, target, mode, threshold, limit)
+            return {"mode": mode, "q": q, "source": source, "target": target or None, "results": results,
+                    "stats": web.tm_stats_json(tm.stats(s))}  # fmt: skip
+
+    # ------------------------------------------------------------------ termbase
+
+    def terms_for(s: Session, lang: str, status: str, q: str) -> list[dict[str, Any]]:
+        if lang and lang not in available():
+            raise InputError(f"unknown language {lang!r} (choose from {', '.join(available())})")
+        rows = termbase.list_terms(s, lang or None, status or None, q.strip() or None)
+        return [web.term_json(t, lang or None, status or None) for t in rows]
+
+    @app.get("/terms", response_class=HTMLResponse, tags=["pages"],
+             summary="The termbase: terms and their renderings; approve or reject proposals (editor)")  # fmt: skip
+    def terms_page(request: Request, lang: TermLang = "", status: TermStatusFilter = "",
+                   q: TermText = "") -> Response:  # fmt: skip
+        with store.session() as s:
+            w = signed_in(request, s)
+            error = None
+            try:
+                terms = terms_for(s, lang, status, q)
+            except InputError as exc:
+                terms, error = [], str(exc)
+            langs = available()
+            addable = langs if w.actor.is_editor else tuple(x for x in w.actor.languages if x in langs)
+            return page(request, "terms.html", w, terms=terms, lang=lang, status=status, q=q, error=error,
+                        languages=langs, addable=addable, types=TermType.ALL)  # fmt: skip
+
+    @app.get("/api/terms", tags=["api"], summary="The termbase as JSON, filtered by language, status and text")
+    def terms_json(request: Request, lang: TermLang = "", status: TermStatusFilter = "",
+                   q: TermText = "") -> list[dict[str, Any]]:  # fmt: skip
+        with store.session() as s:
+            signed_in(request, s)
+            return terms_for(s, lang, status, q)
+
+    @app.post("/terms", tags=["actions"],
+              summary="Add a term and its rendering: proposed (translator, own languages) or approved (editor)")  # fmt: skip
+    def add_term(
+        request: Request,
+        source_term: Annotated[str, Form(max_length=500, description="the term in the source language")],
+        lang: Annotated[str, Form(max_length=16, description="target language of the rendering")],
+        rendering: Annotated[str, Form(max_length=500, description="how the term is written in that language")],
+        type: Annotated[str, Form(description="person, place, organisation or term")] = TermType.TERM,
+        forbidden: Annotated[str, Form(max_length=2000, description="comma-separated variants not to use")] = "",
+        note: Annotated[str, Form(max_length=2000)] = "",
+        csrf_token: CsrfField = None,
+    ) -> Response:
+        request.state.back = "/terms"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            if lang not in available():
+                raise InputError(f"unknown language {lang!r} (choose from {', '.join(available())})")
+            if not w.actor.may_review(lang):
+                raise PermissionDenied(f"{w.actor.name} may not add terms in {lang}")
+            if type not in TermType.ALL:
+                raise InputError(f"unknown term type {type!r} (choose from {', '.join(TermType.ALL)})")
+            term = termbase.get_or_add_term(s, source_term, type)
+            variants = [v for v in web.split_variants(forbidden) if v != " ".join(rendering.split())]
+            row = termbase.add_rendering(s, term, lang, rendering, forbidden=variants, note=note.strip() or None,
+                                         proposed_by=w.actor.name)  # fmt: skip
+            if w.actor.is_editor and row.status != TermStatus.APPROVED:
+                # through approve_rendering: one house rendering per term and language
+                row = termbase.approve_rendering(s, w.actor, row.id)
+            status, text_, source = row.status, row.text, term.source_term
+            payload = {"term": web.term_json(term, lang), "rendering": web.rendering_json(row)}
+        back = "/terms?" + urlencode({"q": source})
+        verb = "approved" if status == TermStatus.APPROVED else "proposed; an editor will review it"
+        return done(request, back, f"{source} → {text_} ({lang}): {verb}.", payload)
+
+    def rendering_label(r: TermRenderingRow) -> str:
+        return f"{r.term.source_term} → {r.text} ({r.lang})"
+
+    @app.post("/terms/renderings/{rendering_id}/approve", tags=["actions"],
+              summary="Approve a proposed rendering: it becomes the house rendering (editor)")  # fmt: skip
+    def approve_term_rendering(request: Request, rendering_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = "/terms"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            row = termbase.approve_rendering(s, w.actor, rendering_id)
+            label, payload = rendering_label(row), {"rendering": web.rendering_json(row)}
+        return done(request, "/terms", f"Approved {label}.", payload)
+
+    @app.post("/terms/renderings/{rendering_id}/reject", tags=["actions"],
+              summary="Reject a proposed rendering, or withdraw an approved one (editor)")  # fmt: skip
+    def reject_term_rendering(request: Request, rendering_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = "/terms"
+        with store.session() as s:
+            w = signed_in(request, s, csrf_token, write=True)
+            if not w.actor.is_editor:  # before looking the rendering up: the same answer for any id
+                raise PermissionDenied(f"{w.actor.name} may not approve or reject termbase entries (editors only)")
+            label = rendering_label(termbase.get_rendering(s, rendering_id))
+            termbase.reject_rendering(s, w.actor, rendering_id)
+        return done(request, "/terms", f"Rejected {label}.", {"rendering": rendering_id})
 
     return app

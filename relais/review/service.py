@@ -429,7 +429,10 @@ def recheck(session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, rev
         block.position, seg.position, BlockKind(block.kind), seg.text, revision.text,
         job.article.source_language, job.target_language, dict(block.marks), dict(block.marks),
     )  # fmt: skip
-    ctx = CheckContext(job.article.source_language, job.target_language, machine_output=False)
+    from relais.memory.termbase import termbase_for
+
+    termbase = termbase_for(session, job.target_language, job.article.source_language)
+    ctx = CheckContext(job.article.source_language, job.target_language, machine_output=False, termbase=termbase)
     findings = run_checks([pair], ctx)
     for f in findings:
         f.text = revision.text[f.start : f.end]
@@ -525,8 +528,12 @@ def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
         if not s.approved:
             _record(session, job, actor, "approve_segment", s.id, s.version, after=s.text)
     from relais.checks.audit import check_draft_segments
+    from relais.memory.termbase import termbase_for
 
-    result = check_draft_segments(repo.translated_article(session, job_id, current=True), machine_output=False)
+    termbase = termbase_for(session, view.target_language, view.source_language)
+    result = check_draft_segments(
+        repo.translated_article(session, job_id, current=True), machine_output=False, termbase=termbase
+    )
     session.execute(FindingRow.__table__.delete().where(FindingRow.job_id == job_id, FindingRow.stage == "approval"))
     for segment_id, f in result.findings:
         session.add(
@@ -538,8 +545,39 @@ def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
         )  # fmt: skip
     job.review_status = ReviewStatus.APPROVED
     _record(session, job, actor, "approve_article")
+    remember_approved(session, job, job_view(session, job_id))
+    # Names the translator rendered differently from the machine become termbase
+    # proposals for an editor to approve (relais.memory.termbase).
+    from relais.memory.termbase import propose_from_review
+
+    propose_from_review(session, actor, job_id)
     session.flush()
     return job_view(session, job_id)
+
+
+def remember_approved(session: Session, job: JobRow, view: JobView) -> int:
+    """Put the approved text of every segment into the translation memory, with who
+    approved it and the machine draft it replaced.  Only here does text enter the
+    memory from a review, and only once a person has approved it."""
+    from relais.memory.tm import add_entry
+
+    approved_at = {
+        (e.segment_id, e.version): e.created_at
+        for e in session.scalars(
+            select(ReviewEventRow).where(ReviewEventRow.job_id == job.id, ReviewEventRow.action == "approve_segment")
+        )
+    }
+    added = 0
+    for seg in view.segments:
+        if seg.approved_by is None or not seg.text.strip():
+            continue
+        row = add_entry(
+            session, view.source_language, view.target_language, seg.source, seg.text,
+            job_id=job.id, segment_id=seg.id, article_id=job.article_id, approved_by=seg.approved_by,
+            approved_at=approved_at.get((seg.id, seg.version)), draft_text=seg.draft,
+        )  # fmt: skip
+        added += row is not None
+    return added
 
 
 def _last_actor(session: Session, job_id: int, action: str) -> ReviewEventRow | None:

@@ -12,6 +12,7 @@ import base64
 import html
 import json
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import nh3
@@ -19,7 +20,9 @@ from markupsafe import Markup
 
 from relais.document.inline import PLACEHOLDER_RE
 from relais.publish.effort import word_diff
+from relais.memory.tm import TmStats
 from relais.review.service import FindingView, JobView, SegmentView
+from relais.store.models import TermRenderingRow, TermRow, TmEntryRow
 
 # Checks whose "suggestion" is advice for the translator, not replacement text.
 ADVICE_CHECKS = ("untranslated.", "meaning.")
@@ -161,3 +164,59 @@ def human_duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds} s"
     return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+# --------------------------------------------------------------------------- memory and termbase
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def tm_entry_json(row: TmEntryRow, score: float | None = None, exact: bool | None = None) -> dict[str, Any]:
+    """One translation-memory entry with its provenance (and its score in a lookup)."""
+    out: dict[str, Any] = {
+        "id": row.id, "source_lang": row.source_lang, "target_lang": row.target_lang,
+        "source_text": row.source_text, "target_text": row.target_text, "origin": row.origin,
+        "approved_by": row.approved_by, "approved_at": _when(row.approved_at), "created_at": _when(row.created_at),
+        "article_id": row.article_id, "job_id": row.job_id, "note": row.note,
+        "job_url": f"/jobs/{row.job_id}" if row.job_id is not None else None,
+    }  # fmt: skip
+    if score is not None:
+        out["score"] = score
+        out["exact"] = bool(exact)
+    return out
+
+
+def tm_stats_json(rows: list[TmStats]) -> list[dict[str, Any]]:
+    """Entries per language pair, with the count per origin."""
+    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        pair = pairs.setdefault((r.source_lang, r.target_lang),
+                                {"source_lang": r.source_lang, "target_lang": r.target_lang, "entries": 0, "origins": {}})  # fmt: skip
+        pair["entries"] += r.entries
+        pair["origins"][r.origin] = pair["origins"].get(r.origin, 0) + r.entries
+    return list(pairs.values())
+
+
+def rendering_json(r: TermRenderingRow) -> dict[str, Any]:
+    return {
+        "id": r.id, "lang": r.lang, "text": r.text, "status": r.status, "forbidden": list(r.forbidden or []),
+        "note": r.note, "proposed_by": r.proposed_by, "approved_by": r.approved_by,
+        "approved_at": _when(r.approved_at), "created_at": _when(r.created_at), "job_id": r.job_id,
+        "job_url": f"/jobs/{r.job_id}" if r.job_id is not None else None,
+    }  # fmt: skip
+
+
+def term_json(term: TermRow, lang: str | None = None, status: str | None = None) -> dict[str, Any]:
+    """A term with its renderings (only those in ``lang`` and of ``status`` when given)."""
+    renderings = [r for r in term.renderings if (lang is None or r.lang == lang) and (status is None or r.status == status)]
+    return {
+        "id": term.id, "source_lang": term.source_lang, "source_term": term.source_term, "type": term.type,
+        "note": term.note, "renderings": [rendering_json(r) for r in sorted(renderings, key=lambda r: (r.lang, r.id))],
+    }  # fmt: skip
+
+
+def split_variants(value: str) -> list[str]:
+    """Forbidden variants typed as a comma-separated list."""
+    return list(dict.fromkeys(v for v in (" ".join(p.split()) for p in value.split(",")) if v))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -293,3 +294,130 @@ class PublicationRow(Base):
     json: Mapped[str] = mapped_column(Text)
     audit: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --------------------------------------------------------------------------- memory
+
+
+class TmOrigin:
+    REVIEW = "review"  # approved by a person in Relais
+    IMPORT = "import"  # brought in from a TMX file or an XLIFF job
+
+
+class TmEntryRow(Base):
+    """One human-approved translation unit.  Machine output never comes here.
+
+    ``source_key`` is the source text normalised for matching (``memory/normalise.py``).
+    On SQLite fuzzy candidates come from the word-feature index (``TmFeatureRow``, see
+    ``memory/tm.py``) and concordance search from FTS5 trigram tables (``tm_fts``,
+    ``tm_fts_target``, created by migrations); on PostgreSQL a pg_trgm GIN index serves both.
+    """
+
+    __tablename__ = "tm_entries"
+    __table_args__ = (
+        UniqueConstraint("source_lang", "target_lang", "source_key", "target_text"),
+        Index("ix_tm_exact", "source_lang", "target_lang", "source_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(16))
+    target_lang: Mapped[str] = mapped_column(String(16))
+    source_text: Mapped[str] = mapped_column(Text)  # with inline placeholders, as segments hold them
+    target_text: Mapped[str] = mapped_column(Text)
+    source_key: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    # Provenance: where and by whom it was approved, and the machine draft it replaced.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# On SQLite an INTEGER (64-bit) key: "BIGINT PRIMARY KEY" would not be the rowid.
+FEATURE = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class TmFeatureRow(Base):
+    """A posting of the memory's word-feature index (SQLite): entry ``entry_id`` holds the
+    feature ``feature``, a 48-bit hash of one word or adjacent word pair of its
+    ``source_key`` (``memory/tm.py``, ``features``).  Written by ``add_entry``; deleted
+    with the entry (cascade), and a trigger from migration 0005 decrements the df."""
+
+    __tablename__ = "tm_features"
+    __table_args__ = (Index("ix_tm_features_entry", "entry_id"), {"sqlite_with_rowid": False})
+
+    feature: Mapped[int] = mapped_column(FEATURE, primary_key=True, autoincrement=False)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("tm_entries.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+
+
+class TmFeatureDfRow(Base):
+    """How many memory entries hold a feature (its document frequency): lookup reads the
+    rarest features' postings only."""
+
+    __tablename__ = "tm_feature_df"
+
+    feature: Mapped[int] = mapped_column(FEATURE, primary_key=True, autoincrement=False)
+    df: Mapped[int] = mapped_column(Integer)
+
+
+class TermType:
+    PERSON = "person"
+    PLACE = "place"
+    ORGANISATION = "organisation"
+    TERM = "term"
+
+    ALL = (PERSON, PLACE, ORGANISATION, TERM)
+
+
+class TermStatus:
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+
+
+class TermRow(Base):
+    """One entity or term of the source language (a person, a place, an organisation,
+    a term), with its renderings per target language."""
+
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("source_lang", "source_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_lang: Mapped[str] = mapped_column(String(16))
+    source_term: Mapped[str] = mapped_column(Text)  # "Sergei Lavrov"
+    source_key: Mapped[str] = mapped_column(Text)  # normalised for lookup
+    type: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    renderings: Mapped[list[TermRenderingRow]] = relationship(
+        back_populates="term", cascade="all, delete-orphan", order_by="TermRenderingRow.id"
+    )
+
+
+class TermRenderingRow(Base):
+    """How a term is written in one target language ("Sergueï Lavrov" in French), with
+    the variants that must not be used.  Proposed renderings wait for an editor."""
+
+    __tablename__ = "term_renderings"
+    __table_args__ = (UniqueConstraint("term_id", "lang", "text"), Index("ix_term_renderings_lang", "lang", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("terms.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    forbidden: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=TermStatus.PROPOSED)
+    note: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[str | None] = mapped_column(String(200))
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))  # where it was proposed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    term: Mapped[TermRow] = relationship(back_populates="renderings")

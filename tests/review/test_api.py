@@ -96,6 +96,33 @@ def _nothing(store: Store, job: SeededJob) -> None:
     return None
 
 
+# The termbase writes act on a rendering that ``prepare`` creates; its id goes here for ``path``.
+PREPARED: dict[str, int] = {}
+LAVROV = ("Sergei Lavrov", "Sergueï Lavrov")
+
+
+def proposed_rendering(store: Store, job: SeededJob | None = None, source: str = LAVROV[0], text: str = LAVROV[1],
+                       lang: str = "fr") -> int:  # fmt: skip
+    """A rendering proposed by tina from the seeded job, waiting for an editor; its id."""
+    from relais.memory import termbase
+
+    with store.session() as s:
+        term = termbase.get_or_add_term(s, source, "person")
+        row = termbase.add_rendering(s, term, lang, text, forbidden=[source], proposed_by="tina",
+                                     job_id=job.job_id if job else None)  # fmt: skip
+        PREPARED["rendering"] = row.id
+        return row.id
+
+
+def rendering_status(store: Store, text: str = LAVROV[1]) -> str | None:
+    from sqlalchemy import select
+
+    from relais.store.models import TermRenderingRow
+
+    with store.session() as s:
+        return s.scalar(select(TermRenderingRow.status).where(TermRenderingRow.text == text))
+
+
 REVIEWERS_FR = frozenset({"tina", "eddie", "ada"})
 EDITORS = frozenset({"eddie", "ada"})
 EVERYONE = frozenset({"tina", "dora", "eddie", "ada"})
@@ -119,6 +146,13 @@ WRITES = [
           lambda st, j: status_of(st, j.job_id) == ReviewStatus.PUBLISHED),
     Write("add user", "POST", lambda j: "/users", lambda j: None, _nothing, frozenset({"ada"}), _user_added,
           {"name": "newbie", "password": "a long enough password", "role": "translator", "languages": "fr"}),
+    Write("add term", "POST", lambda j: "/terms", lambda j: None, _nothing, REVIEWERS_FR,
+          lambda st, j: rendering_status(st) is not None,
+          {"source_term": LAVROV[0], "type": "person", "lang": "fr", "rendering": LAVROV[1], "forbidden": LAVROV[0]}),
+    Write("approve term rendering", "POST", lambda j: f"/terms/renderings/{PREPARED['rendering']}/approve",
+          lambda j: None, proposed_rendering, EDITORS, lambda st, j: rendering_status(st) == "approved"),
+    Write("reject term rendering", "POST", lambda j: f"/terms/renderings/{PREPARED['rendering']}/reject",
+          lambda j: None, proposed_rendering, EDITORS, lambda st, j: rendering_status(st) is None),
     Write("logout", "POST", lambda j: "/logout", lambda j: None, _nothing, EVERYONE, lambda st, j: True),
 ]
 ROLES = ["ada", "eddie", "tina", "dora", None]  # admin, editor, translator fr, translator de, anonymous

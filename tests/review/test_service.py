@@ -273,3 +273,15 @@ def test_sessions_store_only_a_hash_and_expire_with_the_account(store):
         accounts.set_active(s, "tina", False)
     with store.session() as s:
         assert accounts.find_session(s, token) is None
+
+
+def test_an_edit_is_rolled_back_with_its_transaction(store, job):
+    # pysqlite would commit a SAVEPOINT taken before any other write; the store emits
+    # BEGIN itself so that a failing caller (an XLIFF import) loses nothing but itself.
+    with pytest.raises(RuntimeError):
+        with store.session() as s:
+            service.save_segment(s, actor(store, "tina"), job.job_id, job.segment_ids[3], FIXED_FIGURE, 0)
+            raise RuntimeError("the rest of the import failed")
+    with store.session() as s:
+        assert s.scalars(select(RevisionRow)).all() == []
+        assert service.segment_view(s, job.job_id, job.segment_ids[3]).version == 0

@@ -32,9 +32,15 @@ def _article(text="The council met on Monday. It voted 7 to 2.") -> Article:
     )
 
 
+def _not_fts(obj, name, type_, reflected, compare_to):
+    # The FTS5 index of the translation memory is created by its migration, not a model.
+    return not (type_ == "table" and name.startswith("tm_fts"))
+
+
 def test_migrations_match_models(store):
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": _not_fts})
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

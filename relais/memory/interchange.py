@@ -1,0 +1,827 @@
+"""Interchange with other CAT tools: TMX (the memory), TBX (the termbase), XLIFF 1.2 and
+2.0 (a translation job, out to Trados, memoQ or OmegaT and back with its edits).
+
+Reading goes through translate-toolkit's stores (``translate.storage.tmx``, ``tbx``,
+``xliff`` and ``xliff2``: the units, their ids and languages), after a hardened lxml
+parse of our own that refuses what the stores would not: an empty or non-XML file, a
+file that declares entities (entity expansion, "billion laughs"), the wrong root.  No
+DTD, no network, no huge trees.  Inline content is walked on the units' lxml elements
+here, so that placeholders come back exactly.
+
+Writing is plain lxml: translate-toolkit's writers produce an XLIFF 1.1 namespace and
+whitespace inside XLIFF 2.0 segments, so the four formats are written here to their
+standards (TMX 1.4b, TBX 2008 / TBX-Basic ``martif``, XLIFF 1.2, XLIFF 2.0).
+
+Conventions (see also the README):
+
+- Placeholders ``<a1>…</a1>`` (link), ``<b1>`` (bold), ``<i1>`` (italic):
+  TMX as paired ``<bpt i="n" type="link|bold|italic">&lt;a1&gt;</bpt>`` …
+  ``<ept i="n">&lt;/a1&gt;</ept>`` whose native code is the placeholder itself;
+  XLIFF 1.2 as ``<g id="a1" ctype="link|bold|italic">…</g>``; XLIFF 2.0 as
+  ``<pc id="a1" type="link">`` / ``<pc id="b1" type="fmt" subType="xlf:b">`` /
+  ``subType="xlf:i"``.  A foreign TMX whose ``bpt`` holds HTML (``<b>``, ``<em>``,
+  ``<a href>``) gets placeholders numbered per kind in reading order.
+- TBX: one ``termEntry`` per term, the entity type as ``<descrip type="entityType">``,
+  one ``langSet`` per language, one ``tig`` per rendering with
+  ``administrativeStatus`` ``preferredTerm-admn-sts`` (approved) or
+  ``admittedTerm-admn-sts`` (proposed), forbidden variants as ``tig`` with
+  ``deprecatedTerm-admn-sts``.  Reading also accepts ``normativeAuthorization``
+  (``preferredTerm``, ``admittedTerm``, ``deprecatedTerm``, ``supersededTerm``).
+- XLIFF states, 1.2: ``needs-review-translation`` (unreviewed machine draft),
+  ``translated`` (edited, not approved), ``final`` plus ``approved="yes"`` (approved),
+  ``new`` (no draft); 2.0: ``initial``, ``translated``, ``final``.  On import, 1.2
+  ``final``/``signed-off``/``approved="yes"`` and 2.0 ``reviewed``/``final`` approve.
+- Language codes are reduced to their primary subtag (``fr-FR`` → ``fr``): Relais
+  knows languages, not regional variants.
+
+Every import runs in the caller's session and raises ``InputError`` before anything is
+committed, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from lxml import etree
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from relais import __version__
+from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem
+from relais.errors import InputError
+from relais.memory.tm import add_entry
+from relais.memory.termbase import add_rendering, get_or_add_term, term_key
+from relais.store.models import (
+    ArticleRow,
+    JobRow,
+    ReviewEventRow,
+    TermRenderingRow,
+    TermRow,
+    TermStatus,
+    TermType,
+    TmEntryRow,
+    TmOrigin,
+)
+
+MAX_BYTES = 50_000_000
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
+XLIFF11_NS = "urn:oasis:names:tc:xliff:document:1.1"
+XLIFF20_NS = "urn:oasis:names:tc:xliff:document:2.0"
+RELAIS_NS = "urn:relais:xliff"
+LANG = f"{{{XML_NS}}}lang"
+KIND_NAMES = {"a": "link", "b": "bold", "i": "italic"}
+NOTE_ORIGIN = "relais"  # 1.2 note from= / 2.0 note category= of the findings we export
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    units: int = 0  # units read from the file
+    added: int = 0  # new memory entries, terms or renderings
+    duplicates: int = 0  # already there
+    languages: list[str] = field(default_factory=list)
+    job_id: int | None = None
+    edited: int = 0  # XLIFF: segments saved as a new revision
+    approved: int = 0  # XLIFF: segments approved
+    unchanged: int = 0
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (unit id, text) added in the CAT tool
+
+    def summary(self) -> str:
+        if self.kind.startswith("xliff"):
+            text = (f"{self.kind}: job {self.job_id}, {self.units} units: {self.edited} edited, "
+                    f"{self.approved} approved, {self.unchanged} unchanged")  # fmt: skip
+            return text + (f", {len(self.notes)} notes" if self.notes else "")
+        langs = f" ({', '.join(self.languages)})" if self.languages else ""
+        return f"{self.kind}: {self.units} units{langs}: {self.added} added, {self.duplicates} already there"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _parse(data: bytes, what: str) -> etree._Element:
+    """A hardened parse: no entity expansion, no DTD loading, no network, no huge trees."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not data or not data.strip():
+        raise InputError(f"the {what} file is empty")
+    if len(data) > MAX_BYTES:
+        raise InputError(f"the {what} file is over {MAX_BYTES:,} bytes")
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False,
+        remove_pis=True,
+    )  # fmt: skip
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        if "entit" in str(exc.msg or exc).lower():
+            raise InputError(f"the {what} file uses XML entities, which Relais refuses (entity expansion): "
+                             f"{_one_line(exc.msg or exc)}") from None  # fmt: skip
+        raise InputError(f"not a well-formed {what} file: {_one_line(exc.msg or exc)}") from None
+    except ValueError as exc:
+        raise InputError(f"not a {what} file: {_one_line(exc)}") from None
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and next(iter(dtd.iterentities()), None) is not None:
+        raise InputError(f"the {what} file declares XML entities, which Relais refuses (entity expansion)")
+    if any(isinstance(node, etree._Entity) for node in root.iter()):
+        raise InputError(f"the {what} file uses undeclared XML entities")
+    return root
+
+
+def _lang(code: str | None) -> str | None:
+    if not code or not code.strip():
+        return None
+    return re.split(r"[-_]", code.strip())[0].lower() or None
+
+
+def _local(el) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _date_tmx(value: str | None, where: str) -> datetime | None:
+    if not value:
+        return None
+    for fmt in ("%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S%z", "%Y%m%dT%H%M%S"):
+        try:
+            parsed = datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    raise InputError(f"{where}: date {value!r} is not a TMX date (YYYYMMDDThhmmssZ)")
+
+
+def _fmt_tmx_date(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _text(el) -> str:
+    return "".join(el.itertext()) if el is not None else ""
+
+
+# --------------------------------------------------------------------------- inline tags
+
+
+def _tokens(text: str):
+    pos = 0
+    for m in PLACEHOLDER_RE.finditer(text):
+        if m.start() > pos:
+            yield "text", text[pos : m.start()]
+        yield ("close" if m.group(1) else "open"), m.group(2) + m.group(3)
+        pos = m.end()
+    if pos < len(text):
+        yield "text", text[pos:]
+
+
+def _append_text(parent, node_or_none, text: str) -> None:
+    if node_or_none is None:
+        parent.text = (parent.text or "") + text
+    else:
+        node_or_none.tail = (node_or_none.tail or "") + text
+
+
+def _write_inline(el, text: str, mode: str, ns: str = "") -> None:
+    """Placeholder text → inline XML under ``el`` (mode ``tmx``, ``x12`` or ``x20``)."""
+    if nesting_problem(text):
+        raise ValueError(f"cannot export badly nested placeholders: {text!r}")
+    if mode == "tmx":
+        last = None
+        pairs: dict[str, int] = {}
+        for kind, value in _tokens(text):
+            if kind == "text":
+                _append_text(el, last, value)
+                continue
+            if kind == "open":
+                pairs[value] = len(pairs) + 1
+                last = etree.SubElement(el, "bpt", i=str(pairs[value]), type=KIND_NAMES[value[0]])
+                last.text = f"<{value}>"
+            else:
+                last = etree.SubElement(el, "ept", i=str(pairs[value]))
+                last.text = f"</{value}>"
+        return
+    stack = [(el, None)]  # (parent, last child written)
+    for kind, value in _tokens(text):
+        parent, last = stack[-1]
+        if kind == "text":
+            _append_text(parent, last, value)
+        elif kind == "open":
+            if mode == "x12":
+                child = etree.SubElement(parent, f"{{{ns}}}g", id=value, ctype=KIND_NAMES[value[0]])
+            elif value[0] == "a":
+                child = etree.SubElement(parent, f"{{{ns}}}pc", id=value, type="link")
+            else:
+                child = etree.SubElement(parent, f"{{{ns}}}pc", id=value, type="fmt", subType=f"xlf:{value[0]}")
+            stack[-1] = (parent, child)
+            stack.append((child, None))
+        else:
+            stack.pop()
+
+
+_OUR_BPT = re.compile(r"^<([abi]\d+)>$")
+_NATIVE = [(re.compile(r"^<a[\s>]", re.I), "a"), (re.compile(r"^<(b|strong)[\s>]", re.I), "b"),
+           (re.compile(r"^<(i|em)[\s>]", re.I), "i")]  # fmt: skip
+_TYPE_KIND = {"link": "a", "bold": "b", "italic": "i", "x-link": "a", "x-bold": "b", "x-italic": "i"}
+
+
+def _read_inline(el, mode: str, where: str) -> str:
+    """Inline XML under ``el`` → placeholder text; ``InputError`` for tags Relais cannot
+    place or that do not pair up."""
+    out: list[str] = []
+    open_i: dict[str, str] = {}  # TMX: bpt i → placeholder name
+    counts: Counter[str] = Counter()
+
+    def text(s: str | None) -> None:
+        if s:
+            out.append(neutralise_literal_tags(s))
+
+    def walk(node) -> None:
+        text(node.text)
+        for child in node:
+            if not isinstance(child.tag, str):  # comment or processing instruction
+                text(child.tail)
+                continue
+            name = _local(child)
+            if mode == "tmx" and name == "bpt":
+                code = _text(child).strip()
+                m = _OUR_BPT.match(code)
+                if m:
+                    ph = m.group(1)
+                else:
+                    kind = _TYPE_KIND.get((child.get("type") or "").lower()) or next(
+                        (k for rx, k in _NATIVE if rx.match(code + " ")), None
+                    )
+                    if kind is None:
+                        raise InputError(f"{where}: inline tag <bpt i=\"{child.get('i')}\"> is not a link, bold or italic")
+                    counts[kind] += 1
+                    ph = f"{kind}{counts[kind]}"
+                if child.get("i") is None or child.get("i") in open_i:
+                    raise InputError(f"{where}: broken inline tags (<bpt> without a unique i)")
+                open_i[child.get("i")] = ph
+                out.append(f"<{ph}>")
+            elif mode == "tmx" and name == "ept":
+                ph = open_i.pop(child.get("i"), None)
+                if ph is None:
+                    raise InputError(f"{where}: broken inline tags (<ept i=\"{child.get('i')}\"> has no <bpt>)")
+                out.append(f"</{ph}>")
+            elif mode == "tmx" and name == "hi":
+                walk(child)
+            elif mode in ("x12", "x20") and name in ("g", "pc"):
+                ph = child.get("id") or ""
+                if not re.fullmatch(r"[abi]\d+", ph):
+                    raise InputError(f"{where}: broken inline tags (<{name} id=\"{ph}\"> is not a Relais tag)")
+                out.append(f"<{ph}>")
+                walk(child)
+                out.append(f"</{ph}>")
+            elif name == "mrk":
+                walk(child)
+            elif mode == "x20" and name in ("sm", "em"):
+                pass  # annotation markers: the text between them is ordinary text
+            else:
+                raise InputError(f"{where}: inline tag <{name}> is not one Relais can place (links, bold, italic only)")
+            text(child.tail)
+
+    walk(el)
+    if open_i:
+        raise InputError(f"{where}: broken inline tags (<bpt> without <ept>)")
+    result = "".join(out)
+    problem = nesting_problem(result)
+    if problem:
+        raise InputError(f"{where}: broken inline tags ({problem})")
+    return result.strip()
+
+
+def _tags_problem(source: str, target: str) -> str | None:
+    allowed = {m.group(0) for m in PLACEHOLDER_RE.finditer(source)}
+    unknown = [m.group(0) for m in PLACEHOLDER_RE.finditer(target) if m.group(0) not in allowed]
+    if unknown:
+        return f"broken inline tags ({unknown[0]} is not a tag of the source)"
+    counts = Counter(m.group(0) for m in PLACEHOLDER_RE.finditer(target))
+    twice = [tag for tag, n in counts.items() if n > 1]
+    if twice:
+        return f"broken inline tags ({twice[0]} appears twice)"
+    return None
+
+
+def _serialise(root, doctype: str | None = None) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True, doctype=doctype)
+
+
+# --------------------------------------------------------------------------- TMX
+
+
+def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> ImportReport:
+    """Add every unit of a TMX file to the memory, for each target language in it."""
+    from translate.storage import tmx
+
+    root = _parse(data, "TMX")
+    if _local(root) != "tmx":
+        raise InputError(f"not a TMX file (the root element is <{_local(root)}>, not <tmx>)")
+    if root.find("body") is None:
+        raise InputError("not a TMX file: it has no <body>")
+    try:
+        store = tmx.tmxfile.parsestring(data)
+    except Exception as exc:  # translate-toolkit refuses it for its own reasons
+        raise InputError(f"not a TMX file: {_one_line(exc)}") from None
+    header = root.find("header")
+    header_src = header.get("srclang") if header is not None else None
+    wanted = _lang(source_lang) or "en"
+    report = ImportReport("tmx")
+    langs: set[str] = set()
+    units = store.units
+    if not units:
+        raise InputError("the TMX file has no translation units")
+    for n, unit in enumerate(units, 1):
+        tu = unit.xmlelement
+        where = f"TMX unit {n}" + (f" (tuid {tu.get('tuid')})" if tu.get("tuid") else "")
+        src_code = _lang(tu.get("srclang")) or (_lang(header_src) if _lang(header_src) != "*all*" else None) or wanted
+        if src_code != wanted:
+            raise InputError(f"{where}: its source language is {src_code}, not {wanted}")
+        tuvs = unit.getlanguageNodes()
+        source_text = None
+        targets = []
+        for tuv in tuvs:
+            code = _lang(tuv.get(LANG) or tuv.get("lang"))
+            if code is None:
+                raise InputError(f"{where}: a <tuv> has no xml:lang")
+            seg = tuv.find("seg")
+            if seg is None:
+                raise InputError(f"{where}: the {code} <tuv> has no <seg>")
+            text = _read_inline(seg, "tmx", where)
+            if code == src_code and source_text is None:
+                source_text = text
+            else:
+                targets.append((code, tuv, text))
+        if not source_text:
+            raise InputError(f"{where}: it has no {src_code} source text")
+        if not targets:
+            raise InputError(f"{where}: it has no translation")
+        unit_notes = [_text(x).strip() for x in tu.findall("note") if _text(x).strip()]
+        report.units += 1
+        for code, tuv, text in targets:
+            if not text:
+                raise InputError(f"{where}: its {code} text is empty")
+            problem = _tags_problem(source_text, text)
+            if problem:
+                raise InputError(f"{where}: {problem}")
+            who = tuv.get("creationid") or tu.get("creationid") or tuv.get("changeid") or tu.get("changeid")
+            when = _date_tmx(tuv.get("changedate") or tu.get("changedate") or tuv.get("creationdate")
+                             or tu.get("creationdate"), where)  # fmt: skip
+            notes = unit_notes + [_text(x).strip() for x in tuv.findall("note") if _text(x).strip()]
+            try:
+                row = add_entry(
+                    session, src_code, code, source_text, text, TmOrigin.IMPORT,
+                    approved_by=who, approved_at=when, note="\n".join(notes) or None,
+                )  # fmt: skip
+            except InputError as exc:
+                raise InputError(f"{where}: {exc}") from None
+            langs.add(code)
+            if row is None:
+                report.duplicates += 1
+            else:
+                report.added += 1
+    report.languages = sorted(langs)
+    return report
+
+
+def export_tmx(session: Session, source_lang: str | None = None, target_lang: str | None = None) -> bytes:
+    """The memory (or one language pair of it) as TMX 1.4b, one <tu> per entry."""
+    q = select(TmEntryRow).order_by(TmEntryRow.id)
+    if source_lang:
+        q = q.where(TmEntryRow.source_lang == source_lang)
+    if target_lang:
+        q = q.where(TmEntryRow.target_lang == target_lang)
+    entries = list(session.scalars(q))
+    srcs = {e.source_lang for e in entries}
+    srclang = source_lang or (next(iter(srcs)) if len(srcs) == 1 else ("en" if not srcs else "*all*"))
+    root = etree.Element("tmx", version="1.4")
+    etree.SubElement(
+        root, "header", creationtool="Relais", creationtoolversion=__version__, segtype="sentence",
+        **{"o-tmf": "Relais", "adminlang": "en", "srclang": srclang, "datatype": "plaintext"},
+        creationdate=_fmt_tmx_date(datetime.now(UTC)),
+    )  # fmt: skip
+    body = etree.SubElement(root, "body")
+    for e in entries:
+        tu = etree.SubElement(body, "tu", tuid=str(e.id), srclang=e.source_lang)
+        if e.approved_by:
+            tu.set("creationid", e.approved_by)
+        if e.approved_at:
+            tu.set("creationdate", _fmt_tmx_date(e.approved_at))
+        if e.note:
+            etree.SubElement(tu, "note").text = e.note
+        etree.SubElement(tu, "prop", type="x-relais-origin").text = e.origin
+        for lang, text in ((e.source_lang, e.source_text), (e.target_lang, e.target_text)):
+            tuv = etree.SubElement(tu, "tuv", {LANG: lang})
+            _write_inline(etree.SubElement(tuv, "seg"), text, "tmx")
+    return _serialise(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
+
+
+def tm_stats(session: Session) -> list[dict]:
+    """Entries per language pair and origin."""
+    rows = session.execute(
+        select(TmEntryRow.source_lang, TmEntryRow.target_lang, TmEntryRow.origin, func.count())
+        .group_by(TmEntryRow.source_lang, TmEntryRow.target_lang, TmEntryRow.origin)
+        .order_by(TmEntryRow.source_lang, TmEntryRow.target_lang, TmEntryRow.origin)
+    )
+    return [{"source_lang": s, "target_lang": t, "origin": o, "entries": n} for s, t, o, n in rows]
+
+
+# --------------------------------------------------------------------------- TBX
+
+_TYPE_ALIASES = {
+    "person": TermType.PERSON, "personname": TermType.PERSON, "people": TermType.PERSON,
+    "place": TermType.PLACE, "location": TermType.PLACE, "geographicalname": TermType.PLACE,
+    "organisation": TermType.ORGANISATION, "organization": TermType.ORGANISATION, "org": TermType.ORGANISATION,
+    "term": TermType.TERM, "concept": TermType.TERM,
+}  # fmt: skip
+_TYPE_CATEGORIES = {"entitytype", "x-entitytype", "concepttype", "termtype", "x-termtype"}
+DEPRECATED = {"deprecatedterm-admn-sts", "deprecatedterm", "supersededterm-admn-sts", "supersededterm", "deprecated"}
+PREFERRED = {"preferredterm-admn-sts", "preferredterm", "preferred"}
+ADMITTED = {"admittedterm-admn-sts", "admittedterm", "admitted", "proposedterm", "proposed"}
+
+
+def _tig_status(tig) -> str | None:
+    for el in tig.iter():
+        if _local(el) == "termNote" and (el.get("type") or "") in ("administrativeStatus", "normativeAuthorization"):
+            return _text(el).strip().lower()
+    return None
+
+
+def _direct_notes(el) -> list[str]:
+    return [_text(x).strip() for x in el if _local(x) == "note" and _text(x).strip()]
+
+
+def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED, source_lang: str = "en") -> ImportReport:
+    """Add the terms of a TBX (2008 / TBX-Basic ``martif``) file to the termbase.
+
+    With ``status="approved"`` preferred terms (and terms without a status) come in
+    approved and admitted ones proposed; with ``status="proposed"`` everything waits
+    for an editor.  Deprecated terms become the forbidden variants of the language's
+    renderings.
+    """
+    from translate.storage import tbx
+
+    if status not in (TermStatus.APPROVED, TermStatus.PROPOSED):
+        raise InputError(f"unknown status {status!r} (approved or proposed)")
+    root = _parse(data, "TBX")
+    if _local(root) != "martif":
+        raise InputError(f"not a TBX file (the root element is <{_local(root)}>, not <martif>)")
+    try:
+        store = tbx.tbxfile.parsestring(data)
+    except Exception as exc:
+        raise InputError(f"not a TBX file: {_one_line(exc)}") from None
+    file_lang = _lang(root.get(LANG))
+    wanted = _lang(source_lang) or "en"
+    report = ImportReport("tbx")
+    langs: set[str] = set()
+    if not store.units:
+        raise InputError("the TBX file has no term entries")
+    for n, unit in enumerate(store.units, 1):
+        entry = unit.xmlelement
+        where = f"TBX entry {n}" + (f" (id {entry.get('id')})" if entry.get("id") else "")
+        type_ = TermType.TERM
+        for el in entry.iter():
+            if _local(el) in ("descrip", "termNote", "admin") and (el.get("type") or "").lower() in _TYPE_CATEGORIES:
+                value = re.sub(r"[^a-z-]", "", _text(el).strip().lower())
+                if value not in _TYPE_ALIASES:
+                    raise InputError(f"{where}: unknown term type {_text(el).strip()!r} "
+                                     f"(person, place, organisation or term)")  # fmt: skip
+                type_ = _TYPE_ALIASES[value]
+                break
+        by_lang: dict[str, list[tuple[str, str | None, list[str]]]] = {}
+        lang_notes: dict[str, list[str]] = {}
+        for lang_set in (c for c in entry if _local(c) == "langSet"):
+            code = _lang(lang_set.get(LANG)) or file_lang
+            if code is None:
+                raise InputError(f"{where}: a <langSet> has no xml:lang")
+            lang_notes.setdefault(code, []).extend(_direct_notes(lang_set))
+            for tig in (c for c in lang_set if _local(c) in ("tig", "ntig")):
+                term = next((t for t in tig.iter() if _local(t) == "term"), None)
+                text = " ".join(_text(term).split()) if term is not None else ""
+                if not text:
+                    raise InputError(f"{where}: a {code} term is empty")
+                notes = [_text(x).strip() for x in tig.iter() if _local(x) == "note" and _text(x).strip()]
+                by_lang.setdefault(code, []).append((text, _tig_status(tig), notes))
+        sources = [t for t in by_lang.pop(wanted, []) if (t[1] or "") not in DEPRECATED]
+        if not sources:
+            raise InputError(f"{where}: it has no {wanted} term")
+        if not by_lang:
+            raise InputError(f"{where}: it has no term in another language than {wanted}")
+        entry_notes = _direct_notes(entry) + lang_notes.get(wanted, []) + sources[0][2]
+        report.units += 1
+        existed = session.scalar(select(TermRow.id).where(TermRow.source_lang == wanted,
+                                                          TermRow.source_key == term_key(sources[0][0])))  # fmt: skip
+        term_row = get_or_add_term(session, sources[0][0], type_, wanted, note="\n".join(entry_notes) or None)
+        if existed is None:
+            report.added += 1
+        for code, terms in sorted(by_lang.items()):
+            forbidden = [t for t, st, _ in terms if (st or "") in DEPRECATED]
+            allowed = [(t, st, notes) for t, st, notes in terms if (st or "") not in DEPRECATED]
+            if not allowed:
+                raise InputError(f"{where}: its {code} terms are all deprecated (no rendering to use instead)")
+            for text, st, notes in allowed:
+                if st is not None and st not in PREFERRED | ADMITTED:
+                    raise InputError(f"{where}: unknown administrative status {st!r} of {text!r}")
+                approved = status == TermStatus.APPROVED and (st is None or st in PREFERRED)
+                before = session.scalar(select(TermRenderingRow.id).where(
+                    TermRenderingRow.term_id == term_row.id, TermRenderingRow.lang == code,
+                    TermRenderingRow.text == " ".join(text.split())))  # fmt: skip
+                row = add_rendering(
+                    session, term_row, code, text, status=TermStatus.APPROVED if approved else TermStatus.PROPOSED,
+                    forbidden=forbidden, note="\n".join(lang_notes.get(code, []) + notes) or None,
+                    proposed_by="import", approved_by="import" if approved else None,
+                )  # fmt: skip
+                if before is None:
+                    report.added += 1
+                else:
+                    report.duplicates += 1
+                    merged = sorted(set(row.forbidden or []) | {" ".join(f.split()) for f in forbidden})
+                    if merged != list(row.forbidden or []):
+                        row.forbidden = merged
+            langs.add(code)
+    session.flush()
+    report.languages = sorted(langs)
+    return report
+
+
+def list_terms(session: Session, lang: str | None = None) -> list[TermRow]:
+    """Terms with their renderings (only those with a rendering in ``lang`` if given)."""
+    q = select(TermRow).options(selectinload(TermRow.renderings)).order_by(TermRow.source_term)
+    if lang:
+        q = q.where(TermRow.renderings.any(TermRenderingRow.lang == lang))
+    return list(session.scalars(q))
+
+
+def export_tbx(session: Session, lang: str | None = None) -> bytes:
+    """The termbase (or one target language of it) as TBX-Basic (``martif``)."""
+    terms = list_terms(session, lang)
+    root = etree.Element("martif", {"type": "TBX-Basic", LANG: "en"})
+    header = etree.SubElement(root, "martifHeader")
+    file_desc = etree.SubElement(header, "fileDesc")
+    etree.SubElement(etree.SubElement(file_desc, "sourceDesc"), "p").text = f"Relais {__version__} termbase"
+    etree.SubElement(etree.SubElement(header, "encodingDesc"), "p", type="XCSURI").text = "TBXBasicXCSV02.xcs"
+    body = etree.SubElement(etree.SubElement(root, "text"), "body")
+    for term in terms:
+        entry = etree.SubElement(body, "termEntry", id=f"t{term.id}")
+        etree.SubElement(entry, "descrip", type="entityType").text = term.type
+        if term.note:
+            etree.SubElement(entry, "note").text = term.note
+        src = etree.SubElement(entry, "langSet", {LANG: term.source_lang})
+        _tig(src, term.source_term, "preferredTerm-admn-sts")
+        by_lang: dict[str, list[TermRenderingRow]] = {}
+        for r in term.renderings:
+            if lang is None or r.lang == lang:
+                by_lang.setdefault(r.lang, []).append(r)
+        for code, renderings in sorted(by_lang.items()):
+            lang_set = etree.SubElement(entry, "langSet", {LANG: code})
+            forbidden: list[str] = []
+            for r in renderings:
+                status = "preferredTerm-admn-sts" if r.status == TermStatus.APPROVED else "admittedTerm-admn-sts"
+                _tig(lang_set, r.text, status, r.note)
+                forbidden += [f for f in r.forbidden or [] if f not in forbidden]
+            for f in forbidden:
+                _tig(lang_set, f, "deprecatedTerm-admn-sts")
+    return _serialise(root)
+
+
+def _tig(parent, text: str, status: str, note: str | None = None) -> None:
+    tig = etree.SubElement(parent, "tig")
+    etree.SubElement(tig, "term").text = text
+    etree.SubElement(tig, "termNote", type="administrativeStatus").text = status
+    if note:
+        etree.SubElement(tig, "note").text = note
+
+
+# --------------------------------------------------------------------------- XLIFF
+
+_SEVERITY_PRIORITY = {"critical": "1", "major": "3", "minor": "6"}
+STATES_12 = {"draft": "needs-review-translation", "edited": "translated", "approved": "final", "empty": "new"}
+STATES_20 = {"draft": "initial", "edited": "translated", "approved": "final", "empty": "initial"}
+APPROVING_12 = {"final", "signed-off"}
+APPROVING_20 = {"reviewed", "final"}
+
+
+def _finding_note(f) -> str:
+    hint = f" (suggestion: {f.suggestion})" if f.suggestion else ""
+    return f"{f.severity} {f.check}: {f.message}{hint}"
+
+
+def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
+    """One job as XLIFF 1.2 or 2.0 for another CAT tool: one unit per segment (id = the
+    segment id), the current text as target with its state, findings as notes."""
+    from relais.review import service
+
+    if version not in ("1.2", "2.0"):
+        raise InputError(f"unknown XLIFF version {version!r} (1.2 or 2.0)")
+    view = service.job_view(session, job_id)
+    article = session.get(ArticleRow, view.article_id)
+    original = article.source_name or f"article-{article.id}"
+    src, trg = view.source_language, view.target_language
+    if version == "1.2":
+        ns = XLIFF12_NS
+        root = etree.Element(f"{{{ns}}}xliff", version="1.2", nsmap={None: ns, "relais": RELAIS_NS})
+        file_ = etree.SubElement(
+            root, f"{{{ns}}}file", {"original": original, "source-language": src, "target-language": trg,
+                                    "datatype": "plaintext", "tool-id": "relais", f"{{{RELAIS_NS}}}job": str(job_id)},
+        )  # fmt: skip
+        header = etree.SubElement(file_, f"{{{ns}}}header")
+        etree.SubElement(header, f"{{{ns}}}tool", {"tool-id": "relais", "tool-name": "Relais", "tool-version": __version__})
+        parent = etree.SubElement(file_, f"{{{ns}}}body")
+    else:
+        ns = XLIFF20_NS
+        root = etree.Element(f"{{{ns}}}xliff", version="2.0", srcLang=src, trgLang=trg,
+                             nsmap={None: ns, "relais": RELAIS_NS})  # fmt: skip
+        parent = etree.SubElement(root, f"{{{ns}}}file", {"id": f"job-{job_id}", "original": original,
+                                                           f"{{{RELAIS_NS}}}job": str(job_id)})  # fmt: skip
+    for s in view.segments:
+        state = "empty" if not s.text.strip() else "approved" if s.approved else "edited" if s.edited else "draft"
+        name = f"block {s.block + 1} ({s.kind}), segment {s.index + 1}"
+        if version == "1.2":
+            tu = etree.SubElement(parent, f"{{{ns}}}trans-unit", id=str(s.id), resname=name)
+            if state == "approved":
+                tu.set("approved", "yes")
+            _write_inline(etree.SubElement(tu, f"{{{ns}}}source"), s.source, "x12", ns)
+            target = etree.SubElement(tu, f"{{{ns}}}target", state=STATES_12[state])
+            _write_inline(target, s.text, "x12", ns)
+            for f in s.findings:
+                note = etree.SubElement(tu, f"{{{ns}}}note", {"from": NOTE_ORIGIN,
+                                                              "priority": _SEVERITY_PRIORITY.get(f.severity, "5")})  # fmt: skip
+                note.text = _finding_note(f)
+        else:
+            unit = etree.SubElement(parent, f"{{{ns}}}unit", id=str(s.id), name=name)
+            if s.findings:
+                notes = etree.SubElement(unit, f"{{{ns}}}notes")
+                for f in s.findings:
+                    note = etree.SubElement(notes, f"{{{ns}}}note", category=NOTE_ORIGIN,
+                                            priority=_SEVERITY_PRIORITY.get(f.severity, "5"))  # fmt: skip
+                    note.text = _finding_note(f)
+            seg = etree.SubElement(unit, f"{{{ns}}}segment", state=STATES_20[state])
+            _write_inline(etree.SubElement(seg, f"{{{ns}}}source"), s.source, "x20", ns)
+            if s.text.strip():
+                _write_inline(etree.SubElement(seg, f"{{{ns}}}target"), s.text, "x20", ns)
+    return _serialise(root)
+
+
+@dataclass
+class _Unit:
+    id: str
+    source: str
+    target: str | None
+    approve: bool
+    notes: list[str]
+
+
+def _read_xliff(data: bytes) -> tuple[str, int, str | None, list[_Unit]]:
+    """(version, job id, target language, units) of an XLIFF 1.2 or 2.0 file."""
+    from translate.storage import xliff, xliff2
+
+    root = _parse(data, "XLIFF")
+    qname = etree.QName(root)
+    if qname.localname != "xliff":
+        raise InputError(f"not an XLIFF file (the root element is <{qname.localname}>, not <xliff>)")
+    if qname.namespace in (XLIFF12_NS, XLIFF11_NS):
+        version = "1.2"
+        store_class = xliff.xlifffile
+    elif qname.namespace == XLIFF20_NS:
+        version = "2.0"
+        store_class = xliff2.Xliff2File
+    else:
+        raise InputError(f"not an XLIFF 1.2 or 2.0 file (namespace {qname.namespace or 'none'})")
+    ns = qname.namespace
+    try:
+        store = store_class.parsestring(data)
+    except Exception as exc:
+        raise InputError(f"not an XLIFF {version} file: {_one_line(exc)}") from None
+    files = root.findall(f"{{{ns}}}file")
+    if not files:
+        raise InputError("the XLIFF file has no <file>")
+    jobs = set()
+    for f in files:
+        job = f.get(f"{{{RELAIS_NS}}}job") or (f.get("id", "")[4:] if f.get("id", "").startswith("job-") else None)
+        if not job:
+            raise InputError("the XLIFF file does not name its Relais job (relais:job on <file>): export it with "
+                             "`relais xliff export`")  # fmt: skip
+        jobs.add(job)
+    if len(jobs) != 1 or not next(iter(jobs)).isdigit():
+        raise InputError(f"the XLIFF file names {len(jobs)} Relais jobs ({', '.join(sorted(jobs))}); import one job at a time")
+    job_id = int(next(iter(jobs)))
+    if version == "1.2":
+        src_lang = {_lang(f.get("source-language")) for f in files}
+        trg = {_lang(f.get("target-language")) for f in files}
+    else:
+        src_lang, trg = {_lang(root.get("srcLang"))}, {_lang(root.get("trgLang"))}
+    if None in src_lang:
+        raise InputError("the XLIFF file has no source language")
+    if None in trg or len(trg) != 1:
+        raise InputError("the XLIFF file has no target language")
+    units: list[_Unit] = []
+    seen: set[str] = set()
+    mode = "x12" if version == "1.2" else "x20"
+    for unit in store.units:
+        el = unit.xmlelement
+        if version == "1.2":
+            if _local(el) != "trans-unit":
+                continue
+            uid = el.get("id") or ""
+            holder = el
+            state_el = el.find(f"{{{ns}}}target")
+            state = (state_el.get("state") or "") if state_el is not None else ""
+            approve = state in APPROVING_12 or (el.get("approved") or "").lower() == "yes"
+            note_els = [x for x in el.findall(f"{{{ns}}}note") if x.get("from") != NOTE_ORIGIN]
+        else:
+            unit_el = unit.getunitelement()
+            uid = unit_el.get("id") or ""
+            if len(unit_el.findall(f"{{{ns}}}segment")) != 1:
+                raise InputError(f"XLIFF unit {uid}: Relais units have exactly one <segment>")
+            holder = el
+            approve = (el.get("state") or "") in APPROVING_20
+            notes_el = unit_el.find(f"{{{ns}}}notes")
+            note_els = [x for x in (notes_el if notes_el is not None else []) if _local(x) == "note"
+                        and x.get("category") != NOTE_ORIGIN]  # fmt: skip
+        where = f"XLIFF unit {uid or '(no id)'}"
+        if not uid:
+            raise InputError(f"{where}: a unit has no id")
+        if uid in seen:
+            raise InputError(f"{where}: the id appears twice")
+        seen.add(uid)
+        source_el = holder.find(f"{{{ns}}}source")
+        if source_el is None:
+            raise InputError(f"{where}: it has no <source>")
+        target_el = holder.find(f"{{{ns}}}target")
+        source = _read_inline(source_el, mode, where)
+        target = _read_inline(target_el, mode, where) if target_el is not None else None
+        notes = [_text(x).strip() for x in note_els if _text(x).strip()]
+        units.append(_Unit(uid, source, target or None, approve, notes))
+    if not units:
+        raise InputError("the XLIFF file has no translation units")
+    return version, job_id, next(iter(trg)), units
+
+
+def import_xliff(session: Session, actor, data: bytes) -> ImportReport:
+    """Bring back a job done in another CAT tool: each changed target is saved as a
+    revision by ``actor`` on top of the current version (the CAT tool's text is the
+    newer one), units marked final/reviewed/signed-off are approved, and notes added
+    there are recorded.  Every unit is checked before anything is written; any error
+    raises, and the caller's session is rolled back, so nothing changes."""
+    from relais.review import service
+    from relais.review.accounts import PermissionDenied
+
+    version, job_id, trg, units = _read_xliff(data)
+    job = session.get(JobRow, job_id)
+    if job is None:
+        raise InputError(f"the XLIFF file is for job {job_id}, which is not in this store")
+    if trg != _lang(job.target_language):
+        raise InputError(f"the XLIFF file's target language is {trg}, but job {job_id} is into {job.target_language}")
+    if not actor.may_review(job.target_language):
+        raise PermissionDenied(f"{actor.name} may not review {job.target_language} translations")
+    view = service.job_view(session, job_id)
+    segments = {str(s.id): s for s in view.segments}
+    plan = []
+    for u in units:
+        where = f"XLIFF unit {u.id}"
+        seg = segments.get(u.id)
+        if seg is None:
+            raise InputError(f"{where} does not belong to job {job_id} (no such segment in its article)")
+        if " ".join(u.source.split()) != " ".join(seg.source.split()):
+            raise InputError(f"{where}: its source is not the text of segment {u.id} of job {job_id}")
+        if u.target is not None:
+            problem = _tags_problem(seg.source, u.target)
+            if problem:
+                raise InputError(f"{where}: {problem}")
+        if u.approve and not (u.target or seg.text).strip():
+            raise InputError(f"{where}: marked final but has no translation")
+        plan.append((u, seg))
+    report = ImportReport(f"xliff {version}", units=len(units), job_id=job_id)
+    # Write before the first savepoint: pysqlite opens no transaction for a SAVEPOINT, so
+    # the review's savepoint would be the outermost one and its RELEASE would commit the
+    # first edit on its own.  A no-op UPDATE of the job makes the driver BEGIN first (and
+    # on PostgreSQL locks the job against a concurrent import).
+    session.execute(update(JobRow).where(JobRow.id == job_id).values(review_status=JobRow.review_status))
+    for u, seg in plan:
+        current_version, current_text, approved = seg.version, seg.text, seg.approved
+        changed = u.target is not None and u.target != current_text.strip()
+        if changed:
+            saved = service.save_segment(session, actor, job_id, seg.id, u.target, current_version)
+            current_version, approved = saved.version, saved.approved
+            report.edited += 1
+        if u.approve and not approved:
+            service.approve_segment(session, actor, job_id, seg.id, current_version)
+            report.approved += 1
+        if not changed and not (u.approve and not approved):
+            report.unchanged += 1
+        exported = {_finding_note(f) for f in seg.findings}
+        for note in u.notes:
+            if note in exported:
+                continue
+            report.notes.append((u.id, note))
+            session.add(ReviewEventRow(job_id=job_id, segment_id=seg.id, user_id=actor.user_id, actor=actor.name,
+                                       action="note", version=current_version, after=note[:2000]))  # fmt: skip
+    session.flush()
+    return report

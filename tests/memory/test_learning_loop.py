@@ -1,0 +1,104 @@
+"""The learning loop end to end: a name a reviewer corrected in one article is proposed,
+approved by an editor, and rendered that way in the next article's machine draft; an
+approved sentence is reused from the memory instead of translated again.
+
+The next article is translated for real by the shipped demo model (slow)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from relais.config import load_config
+from relais.desk import Desk
+from relais.document.model import BlockKind
+from relais.jobs.executor import EnginePool
+from relais.memory.termbase import approve_rendering, list_terms
+from relais.review import accounts, service
+from relais.review.accounts import Actor
+from relais.store.models import DraftRow, TermStatus, TmEntryRow
+from tests.review.seed import seed_job
+
+FIRST = [
+    (BlockKind.HEADLINE, "Envoy arrives in Kelmsby", "Un émissaire arrive à Kelmsby"),
+    (BlockKind.PARAGRAPH, "Yevgeny Sorokin arrived in Kelmsby on Monday.", "Yevgeny Sorokin est arrivé à Kelmsby lundi."),
+    (BlockKind.PARAGRAPH, "The harbour trust did not comment.", "Le port n’a pas commenté."),
+]  # (kind, source, the machine draft as an engine returned it)
+CORRECTED = {1: "Ievgueni Sorokine est arrivé à Kelmsby lundi.", 2: "Le Harbour Trust n’a pas fait de commentaire."}
+NEXT = b"# Envoy leaves Kelmsby\n\nYevgeny Sorokin left Kelmsby on Friday.\n\nThe harbour trust did not comment.\n"
+
+
+@pytest.mark.slow
+def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(tmp_path):
+    config = load_config(tmp_path)
+    config.risk_method = "rules"
+    desk = Desk(config)
+    store = desk.store
+    with store.session() as s:
+        tina = Actor.of(accounts.add_user(s, "tina", "a long password", "translator", ["fr"]))
+        eddie = Actor.of(accounts.add_user(s, "eddie", "another long one", "editor", []))
+    first = seed_job(store, story=FIRST, links={})
+
+    # The translator corrects the name and a sentence, then approves the article.
+    with store.session() as s:
+        for index, text in CORRECTED.items():
+            service.save_segment(s, tina, first.job_id, first.segment_ids[index], text, 0)
+        for seg in service.job_view(s, first.job_id).segments:
+            if seg.explicit:
+                service.approve_segment(s, tina, first.job_id, seg.id, seg.version)
+        service.approve_article(s, tina, first.job_id)
+    with store.session() as s:
+        proposed = [(t.source_term, r.text, r.forbidden, r.status) for t in list_terms(s, "fr") for r in t.renderings]
+        assert proposed == [("Yevgeny Sorokin", "Ievgueni Sorokine", ["Yevgeny Sorokin"], TermStatus.PROPOSED)]
+        memory = {e.source_text: e.target_text for e in s.scalars(select(TmEntryRow))}
+        assert memory["The harbour trust did not comment."] == CORRECTED[2]
+        # the editor approves the proposal
+        rendering = list_terms(s, "fr")[0].renderings[0]
+        approve_rendering(s, eddie, rendering.id)
+
+    # The next article, translated by the engine, now with the memory and the termbase.
+    ingested = desk.ingest(NEXT, name="next.md")
+    job_ids = desk.queue(ingested.article_id, ["fr"])
+    engines = EnginePool(config)
+    try:
+        (outcome,) = desk.run(job_ids, desk.executor(engines))
+    finally:
+        engines.close()
+    assert outcome.from_memory == 1
+    draft = desk.draft(job_ids[0])
+    texts = [seg.text for block in draft.blocks for seg in block.segments]
+    assert "Ievgueni Sorokine" in texts[1], texts
+    assert "Yevgeny" not in texts[1]
+    assert texts[2] == CORRECTED[2]  # reused as approved
+    with store.session() as s:
+        engines_used = {d.segment_id: d.engine for d in s.scalars(select(DraftRow).where(DraftRow.job_id == job_ids[0]))}
+        assert sorted(engines_used.values()) == ["llama", "llama", "memory"]
+        view = service.job_view(s, job_ids[0])
+    assert not any(f.check.startswith("terms.") for seg in view.segments for f in seg.findings)
+    desk.close()
+
+
+def test_machine_drafts_never_enter_the_memory(tmp_path):
+    config = load_config(tmp_path)
+    desk = Desk(config)
+    with desk.store.session() as s:
+        tina = Actor.of(accounts.add_user(s, "tina", "a long password", "translator", ["fr"]))
+    job = seed_job(desk.store, story=FIRST, links={})
+    with desk.store.session() as s:
+        assert s.scalars(select(TmEntryRow)).all() == []  # a finished machine draft: nothing
+        seg = service.segment_view(s, job.job_id, job.segment_ids[2])
+        service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+        assert s.scalars(select(TmEntryRow)).all() == []  # approving one segment: still nothing
+    with desk.store.session() as s:
+        for seg in service.job_view(s, job.job_id).segments:
+            if seg.explicit and not seg.approved:
+                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+        service.approve_article(s, tina, job.job_id)
+    with desk.store.session() as s:
+        entries = s.scalars(select(TmEntryRow).order_by(TmEntryRow.id)).all()
+        assert len(entries) == 3
+        for e in entries:
+            assert e.approved_by == "tina" and e.approved_at is not None and e.job_id == job.job_id
+            assert e.origin == "review" and e.segment_id in job.segment_ids and e.article_id == job.article_id
+            assert e.draft_text == e.target_text  # approved unchanged: the draft it "replaced" is itself
+    desk.close()
