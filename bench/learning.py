@@ -83,12 +83,12 @@ def term_violations(desk, job_id: int) -> int:
     from relais.checks.base import CheckContext
     from relais.checks.registry import run_checks
     from relais.checks.audit import draft_pairs
-    from relais.memory.termbase import StoreTermbase
+    from relais.memory.termbase import termbase_for
 
     draft = desk.draft(job_id)
     pairs = draft_pairs(draft).pairs
     with desk.store.session() as s:
-        termbase = StoreTermbase(s, draft.target_language)
+        termbase = termbase_for(s, draft.target_language, draft.source_language)
         ctx = CheckContext(draft.source_language, draft.target_language, machine_output=True, termbase=termbase)
         return sum(f.check.startswith("terms.") for f in run_checks(pairs, ctx))
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from relais.errors import InputError, NotFound, RelaisError
 from relais.locales import available
@@ -156,7 +156,9 @@ def open_session(session: Session, user: UserRow) -> tuple[str, WebSessionRow]:
 def find_session(session: Session, token: str | None) -> WebSessionRow | None:
     if not token:
         return None
-    row = session.scalar(select(WebSessionRow).where(WebSessionRow.token_hash == _digest(token)))
+    row = session.scalar(
+        select(WebSessionRow).where(WebSessionRow.token_hash == _digest(token)).options(joinedload(WebSessionRow.user))
+    )  # one query per request for the session and its person
     if row is None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)  # SQLite drops the zone

@@ -28,6 +28,7 @@ from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.datastructures import MutableHeaders
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -113,6 +114,38 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+NO_STORE_PREFIXES = ("/api/", "/jobs/", "/login", "/users", "/stats", "/memory", "/terms")
+
+
+class SecurityHeaders:
+    """Adds the security headers (and no-store on private pages) to every response.
+
+    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` wraps each request in
+    extra tasks and streams, which cost milliseconds the editor's autosave cannot spare."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        private = path == "/" or path.startswith(NO_STORE_PREFIXES)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+                if private and "cache-control" not in headers:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None) -> FastAPI:
     app = FastAPI(
         title="Relais review desk",
@@ -131,14 +164,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     # ------------------------------------------------------------------ plumbing
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if request.url.path.startswith(("/api/", "/jobs/", "/login", "/users", "/stats", "/memory", "/terms")) or request.url.path == "/":
-            response.headers.setdefault("cache-control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     def cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
         response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", secure=secure_cookies,

@@ -390,10 +390,12 @@ def claim(session: Session, actor: Actor, job_id: int) -> None:
 
 
 def _segment(session: Session, job: JobRow, segment_id: int) -> tuple[SegmentRow, BlockRow]:
-    seg = session.get(SegmentRow, segment_id)
-    if seg is None or seg.article_id != job.article_id:
+    row = session.execute(
+        select(SegmentRow, BlockRow).join(BlockRow, SegmentRow.block_id == BlockRow.id).where(SegmentRow.id == segment_id)
+    ).one_or_none()
+    if row is None or row[0].article_id != job.article_id:
         raise NotFound(f"job {job.id} has no segment {segment_id}")
-    return seg, seg.block
+    return row[0], row[1]
 
 
 def _current(session: Session, job_id: int, segment_id: int) -> tuple[int, str]:
@@ -485,9 +487,39 @@ def save_segment(
         job.review_status = ReviewStatus.IN_REVIEW
         if job.assignee_id is None:
             job.assignee_id = actor.user_id
-    recheck(session, job, seg, block, revision)
+    findings = recheck(session, job, seg, block, revision)
     session.flush()
-    return segment_view(session, job_id, segment_id)
+    return _edited_view(session, job, seg, block, revision, findings)
+
+
+def _edited_view(
+    session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, revision: RevisionRow, findings: list[Finding]
+) -> SegmentView:
+    """The view of a segment just saved, from what the save already knows (a new version
+    has no approval yet): two small queries instead of ``segment_view``'s five, because
+    autosave runs on every pause in typing."""
+    draft = session.execute(
+        select(DraftRow.text, DraftRow.risk, DraftRow.error).where(
+            DraftRow.job_id == job.id, DraftRow.segment_id == seg.id
+        )
+    ).one_or_none()
+    at_draft = [
+        FindingView(check, severity, start, end, text, message, suggestion)
+        for check, severity, start, end, text, message, suggestion in session.execute(
+            select(FindingRow.check, FindingRow.severity, FindingRow.start_offset, FindingRow.end_offset,
+                   FindingRow.text, FindingRow.message, FindingRow.suggestion)
+            .where(FindingRow.job_id == job.id, FindingRow.segment_id == seg.id, FindingRow.stage == "draft")
+            .order_by(FindingRow.start_offset, FindingRow.id)
+        )
+    ]  # fmt: skip
+    current = [FindingView.of(f) for f in sorted(findings, key=lambda f: f.start)]
+    critical = any(f.severity == Severity.CRITICAL.value for f in (*at_draft, *current))
+    draft_text, risk, error = draft if draft is not None else (None, None, None)
+    return SegmentView(
+        id=seg.id, block=block.position, index=seg.position, kind=block.kind, source=seg.text, draft=draft_text,
+        text=revision.text, version=revision.version, risk=risk, error=error, approved_by=None,
+        explicit=block.kind in EXPLICIT_KINDS or critical, findings=current, draft_findings=at_draft,
+    )  # fmt: skip
 
 
 def approve_segment(session: Session, actor: Actor, job_id: int, segment_id: int, version: int) -> SegmentView:

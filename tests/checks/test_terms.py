@@ -76,11 +76,11 @@ def test_terms_table(source, target, lang, entries, expected):
     assert {f.check for f in _findings(source, target, lang, termbase)} == expected
 
 
-@pytest.mark.parametrize("source,target,lang,entries,expected", [c for c in CASES if c[3] is not None])
+# A DictTermbase folds case away ('turkey' is 'Turkey' to it), so the Turkey rows are
+# only run with the store's termbase above.
+@pytest.mark.parametrize("source,target,lang,entries,expected", [c for c in CASES if c[3] is not None and "Turkey" not in c[3]])
 def test_terms_table_with_a_dict_termbase(source, target, lang, entries, expected):
     """The same table through the Termbase protocol alone (renderings())."""
-    if entries.get("Turkey"):
-        pytest.skip("a DictTermbase folds case away: 'turkey' is 'Turkey' to it")
     termbase = DictTermbase({src: {lang: entry} for src, entry in entries.items()})
     assert {f.check for f in _findings(source, target, lang, termbase)} == expected
 
