@@ -43,6 +43,24 @@ venv() {
     fi
 }
 
+# The PostgreSQL tests need a running server: start the machine's cluster (Debian's
+# postgresql package) if it is down, and make sure the role the tests use exists.
+# Prints the admin URL the tests create their databases from.
+postgres_for_tests() {
+    local line ver cluster port status
+    line=$(pg_lsclusters -h 2>/dev/null | head -n 1)
+    [ -n "$line" ] || { echo "error: no PostgreSQL cluster (install the postgresql package)" >&2; exit 1; }
+    read -r ver cluster port status _ <<<"$line"
+    if [ "$status" != "online" ]; then
+        as_root pg_ctlcluster "$ver" "$cluster" start >&2
+    fi
+    as_root runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -c "DO \$\$BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'relais_test') THEN
+            CREATE ROLE relais_test LOGIN PASSWORD 'relais_test' CREATEDB;
+        END IF; END\$\$;" >&2
+    echo "postgresql+psycopg://relais_test:relais_test@127.0.0.1:$port/postgres"
+}
+
 case "${1:-}" in
     demo)
         system_packages
@@ -53,8 +71,11 @@ case "${1:-}" in
         ;;
     test)
         # chromium: the review desk's browser tests drive it through Playwright.
-        system_packages chromium
+        # postgresql: the store's tests run on PostgreSQL too.
+        system_packages chromium postgresql
         venv "[test]"
+        RELAIS_TEST_POSTGRES=$(postgres_for_tests)
+        export RELAIS_TEST_POSTGRES
         shift
         "$VENV/bin/python" -m pytest "$@"
         ;;

@@ -1,0 +1,41 @@
+"""Fresh PostgreSQL databases for tests, from the server ./dev.sh test starts.
+
+``RELAIS_TEST_POSTGRES`` is an admin URL (a role that may create databases); each test
+gets its own database, dropped afterwards.  Without it the PostgreSQL tests are skipped
+(./dev.sh test and .ci/run always set it).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ADMIN_URL = os.environ.get("RELAIS_TEST_POSTGRES")
+
+
+def require_postgres() -> str:
+    if not ADMIN_URL:
+        pytest.skip("RELAIS_TEST_POSTGRES is not set (./dev.sh test starts PostgreSQL and sets it)")
+    return ADMIN_URL
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """The URL of a new, empty database; dropped on exit."""
+    admin_url = require_postgres()
+    name = f"relais_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
