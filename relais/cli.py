@@ -218,6 +218,43 @@ def list_(
         desk.close()
 
 
+@app.command("jobs")
+def jobs_(
+    status: Annotated[str | None, typer.Option(help="Only jobs with this status (queued, running, done, failed).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List translation jobs with their status, attempts and last error (json: for scripts and monitoring)."""
+    import json
+
+    if fmt not in ("text", "json"):
+        raise RelaisError(f"unknown format '{fmt}' (use text or json)")
+    desk = _desk()
+    try:
+        rows = desk.jobs(status)
+    finally:
+        desk.close()
+    records = [
+        {
+            "id": r.job.id, "article": r.job.article_id, "target": r.job.target_language, "status": r.job.status,
+            "attempts": r.job.attempts, "error": r.job.error, "engine": r.job.engine,
+            "segments": r.segments, "drafted": r.drafted, "failed": r.failed, "review_status": r.job.review_status,
+            "created_at": r.job.created_at.isoformat(timespec="seconds"),
+            "finished_at": r.job.finished_at.isoformat(timespec="seconds") if r.job.finished_at else None,
+        }
+        for r in rows
+    ]  # fmt: skip
+    if fmt == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("id", "article", "to", "status", "attempts", "done", "error")
+    for rec in records:
+        table.add_row(
+            str(rec["id"]), str(rec["article"]), rec["target"], rec["status"], str(rec["attempts"]),
+            f"{rec['drafted']}/{rec['segments']}", escape((rec["error"] or "")[:80]),
+        )  # fmt: skip
+    out.print(table)
+
+
 @app.command()
 def show(
     job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
