@@ -68,7 +68,7 @@ def nesting_problem(text: str) -> str | None:
     return None
 
 
-def _walk(text: str):
+def placeholder_tokens(text: str):
     """Yield ("text", str) | ("open", id) | ("close", id) tokens."""
     pos = 0
     for m in PLACEHOLDER_RE.finditer(text):
@@ -83,7 +83,7 @@ def _walk(text: str):
 def to_html(text: str, marks: dict[str, dict[str, str]]) -> str:
     """Block text with placeholders → escaped inline HTML."""
     out: list[str] = []
-    for kind, value in _walk(text):
+    for kind, value in placeholder_tokens(text):
         if kind == "text":
             out.append(html.escape(value, quote=False))
             continue
@@ -104,7 +104,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 def to_markdown(text: str, marks: dict[str, dict[str, str]]) -> str:
     """Block text with placeholders → inline Markdown (CommonMark)."""
     out: list[str] = []
-    for kind, value in _walk(text):
+    for kind, value in placeholder_tokens(text):
         if kind == "text":
             out.append(_MD_SPECIAL.sub(r"\\\1", value))
             continue

@@ -50,7 +50,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from relais import __version__
-from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem
+from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem, placeholder_tokens
 from relais.errors import InputError
 from relais.memory.tm import add_entry
 from relais.memory.termbase import add_rendering, get_or_add_term, term_key
@@ -170,17 +170,6 @@ def _text(el) -> str:
 # --------------------------------------------------------------------------- inline tags
 
 
-def _tokens(text: str):
-    pos = 0
-    for m in PLACEHOLDER_RE.finditer(text):
-        if m.start() > pos:
-            yield "text", text[pos : m.start()]
-        yield ("close" if m.group(1) else "open"), m.group(2) + m.group(3)
-        pos = m.end()
-    if pos < len(text):
-        yield "text", text[pos:]
-
-
 def _append_text(parent, node_or_none, text: str) -> None:
     if node_or_none is None:
         parent.text = (parent.text or "") + text
@@ -195,7 +184,7 @@ def _write_inline(el, text: str, mode: str, ns: str = "") -> None:
     if mode == "tmx":
         last = None
         pairs: dict[str, int] = {}
-        for kind, value in _tokens(text):
+        for kind, value in placeholder_tokens(text):
             if kind == "text":
                 _append_text(el, last, value)
                 continue
@@ -208,7 +197,7 @@ def _write_inline(el, text: str, mode: str, ns: str = "") -> None:
                 last.text = f"</{value}>"
         return
     stack = [(el, None)]  # (parent, last child written)
-    for kind, value in _tokens(text):
+    for kind, value in placeholder_tokens(text):
         parent, last = stack[-1]
         if kind == "text":
             _append_text(parent, last, value)

@@ -14,6 +14,7 @@ import pytest
 from relais.review import accounts, service
 from relais.review.accounts import Actor
 from tests.helpers import ROOT, assert_one_line_error, relais_env, run_relais
+from tests.llama_server import free_port
 from tests.review.seed import PASSWORD, seeded_store
 
 
@@ -71,15 +72,9 @@ def test_publish_from_the_command_line(tmp_path):
     assert_one_line_error(run_relais(tmp_path, "published", "999"), "no job")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_starts_the_review_app_on_the_same_store(tmp_path):
     seeded_store(tmp_path)[0].close()
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "relais", "serve", "--port", str(port)],
         env=relais_env(tmp_path), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

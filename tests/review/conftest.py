@@ -5,7 +5,6 @@ copying a file does not), the real app, signed-in clients and a live server."""
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,8 @@ from fastapi.testclient import TestClient
 from relais.review import accounts
 from relais.review.app import SESSION_COOKIE, create_app
 from relais.store.db import Store, open_store
-from tests.review.seed import SeededJob, seed_job, seed_users
+from tests.llama_server import free_port
+from tests.review.seed import SeededJob, seeded_template
 
 
 @dataclass
@@ -28,14 +28,8 @@ class Seeded:
 
 
 @pytest.fixture(scope="session")
-def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
-    path = tmp_path_factory.mktemp("seed") / "relais.db"
-    store = open_store(f"sqlite:///{path}")
-    seed_users(store)
-    job = seed_job(store)
-    with store.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
+def seeded_db() -> Seeded:
+    path, job = seeded_template()
     return Seeded(path, job)
 
 
@@ -73,11 +67,6 @@ def client(app) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

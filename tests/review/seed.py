@@ -84,7 +84,7 @@ def seed_users(store: Store) -> None:
 
 
 @cache
-def _template() -> tuple[Path, SeededJob]:
+def seeded_template() -> tuple[Path, SeededJob]:
     """One seeded database per test process (hashing four passwords with Argon2 takes
     seconds); each test gets its own copy."""
     folder = Path(tempfile.mkdtemp(prefix="relais-review-seed-"))
@@ -99,6 +99,6 @@ def _template() -> tuple[Path, SeededJob]:
 
 def seeded_store(folder: Path) -> tuple[Store, SeededJob]:
     """A store in ``folder`` with the four users and the French job already in it."""
-    template, job = _template()
+    template, job = seeded_template()
     shutil.copyfile(template, folder / "relais.db")
     return open_store(f"sqlite:///{folder / 'relais.db'}"), job
