@@ -989,31 +989,12 @@ class DictTermbase:
         return self._entries.get(fold(source_term), {}).get(target_lang)
 
 
-@dataclass(frozen=True)
-class TermUse:
-    source_term: str
-    approved: str
-    forbidden_hit: tuple[int, int, str] | None  # plain offsets and the variant used
-    approved_present: bool
-    located: Located | None
-
-
-def _term_pattern(term: str) -> re.Pattern[str]:
-    return _compiled_term(term)
-
-
-@lru_cache(maxsize=4096)
-def _compiled_term(term: str) -> re.Pattern[str]:
-    # Up to two letters of inflection after the term (German genitive, Spanish plural).
-    return re.compile(r"(?<!\w)" + re.escape(term) + r"\w{0,2}(?!\w)", re.IGNORECASE)
-
-
-def _term_uses(pair: SegmentPair, ctx: CheckContext) -> list[TermUse]:
+def _approved_words(pair: SegmentPair, ctx: CheckContext) -> frozenset[str]:
+    """Words of the termbase's approved renderings of the source's names: a name written
+    as the termbase says is not an invention (the termbase checks are in terms.py)."""
     if ctx.termbase is None:
-        return []
-    uses: list[TermUse] = []
-    target = pair.target_plain
-    target_words = words_of(target)
+        return frozenset()
+    words: set[str] = set()
     done: set[str] = set()
     for name in source_names(pair.source_plain):
         candidates = [name.text] + ([w.text for w in name.distinctive] if len(name.words) > 1 else [])
@@ -1024,26 +1005,8 @@ def _term_uses(pair: SegmentPair, ctx: CheckContext) -> list[TermUse]:
             if entry is None:
                 continue
             done.add(fold(term))
-            approved, forbidden = entry
-            approved_spans = [m.span() for m in _term_pattern(approved).finditer(target)]
-            forbidden_hit = None
-            for variant in forbidden:
-                for m in _term_pattern(variant).finditer(target):
-                    if variant.lower() == approved.lower() and m.group().startswith(approved):
-                        continue  # same letters: only a case difference matters, and it matched exactly
-                    if any(a <= m.start() < b or m.start() <= a < m.end() for a, b in approved_spans) and len(approved) >= len(variant):
-                        continue  # the variant is part of the approved rendering here
-                    forbidden_hit = (m.start(), m.end(), m.group())
-                    break
-                if forbidden_hit:
-                    break
-            single = SourceName(term, tuple(w for w in name.words if w.text in term.split() or term == name.text), fold(term))
-            uses.append(TermUse(term, approved, forbidden_hit, bool(approved_spans), locate(single, target_words, pair.target_lang)))
-    return uses
-
-
-def _approved_words(pair: SegmentPair, ctx: CheckContext) -> frozenset[str]:
-    return frozenset(fold(w) for use in _term_uses(pair, ctx) for w in WORD_RE.findall(use.approved))
+            words.update(fold(w) for w in WORD_RE.findall(entry[0]))
+    return frozenset(words)
 
 
 # The termbase checks (terms.violation, terms.forbidden) live in relais/checks/terms.py.
