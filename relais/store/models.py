@@ -92,9 +92,11 @@ class JobStatus:
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
-    FAILED = "failed"
+    FAILED = "failed"  # the last run stopped on an engine failure; `relais resume` or the queue retries it
+    PARKED = "parked"  # the task queue gave up after its retries; the error says why
 
     UNFINISHED = (QUEUED, RUNNING)
+    ENDED = (DONE, PARKED)  # nothing more will happen to it without a person
 
 
 class JobRow(Base):
