@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Relais developer entry point.  On a fresh Debian machine:
 #   ./dev.sh demo   install, then translate the bundled example web page into French
-#   ./dev.sh test   install, then run the whole test suite
+#   ./dev.sh test   install, then run the whole test suite, on SQLite then on PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -77,7 +77,20 @@ case "${1:-}" in
         RELAIS_TEST_POSTGRES=$(postgres_for_tests)
         export RELAIS_TEST_POSTGRES
         shift
-        "$VENV/bin/python" -m pytest "$@"
+        # The whole suite twice: on SQLite (the default store), then on PostgreSQL (every
+        # test store a fresh database, tests/stores.py).  Both passes always run; the exit
+        # status is non-zero if either failed.
+        status=() failed=()
+        for backend in sqlite postgres; do
+            echo "=== relais tests on the ${backend} store (RELAIS_TEST_BACKEND=${backend}) ===" >&2
+            if RELAIS_TEST_BACKEND=$backend "$VENV/bin/python" -m pytest "$@"; then
+                status+=("$backend: passed")
+            else
+                status+=("$backend: FAILED") failed+=("$backend")
+            fi
+        done
+        echo "=== relais tests: ${status[0]}; ${status[1]} ===" >&2
+        [ ${#failed[@]} -eq 0 ]
         ;;
     *)
         echo "usage: ./dev.sh demo | ./dev.sh test [pytest args]" >&2

@@ -92,7 +92,8 @@ def _progress() -> Progress:
     )
 
 
-def _run_jobs(desk, job_ids: list[int], labels: dict[int, str]) -> list:
+def _run_jobs(desk, job_ids: list[int], labels: dict[int, str], overall: str | None = None) -> list:
+    """Run jobs in this process with a progress bar per job, or one ``overall`` bar."""
     from relais.jobs.executor import EnginePool
 
     def announce(engine) -> None:
@@ -105,9 +106,17 @@ def _run_jobs(desk, job_ids: list[int], labels: dict[int, str]) -> list:
         desk.check_engine(engines, job_ids)
         with _progress() as progress:
             tasks: dict[int, int] = {}
+            counts: dict[int, tuple[int, int]] = {}
+            whole = progress.add_task(overall, total=None) if overall else None
 
             def callback_for(job_id: int):
                 def update(done: int, total: int) -> None:
+                    if whole is not None:
+                        counts[job_id] = (done, total)
+                        progress.update(
+                            whole, completed=sum(d for d, _ in counts.values()), total=sum(t for _, t in counts.values())
+                        )
+                        return
                     if job_id not in tasks:
                         tasks[job_id] = progress.add_task(labels.get(job_id, f"job {job_id}"), total=total)
                     progress.update(tasks[job_id], completed=done, total=total)
@@ -117,6 +126,58 @@ def _run_jobs(desk, job_ids: list[int], labels: dict[int, str]) -> list:
             return desk.run(job_ids, desk.executor(engines, progress=callback_for))
     finally:
         engines.close()
+
+
+def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> list:
+    """Follow jobs the workers run until each is done or parked; their summaries."""
+    import time
+
+    from relais.store.models import JobStatus
+
+    with _progress() as progress:
+        bar = progress.add_task(f"{len(job_ids)} job(s) on the workers", total=None)
+        while True:
+            states = desk.job_states(job_ids)
+            ended = [r for r in states if r.job.status in JobStatus.ENDED]
+            progress.update(
+                bar,
+                completed=sum(r.drafted for r in states),
+                total=sum(r.segments for r in states),
+                description=f"{len(ended)}/{len(states)} job(s) ended",
+            )
+            if len(ended) == len(states):
+                break
+            time.sleep(1.0)
+    for r in sorted(states, key=lambda r: r.job.id):
+        label = labels.get(r.job.id, f"job {r.job.id}")
+        if r.job.status == JobStatus.PARKED:
+            _say(f"{label}: job {r.job.id} [red]parked[/red] after {r.job.attempts} attempt(s): {escape(r.job.error or '')}")
+            continue
+        msg = f"{label}: job {r.job.id} done by a worker, {r.drafted - r.failed}/{r.segments} segments translated"
+        if r.failed:
+            msg += f", [red]{r.failed} failed[/red] (marked ⟦…⟧ in the draft)"
+        _say(msg)
+        if r.job.error:
+            _say(f"  [yellow]note:[/yellow] {escape(r.job.error)}")
+    return states
+
+
+def _execute(desk, job_ids: list[int], labels: dict[int, str], wait: bool = True, overall: str | None = None) -> list[int]:
+    """Run jobs here, or leave them to the workers (and follow them when ``wait``).
+    Returns the jobs parked by the workers."""
+    from relais.store.models import JobStatus
+
+    if not wait and desk.task_queue is not None:
+        idle = "" if desk.live_workers() else "; no worker is running yet (start one with `relais worker`)"
+        _say(f"queued {len(job_ids)} job(s) for the workers{idle}; `relais jobs` shows where they stand")
+        return []
+    mine, theirs = desk.dispatch(job_ids)
+    if mine:
+        _report(_run_jobs(desk, mine, labels, overall), labels)
+    if not theirs:
+        return []
+    states = _wait_for_workers(desk, theirs, labels)
+    return [r.job.id for r in states if r.job.status == JobStatus.PARKED]
 
 
 def _report(outcomes, labels: dict[int, str]) -> int:
@@ -139,34 +200,51 @@ def _report(outcomes, labels: dict[int, str]) -> int:
     return failed_segments
 
 
+ARTICLE_SUFFIXES = (".html", ".htm", ".md", ".markdown", ".txt")
+
+
 @app.command()
 def translate(
-    source: Annotated[str, typer.Argument(help="Article file (.html, .md, .txt) or - for standard input.")],
+    source: Annotated[str, typer.Argument(help="Article file (.html, .md, .txt), - for standard input, or a directory of articles.")],
     to: Annotated[str, typer.Option("--to", "-t", help="Target language(s), comma-separated: fr or fr,de,es.")] = "fr",
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Output file, or directory (for several targets).")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Output file, or directory (for several targets or articles).")] = None,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="md, html or json (default: from -o, else md).")] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="html, markdown or text (default: detect).")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine name (see `relais engines`).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Translate again even if a draft exists.")] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="For a directory on a PostgreSQL store: return when every job is done or parked, not once queued "
+            "(a single article is always waited for; on SQLite every job runs here).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")] = False,
 ) -> None:
-    """Ingest an English article, translate it, store the draft and print or write it."""
+    """Ingest English articles, translate them, store the drafts and print or write them.
+
+    Jobs run in this process, or on the `relais worker` processes of a PostgreSQL store
+    when any is running."""
     State.quiet = State.quiet or quiet
     targets = parse_targets(to)
     fmt = _format_for(output, fmt)
-    many = len(targets) > 1
-    out_dir: Path | None = None
-    if output and (many or output.endswith(os.sep) or Path(output).is_dir()):
-        out_dir = Path(output)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise RelaisError(f"{output}: several targets need a directory for -o, not a file")
-        out_dir.mkdir(parents=True, exist_ok=True)
     if input_format and input_format not in ("html", "markdown", "md", "text", "txt"):
         raise RelaisError(f"unknown input format '{input_format}' (use html, markdown or text)")
     input_format = {"md": "markdown", "txt": "text"}.get(input_format or "", input_format)
+    directory = source != "-" and Path(source).is_dir()
+    out_dir: Path | None = None
+    if output and (directory or len(targets) > 1 or output.endswith(os.sep) or Path(output).is_dir()):
+        out_dir = Path(output)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise RelaisError(f"{output}: several targets or articles need a directory for -o, not a file")
+        out_dir.mkdir(parents=True, exist_ok=True)
 
     desk = _desk()
     try:
+        if directory:
+            _translate_directory(desk, Path(source), targets, out_dir, fmt, input_format, engine, fresh, wait)
+            return
         data, name = desk.read_source(source)
         ingested = desk.ingest(data, name=name, fmt=input_format)
         _say(
@@ -175,22 +253,80 @@ def translate(
         )
         job_ids = desk.queue(ingested.article_id, targets, engine, fresh=fresh)
         labels = {j: f"{t}" for j, t in zip(job_ids, targets)}
-        outcomes = _run_jobs(desk, job_ids, labels)
-        _report(outcomes, labels)
+        parked = _execute(desk, job_ids, labels, wait=True)
         for job_id, target in zip(job_ids, targets):
+            if job_id in parked:
+                continue
             text = desk.render(job_id, fmt)
             if out_dir is not None:
-                path = out_dir / f"{_slug(name, ingested.article_id)}.{target}.{EXTENSIONS[fmt]}"
-                path.write_text(text, encoding="utf-8")
-                _say(f"wrote {escape(str(path))}")
+                _write(out_dir / f"{_slug(name, ingested.article_id)}.{target}.{EXTENSIONS[fmt]}", text)
             elif output:
-                Path(output).parent.mkdir(parents=True, exist_ok=True)
-                Path(output).write_text(text, encoding="utf-8")
-                _say(f"wrote {output}")
+                _write(Path(output), text)
             else:
                 sys.stdout.write(text)
+        if parked:
+            raise RelaisError(f"{len(parked)} job(s) parked by the workers (`relais jobs --status parked`)")
     finally:
         desk.close()
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise RelaisError(f"cannot write {path}: {exc.strerror or exc}") from None
+    _say(f"wrote {escape(str(path))}")
+
+
+def _translate_directory(desk, directory: Path, targets, out_dir, fmt, input_format, engine, fresh, wait) -> None:
+    """Every article of ``directory`` into every target: queued at once, then run here
+    or followed on the workers.  A file that cannot be read is reported and skipped."""
+    from relais.store.models import JobStatus
+
+    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+    if not files:
+        raise RelaisError(f"{directory}: no article files ({', '.join(ARTICLE_SUFFIXES)})")
+    job_ids: list[int] = []
+    labels: dict[int, str] = {}
+    names: dict[int, tuple[str, int, str]] = {}  # job → (file name, article id, target)
+    skipped = 0
+    for path in files:
+        try:
+            data, name = desk.read_source(str(path))
+            ingested = desk.ingest(data, name=name, fmt=input_format)
+            ids = desk.queue(ingested.article_id, targets, engine, fresh=fresh)
+        except RelaisError as exc:
+            skipped += 1
+            err.print(f"[yellow]skipped[/yellow] {escape(str(exc))}")
+            continue
+        for job_id, target in zip(ids, targets):
+            job_ids.append(job_id)
+            labels[job_id] = f"{path.name} → {target}"
+            names[job_id] = (name, ingested.article_id, target)
+    _say(f"{len(files) - skipped} article(s) × {len(targets)} language(s): {len(job_ids)} job(s)")
+    parked = _execute(desk, job_ids, labels, wait=wait, overall=f"{len(job_ids)} job(s)") if job_ids else []
+    states = {r.job.id: r for r in desk.job_states(job_ids)}
+    if out_dir is not None:
+        for job_id in job_ids:
+            if states[job_id].job.status == JobStatus.DONE:
+                name, article_id, target = names[job_id]
+                _write(out_dir / f"{_slug(name, article_id)}.{target}.{EXTENSIONS[fmt]}", desk.render(job_id, fmt))
+    table = Table("job", "article", "file", "to", "status", "done")
+    for job_id in job_ids:
+        r = states[job_id]
+        table.add_row(
+            str(job_id), str(r.job.article_id), escape(names[job_id][0] or ""), r.job.target_language, r.job.status,
+            f"{r.drafted}/{r.segments}",
+        )  # fmt: skip
+    out.print(table)
+    problems = []
+    if parked:
+        problems.append(f"{len(parked)} job(s) parked by the workers (`relais jobs --status parked`)")
+    if skipped:
+        problems.append(f"{skipped} file(s) skipped")
+    if problems:
+        raise RelaisError("; ".join(problems))
 
 
 @app.command("list")
@@ -220,7 +356,7 @@ def list_(
 
 @app.command("jobs")
 def jobs_(
-    status: Annotated[str | None, typer.Option(help="Only jobs with this status (queued, running, done, failed).")] = None,
+    status: Annotated[str | None, typer.Option(help="Only jobs with this status (queued, running, done, failed, parked).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
     """List translation jobs with their status, attempts and last error (json: for scripts and monitoring)."""
@@ -278,7 +414,7 @@ def show(
 def resume(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only results and errors.")] = False,
 ) -> None:
-    """Finish interrupted or failed jobs, without translating finished segments again."""
+    """Finish interrupted, failed or parked jobs, without translating finished segments again."""
     State.quiet = State.quiet or quiet
     desk = _desk()
     try:
@@ -286,8 +422,41 @@ def resume(
         if not job_ids:
             _say("nothing to resume")
             return
-        labels = desk.job_labels(job_ids)
-        _report(_run_jobs(desk, job_ids, labels), labels)
+        desk.requeue(job_ids)
+        parked = _execute(desk, job_ids, desk.job_labels(job_ids), wait=True)
+        if parked:
+            raise RelaisError(f"{len(parked)} job(s) parked by the workers (`relais jobs --status parked`)")
+    finally:
+        desk.close()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1, help="Jobs run at once by this process.")] = 1,
+    to: Annotated[str | None, typer.Option("--to", "-t", help="Only jobs into these languages (default: all).")] = None,
+    exit_when_empty: Annotated[bool, typer.Option("--exit-when-empty", help="Stop when no job is waiting.")] = False,
+    name: Annotated[str | None, typer.Option("--name", help="Name in the logs (default: host:pid).")] = None,
+) -> None:
+    """Run queued translation jobs (PostgreSQL store).  SIGTERM finishes the job in hand, then stops."""
+    import logging
+
+    from relais.jobs.queue import run_worker
+
+    targets = parse_targets(to) if to else None
+    desk = _desk()
+    try:
+        if desk.task_queue is None:
+            raise RelaisError(
+                "`relais worker` needs a PostgreSQL store (RELAIS_DATABASE_URL=postgresql+psycopg://…); "
+                "on SQLite, `relais translate` runs the jobs itself"
+            )
+        logging.basicConfig(
+            level=logging.WARNING if State.quiet else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per engine request drowns the job lines
+        _say(f"worker on {desk.store.display_url}, languages: {', '.join(targets) if targets else 'all'}")
+        run_worker(desk.config, desk.store, concurrency=concurrency, targets=targets, exit_when_empty=exit_when_empty, name=name)
     finally:
         desk.close()
 

@@ -43,6 +43,10 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_OPENAI_RETRIES": (("engines", "openai"), "max_retries", int),
     "RELAIS_TM_THRESHOLD": (("memory",), "fuzzy_threshold", float),
     "RELAIS_TM_LIMIT": (("memory",), "fuzzy_limit", int),
+    "RELAIS_QUEUE_ATTEMPTS": (("queue",), "attempts", int),
+    "RELAIS_QUEUE_RETRY_WAIT": (("queue",), "retry_wait", float),
+    "RELAIS_QUEUE_HEARTBEAT": (("queue",), "heartbeat", float),
+    "RELAIS_QUEUE_STALLED_AFTER": (("queue",), "stalled_after", float),
 }
 
 
@@ -74,6 +78,30 @@ class Memory:
 
 
 @dataclass
+class Queue:
+    """[queue]: the task queue of a PostgreSQL store (relais/jobs/queue.py)."""
+
+    attempts: int = 5  # runs of a job before the queue parks it
+    retry_wait: float = 5.0  # seconds before the first retry; doubles for each further one
+    max_retry_wait: float = 600.0  # longest wait between two runs
+    heartbeat: float = 5.0  # seconds between a worker's signs of life
+    stalled_after: float = 30.0  # a worker silent this long is dead: its job runs again elsewhere
+
+    def __post_init__(self) -> None:
+        self.attempts = int(self.attempts)
+        self.retry_wait, self.max_retry_wait = float(self.retry_wait), float(self.max_retry_wait)
+        self.heartbeat, self.stalled_after = float(self.heartbeat), float(self.stalled_after)
+        if self.attempts < 1:
+            raise ValueError(f"queue.attempts = {self.attempts} is not at least 1")
+        if self.retry_wait < 0 or self.max_retry_wait < 0:
+            raise ValueError("queue.retry_wait and queue.max_retry_wait cannot be negative")
+        if not 0 < self.heartbeat < self.stalled_after:
+            raise ValueError(
+                f"queue.heartbeat = {self.heartbeat} must be above 0 and below queue.stalled_after = {self.stalled_after}"
+            )
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -82,6 +110,7 @@ class Config:
     engines: dict[str, dict] = field(default_factory=dict)
     risk_method: str = DEFAULT_RISK_METHOD  # [checks] risk
     memory: Memory = field(default_factory=Memory)
+    queue: Queue = field(default_factory=Queue)
 
     @property
     def db_url(self) -> str:
@@ -110,6 +139,8 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
                 node[key] = kind(env[var])
             except ValueError:
                 raise RelaisError(f"{var}={env[var]!r} is not a valid {kind.__name__}") from None
+    if env.get("RELAIS_OPENAI_BASE_URL"):  # one URL or a comma-separated list: replaces the file's base_urls too
+        raw["engines"]["openai"].pop("base_urls", None)
     if "api_key" not in raw.get("engines", {}).get("openai", {}) and env.get("OPENAI_API_KEY"):
         raw.setdefault("engines", {}).setdefault("openai", {})["api_key"] = env["OPENAI_API_KEY"]
     limits = raw.get("limits", {})
@@ -125,6 +156,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             engines={k: dict(v) for k, v in raw.get("engines", {}).items()},
             risk_method=risk_method,
             memory=Memory(**raw.get("memory", {})),
+            queue=Queue(**raw.get("queue", {})),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

@@ -81,9 +81,17 @@ class Desk:
             return IngestResult(row.id, created, row.title, len(row.blocks), n_segments, row.word_count)
 
     # -- jobs -----------------------------------------------------------------
+    @cached_property
+    def task_queue(self):
+        """The task queue of a PostgreSQL store (``relais.jobs.queue.TaskQueue``); None on SQLite."""
+        from relais.jobs.queue import TaskQueue, uses_queue
+
+        return TaskQueue(self.config) if uses_queue(self.store) else None
+
     def queue(self, article_id: int, targets: list[str], engine: str | None = None, fresh: bool = False) -> list[int]:
         """One job per target language.  An existing job for the same article and
-        language is reused (and resumed if unfinished) unless ``fresh``."""
+        language is reused (and resumed if unfinished) unless ``fresh``.  With a task
+        queue, every job not done yet is queued in the same transaction."""
         engine = engine or self.config.engine
         if engine not in ENGINES:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
@@ -92,18 +100,58 @@ class Desk:
         ids: list[int] = []
         with self.store.session() as s:
             repo.get_article(s, article_id)
+            jobs = []
             for target in targets:
                 job = None if fresh else repo.latest_job(s, article_id, target)
                 if job is None or job.engine != engine:
                     job = repo.create_job(s, article_id, target, engine)
-                ids.append(job.id)
+                jobs.append(job)
+            if self.task_queue is not None:
+                self.task_queue.defer(s, [j for j in jobs if j.status != JobStatus.DONE])
+            ids = [j.id for j in jobs]
         return ids
 
+    def requeue(self, job_ids: list[int]) -> None:
+        """Queue these jobs again (``relais resume`` on a PostgreSQL store); parked and
+        failed jobs go back to ``queued`` with their last error kept for the record."""
+        if self.task_queue is None:
+            return
+        with self.store.session() as s:
+            jobs = [repo.get_job(s, j) for j in job_ids]
+            for job in jobs:
+                if job.status in (JobStatus.PARKED, JobStatus.FAILED):
+                    job.status = JobStatus.QUEUED
+            self.task_queue.defer(s, jobs)
+
+    def dispatch(self, job_ids: list[int]) -> tuple[list[int], list[int]]:
+        """Split queued jobs into (run here, left to workers).  On SQLite, or when no
+        worker is alive, this process takes every job no worker has started."""
+        if self.task_queue is None:
+            return list(job_ids), []
+        if self.live_workers():
+            return [], list(job_ids)
+        with self.store.session() as s:
+            mine = self.task_queue.take_back(s, job_ids)
+        return mine, [j for j in job_ids if j not in mine]
+
+    def live_workers(self) -> int:
+        """Workers with a fresh heartbeat (0 without a task queue)."""
+        if self.task_queue is None:
+            return 0
+        with self.store.session() as s:
+            return self.task_queue.live_workers(s)
+
+    def job_states(self, job_ids: list[int]) -> list[repo.JobSummary]:
+        with self.store.session() as s:
+            return repo.list_jobs(s, job_ids=job_ids)
+
     def resumable_jobs(self) -> list[int]:
-        """Jobs left queued, running in a process that died, or failed for want of an engine."""
+        """Jobs left queued, running in a process that died, failed for want of an
+        engine, or parked by the task queue."""
         with self.store.session() as s:
             ids = [j.id for j in repo.unfinished_jobs(s) if j.status == JobStatus.QUEUED or not owner_alive(j.owner)]
-            ids += [row.job.id for row in repo.list_jobs(s, status=JobStatus.FAILED)]
+            for status in (JobStatus.FAILED, JobStatus.PARKED):
+                ids += [row.job.id for row in repo.list_jobs(s, status=status)]
         return sorted(set(ids))
 
     def executor(self, engines: EnginePool, progress=None) -> Executor:

@@ -1,27 +1,53 @@
-"""Running the real ``relais`` command in a subprocess, with its own data directory."""
+"""Running the real ``relais`` command in a subprocess, with its own data directory and
+the test's store (``RELAIS_DATABASE_URL``: SQLite or PostgreSQL, tests/stores.py)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.pool import NullPool
+
+from relais.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
-def relais_env(home: Path, **extra: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class RelaisHome:
+    """A data directory and the store Relais uses there (the ``relais_home`` fixture)."""
+
+    path: Path
+    db_url: str
+
+
+def relais_env(home: RelaisHome, **extra: str) -> dict[str, str]:
+    """The environment of a ``relais`` command on ``home``: none of the caller's Relais
+    or OpenAI settings, the data directory and the store's URL, then ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "OPENAI_"))}
-    env["RELAIS_HOME"] = str(home)
+    env["RELAIS_HOME"] = str(home.path)
+    env["RELAIS_DATABASE_URL"] = home.db_url
     env.update(extra)
     return env
 
 
+def relais_config(home: RelaisHome, **extra: str) -> Config:
+    """The configuration a ``relais`` command on ``home`` would load (for a ``Desk``)."""
+    return load_config(home.path, environ=relais_env(home, **extra))
+
+
 def run_relais(
-    home: Path, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 300
+    home: RelaisHome, *args: str, input: bytes | None = None, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess:
-    """``relais ARGS`` as a user would run it; stdout and stderr decoded."""
+    """``relais ARGS`` as a user would run it; stdout and stderr decoded.  ``env`` (from
+    ``relais_env(home, ...)``) replaces the default environment of ``home``."""
     proc = subprocess.run(
         [sys.executable, "-m", "relais", *args],
         input=input,
@@ -33,6 +59,23 @@ def run_relais(
     return subprocess.CompletedProcess(
         proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     )
+
+
+def query(db_url: str, sql: str, **params) -> list[tuple] | None:
+    """The rows of ``sql`` on the store at ``db_url`` (SQLite or PostgreSQL), through a
+    connection of its own, as another process sees it; None while the database or the
+    table does not exist yet (a ``relais`` run is still creating it)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").exists():
+        return None  # connecting would create the file
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+    except (OperationalError, ProgrammingError):
+        return None
+    finally:
+        engine.dispose()
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:

@@ -23,8 +23,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_llama_server(model: Path, log_path: Path) -> Iterator[str]:
-    """Start the server on ``model``, wait until it lists its model, yield ``http://…/v1``, stop it."""
+def running_llama_server(model: Path, log_path: Path, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
+    """Start the server on ``model`` (with ``extra_args`` for ``llama_cpp.server``), wait
+    until it lists its model, yield ``http://…/v1``, stop it."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}/v1"
     command = [
@@ -36,6 +37,7 @@ def running_llama_server(model: Path, log_path: Path) -> Iterator[str]:
         "--n_threads", "1",
         "--seed", "0",
         "--verbose", "False",
+        *extra_args,
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_path.open("wb") as log:

@@ -3,6 +3,10 @@
 ``RELAIS_TEST_POSTGRES`` is an admin URL (a role that may create databases); each test
 gets its own database, dropped afterwards.  Without it the PostgreSQL tests are skipped
 (./dev.sh test and .ci/run always set it).
+
+These are the empty databases of tests/store/test_postgres.py (which runs whenever the
+server is there); the whole suite on PostgreSQL (RELAIS_TEST_BACKEND=postgres) gets its
+databases from tests/stores.py.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Engine for any OpenAI-compatible chat-completions server.
 
 vLLM, Ollama, the llama.cpp server, LM Studio and hosted APIs all speak the same
-``POST {base_url}/chat/completions``.  ``ChatClient`` is the transport (retries with
-backoff, Retry-After, errors in words); ``OpenAIEngine`` turns segments into chat
-prompts (``relais.engines.prompt.chat_messages``) and sends up to ``concurrency`` of
-them at a time, returning results in request order.
+``POST {base_url}/chat/completions``.  ``ChatClient`` is the transport (failover between
+endpoints, retries with backoff, Retry-After, errors in words) over an ``EndpointPool``
+(``relais.engines.endpoints``: one or several servers serving the same model, each with
+its own bound on requests in flight); ``OpenAIEngine`` turns segments into chat prompts
+(``relais.engines.prompt.chat_messages``) and sends as many at a time as the endpoints
+take, returning results in request order.
 """
 
 from __future__ import annotations
@@ -31,13 +33,15 @@ from relais.engines.base import (
     RawOutput,
     SegmentRequest,
 )
+from relais.engines.endpoints import EndpointPool
 from relais.engines.prompt import PROMPT_VERSION, chat_messages
 from relais.engines.settings import settings_from
 
 NOT_CONFIGURED = (
-    "engine 'openai' is not configured: set engines.openai.base_url in config.toml "
+    "engine 'openai' is not configured: set engines.openai.base_url (or base_urls) in config.toml "
     "or RELAIS_OPENAI_BASE_URL (e.g. http://127.0.0.1:8080/v1)"
 )
+DEFAULT_CONCURRENCY_PER_ENDPOINT = 4
 
 RETRYABLE_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 STATUS_TIMEOUT = 3.0  # seconds for the quick reachability check
@@ -45,35 +49,85 @@ STATUS_TIMEOUT = 3.0  # seconds for the quick reachability check
 
 @dataclass
 class OpenAISettings:
-    base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1 (up to and including /v1)
-    model: str | None = None  # default: the first model the server lists
+    base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1 (up to and including /v1); may be a comma-separated list
+    base_urls: list[str] | None = None  # several endpoints serving the same model (instead of base_url)
+    model: str | None = None  # default: the first model the first reachable endpoint lists
     api_key: str | None = None  # sent as "Authorization: Bearer"; local servers need none
     timeout: float = 120.0  # seconds for one request (a long segment on a slow server)
-    max_retries: int = 4  # per request, on connection errors, timeouts, 429 and 5xx
+    max_retries: int = 4  # per request, on connection errors, timeouts, 429 and 5xx (rounds over the endpoints)
     backoff: float = 0.5  # seconds before the first retry; doubles each time, with jitter
     max_backoff: float = 30.0  # longest wait between two attempts
     max_retry_after: float = 120.0  # a longer Retry-After than this gives up at once
-    concurrency: int = 4  # requests in flight at once
+    concurrency: int | None = None  # most requests in flight over all endpoints (default: the sum of their bounds)
+    concurrency_per_endpoint: int | None = None  # requests in flight per endpoint (default: concurrency if set, else 4)
+    endpoint_cooldown: float = 10.0  # seconds a failed endpoint is skipped (while another one is up)
     temperature: float = 0.0
     retry_temperature: float = 0.3  # for the second attempt at a rejected output
     max_tokens: int = 1024
+
+    def endpoint_urls(self) -> list[str]:
+        """The endpoints in the order listed: ``base_urls``, else ``base_url`` (one URL or a
+        comma-separated list), each without its trailing slash.  Raises ``EngineConfigError``."""
+        key = "base_urls" if self.base_urls is not None else "base_url"
+        if self.base_urls is not None and self.base_url:
+            raise EngineConfigError("engines.openai: set base_url or base_urls, not both")
+        raw: Any = self.base_urls if self.base_urls is not None else self.base_url or ""
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+            raise EngineConfigError(f"engines.openai.{key} must be a list of URLs (got {raw!r})")
+        urls = [url for url in (item.strip().rstrip("/") for item in items) if url]
+        if not urls:
+            raise EngineConfigError(NOT_CONFIGURED)
+        for url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise EngineConfigError(f"engines.openai.{key} must start with http:// or https:// (got {url!r})")
+            if urls.count(url) > 1:
+                raise EngineConfigError(f"engines.openai.{key}: {url} is listed twice")
+        return urls
+
+    def per_endpoint(self) -> int:
+        if self.concurrency_per_endpoint is not None:
+            return self.concurrency_per_endpoint
+        return self.concurrency if self.concurrency is not None else DEFAULT_CONCURRENCY_PER_ENDPOINT
+
+    def in_flight(self, endpoints: int) -> int:
+        """Requests in flight at once over ``endpoints`` endpoints."""
+        total = self.per_endpoint() * endpoints
+        return total if self.concurrency is None else min(self.concurrency, total)
+
+    def check(self) -> list[str]:
+        """The endpoint URLs, once every setting is known to be usable (else ``EngineConfigError``)."""
+        urls = self.endpoint_urls()
+        if (self.concurrency is not None and self.concurrency < 1) or self.per_endpoint() < 1:
+            raise EngineConfigError("engines.openai: concurrency and concurrency_per_endpoint must be ≥ 1")
+        if self.max_retries < 0 or self.timeout <= 0 or self.endpoint_cooldown < 0:
+            raise EngineConfigError("engines.openai: max_retries must be ≥ 0, timeout > 0, endpoint_cooldown ≥ 0")
+        return urls
 
 
 class ServerRefused(Exception):
     """The server answered this request with a non-retryable error."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, url: str = ""):
         super().__init__(f"{status} {message}")
         self.status = status
         self.message = message
+        self.url = url  # the endpoint that answered
+
+
+class EndpointDown(Exception):
+    """One endpoint did not answer a quick look: connection error, timeout, retryable status."""
 
 
 class ChatClient:
-    """HTTP transport to one OpenAI-compatible server, with bounded retries.
+    """HTTP transport to a pool of OpenAI-compatible servers, with failover and bounded retries.
 
-    Retries connection errors, timeouts, 429 and 5xx with exponential backoff and jitter,
-    waiting what a ``Retry-After`` header asks instead when there is one.  Gives up with
-    ``EngineUnavailable`` once the retries are spent; other 4xx answers raise
+    Each request takes a slot on an endpoint of the pool (``EndpointPool``).  A connection
+    error, timeout, 429 or 5xx marks that endpoint down for ``endpoint_cooldown`` and sends
+    the request on to the next endpoint at once.  When every endpoint has failed it, the
+    request waits (exponential backoff with jitter, or what a ``Retry-After`` header asks)
+    and goes round again, up to ``max_retries`` times, then gives up with
+    ``EngineUnavailable`` naming each endpoint and why.  Other 4xx answers raise
     ``ServerRefused`` at once (retrying the same request cannot help).
     """
 
@@ -83,17 +137,18 @@ class ChatClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ):
-        if not settings.base_url:
-            raise EngineConfigError(NOT_CONFIGURED)
         self.settings = settings
-        self.base_url = settings.base_url.rstrip("/")
+        self.urls = settings.check()
+        self.pool = EndpointPool(self.urls, settings.per_endpoint(), settings.endpoint_cooldown)
+        self.max_in_flight = settings.in_flight(len(self.urls))
         headers = {"Accept": "application/json"}
         if settings.api_key:
             headers["Authorization"] = f"Bearer {settings.api_key}"
+        connections = self.max_in_flight + len(self.urls)  # the requests, and a quick look at each endpoint
         self._http = httpx.Client(
             headers=headers,
             timeout=httpx.Timeout(settings.timeout, connect=min(10.0, settings.timeout)),
-            limits=httpx.Limits(max_connections=max(1, settings.concurrency), max_keepalive_connections=max(1, settings.concurrency)),
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
         )
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -104,56 +159,110 @@ class ChatClient:
     def close(self) -> None:
         self._http.close()
 
-    def models(self, timeout: float | None = None, retries: bool = False) -> list[dict[str, Any]]:
-        """``GET /models``: the served models' entries (quick look: no retries unless asked)."""
-        response = self._send("GET", "/models", timeout=timeout, retries=retries)
-        data = _json(response).get("data")
-        if not isinstance(data, list):
-            raise ServerRefused(response.status_code, "the /models answer has no 'data' list")
-        return [entry for entry in data if isinstance(entry, dict) and entry.get("id")]
+    def models_at(self, url: str, timeout: float | None = None) -> list[dict[str, Any]]:
+        """``GET {url}/models`` on one endpoint, one quick look: the served models' entries.
+
+        Raises ``EndpointDown`` (with the reason) when it does not answer, ``ServerRefused``
+        when it refuses."""
+        try:
+            response = self._http.get(f"{url}/models", timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
+        except httpx.HTTPError as exc:
+            raise EndpointDown(_describe(exc)) from None
+        if response.status_code in RETRYABLE_STATUS:
+            raise EndpointDown(f"HTTP {response.status_code} {_error_message(response)}".strip())
+        if response.status_code != 200:
+            raise ServerRefused(response.status_code, _error_message(response), url)
+        return _model_entries(response, url)
+
+    def models(self) -> tuple[str, list[dict[str, Any]]]:
+        """``GET /models`` on the pool, with failover and retries: the endpoint that answered
+        and the served models' entries."""
+        response = self._send("GET", "/models")
+        url = str(response.request.url).removesuffix("/models")
+        return url, _model_entries(response, url)
 
     def chat(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """``POST /chat/completions`` with retries; the parsed JSON answer."""
+        """``POST /chat/completions`` with failover and retries; the parsed JSON answer."""
         return _json(self._send("POST", "/chat/completions", payload=payload))
 
     def start_batch(self) -> None:
         """Forget that an earlier batch gave up: a new batch tries again."""
         self._failure = None
 
-    def _send(
-        self, method: str, path: str, payload: dict[str, Any] | None = None, timeout: float | None = None, retries: bool = True
-    ) -> httpx.Response:
-        url = f"{self.base_url}{path}"
-        max_retries = self.settings.max_retries if retries else 0
-        attempt = 0
-        while True:
-            failure = self._failure
-            if retries and failure is not None:
-                raise EngineUnavailable(str(failure))
-            wait: float | None = None
-            try:
-                response = self._http.request(method, url, json=payload, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout)
-            except httpx.HTTPError as exc:  # connect errors, timeouts, broken connections
-                reason = _describe(exc)
-            else:
-                if response.status_code == 200:
-                    return response
-                if response.status_code not in RETRYABLE_STATUS:
-                    raise ServerRefused(response.status_code, _error_message(response))
-                reason = f"HTTP {response.status_code} {_error_message(response)}".strip()
-                wait = _retry_after(response)
-                if wait is not None and wait > self.settings.max_retry_after:
-                    raise self._give_up(retries, f"{reason}; the server asks to wait {wait:.0f}s")
-            if attempt >= max_retries:
-                tries = attempt + 1
-                raise self._give_up(retries, f"{reason} (after {tries} attempt{'s' if tries > 1 else ''})")
-            self._sleep(wait if wait is not None else self._backoff(attempt))
-            attempt += 1
+    def _send(self, method: str, path: str, payload: dict[str, Any] | None = None) -> httpx.Response:
+        reasons: dict[str, str] = {}  # endpoint → why it failed this request, last time
+        attempts: dict[str, int] = {}
+        finished: set[str] = set()  # endpoints that ask to wait longer than max_retry_after
+        for round_ in range(self.settings.max_retries + 1):
+            tried = set(finished)
+            waits: list[float | None] = []  # per failed endpoint: its Retry-After, if any
+            # Endpoints in their cooldown are skipped, unless all of them are down.
+            include_down = self.pool.all_down(exclude=finished)
+            while True:
+                endpoint = self.pool.acquire(exclude=tried, include_down=include_down)
+                if endpoint is None:
+                    if not include_down and len(tried) == len(finished):
+                        include_down = True  # the last one up went down meanwhile
+                        continue
+                    break
+                url = endpoint.url
+                tried.add(url)
+                wait: float | None = None
+                try:
+                    failure = self._failure
+                    if failure is not None:
+                        raise EngineUnavailable(str(failure))
+                    response = self._http.request(method, f"{url}{path}", json=payload)
+                except httpx.HTTPError as exc:  # connect errors, timeouts, broken connections
+                    reason = _describe(exc)
+                except BaseException:
+                    self.pool.release(endpoint)
+                    raise
+                else:
+                    if response.status_code == 200:
+                        self.pool.release(endpoint)
+                        return response
+                    if response.status_code not in RETRYABLE_STATUS:
+                        self.pool.release(endpoint)
+                        raise ServerRefused(response.status_code, _error_message(response), url)
+                    reason = f"HTTP {response.status_code} {_error_message(response)}".strip()
+                    wait = _retry_after(response)
+                    if wait is not None and wait > self.settings.max_retry_after:
+                        finished.add(url)
+                        reason = f"{reason}; the server asks to wait {wait:.0f}s"
+                self.pool.release(endpoint, failure=reason, down_for=wait)
+                reasons[url] = reason
+                attempts[url] = attempts.get(url, 0) + 1
+                if url not in finished:
+                    waits.append(wait)
+            if not waits or round_ == self.settings.max_retries:
+                break
+            delays = [w for w in waits if w is not None]
+            if len(delays) < len(waits):
+                delays.append(self._backoff(round_))
+            self._sleep(min(delays))
+        raise self._give_up(reasons, attempts, finished)
 
-    def _give_up(self, shared: bool, reason: str) -> EngineUnavailable:
-        failure = self._unreachable(reason)
-        if shared and self._failure is None:
-            self._failure = failure
+    def _give_up(self, reasons: dict[str, str], attempts: dict[str, int], finished: set[str]) -> EngineUnavailable:
+        """One line naming each endpoint and why it failed; shared with the rest of the batch."""
+        failure = self._failure
+        if failure is not None:  # another request gave up first: same reason
+            return EngineUnavailable(str(failure))
+        parts = []
+        for url in self.urls:
+            if url in reasons:
+                tries = attempts[url]
+                reason = reasons[url] if url in finished else f"{reasons[url]} (after {tries} attempt{'s' if tries > 1 else ''})"
+            else:
+                reason = f"{self.pool.last_error(url) or 'no answer'} (down, skipped)"
+            parts.append((url, " ".join(reason.split())))
+        if len(parts) == 1:
+            [(url, reason)] = parts
+            failure = EngineUnavailable(f"engine 'openai' unreachable at {url}: {reason}")
+        else:
+            listed = "; ".join(f"{url}: {reason}" for url, reason in parts)
+            failure = EngineUnavailable(f"engine 'openai' unreachable at every endpoint: {listed}")
+        self._failure = failure
         return failure
 
     def _backoff(self, attempt: int) -> float:
@@ -162,25 +271,18 @@ class ChatClient:
         ceiling = min(self.settings.max_backoff, self.settings.backoff * (2**attempt))
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
-    def _unreachable(self, reason: str) -> EngineUnavailable:
-        return EngineUnavailable(f"engine 'openai' unreachable at {self.base_url}: {reason}")
-
 
 class OpenAIEngine(Engine):
     name = "openai"
     prompt_version = f"chat-{PROMPT_VERSION}"
 
     def __init__(self, settings: OpenAISettings, client: ChatClient | None = None):
-        if not settings.base_url:
-            raise EngineConfigError(NOT_CONFIGURED)
-        if not settings.base_url.startswith(("http://", "https://")):
-            raise EngineConfigError(f"engines.openai.base_url must start with http:// or https:// (got {settings.base_url!r})")
-        if settings.concurrency < 1 or settings.max_retries < 0 or settings.timeout <= 0:
-            raise EngineConfigError("engines.openai: concurrency must be ≥ 1, max_retries ≥ 0, timeout > 0")
+        self.urls = settings.check()
         self.settings = settings
         self.client = client or ChatClient(settings)
         self._served_model: str | None = settings.model
         self._model_entry: dict[str, Any] | None = None
+        self._disagreement: str | None = None  # when the endpoints' /models lists differ
         self._reported: dict[str, str] = {}  # what responses said: model, system_fingerprint
         self._identity_lock = threading.Lock()
 
@@ -216,28 +318,38 @@ class OpenAIEngine(Engine):
     # -- status --------------------------------------------------------------------------
 
     def status(self) -> EngineStatus:
-        url = self.client.base_url
-        try:
-            entries = self.client.models(timeout=STATUS_TIMEOUT)
-        except EngineUnavailable as exc:  # "unreachable at URL: reason", without repeating the name
-            return EngineStatus(self.name, configured=True, reachable=False, detail=str(exc).removeprefix("engine 'openai' "))
-        except ServerRefused as exc:
-            return EngineStatus(self.name, configured=True, reachable=False, detail=f"{url} answered {exc}")
-        ids = [str(entry["id"]) for entry in entries]
-        listed = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-        if self.settings.model and ids and self.settings.model not in ids:
-            return EngineStatus(
-                self.name, configured=True, reachable=False,
-                detail=f"{url} does not serve model {self.settings.model!r} (it serves: {listed})",
-            )
-        return EngineStatus(self.name, configured=True, reachable=True, detail=f"{url} serves {listed or 'no listed model'}")
+        """Each endpoint, reachable or not; usable when at least one serves the model."""
+        looks = self._survey()
+        parts: list[str] = []
+        usable = 0
+        for url, look in looks.items():
+            if isinstance(look, EndpointDown):
+                parts.append(f"{url} unreachable: {look}")
+                continue
+            if isinstance(look, ServerRefused):
+                parts.append(f"{url} answered {look}")
+                continue
+            ids = [str(entry["id"]) for entry in look]
+            listed = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+            if self.settings.model and ids and self.settings.model not in ids:
+                parts.append(f"{url} does not serve model {self.settings.model!r} (it serves: {listed})")
+                continue
+            usable += 1
+            parts.append(f"{url} serves {listed or 'no listed model'}")
+        detail = "; ".join(parts)
+        if len(looks) > 1:
+            detail = f"{usable} of {len(looks)} endpoints usable: {detail}"
+        return EngineStatus(self.name, configured=True, reachable=usable > 0, detail=detail)
+
+    def notice(self) -> str | None:
+        return self._disagreement
 
     # -- generation ----------------------------------------------------------------------
 
     def _generate(self, batch: list[SegmentRequest], retry: bool = False) -> list[RawOutput]:
         self.client.start_batch()
         self._discover_model()
-        workers = min(self.settings.concurrency, len(batch))
+        workers = min(self.client.max_in_flight, len(batch))
         if workers <= 1:
             return [self._one(req, retry) for req in batch]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relais-openai") as pool:
@@ -259,11 +371,11 @@ class OpenAIEngine(Engine):
         except ServerRefused as exc:
             if exc.status in (401, 403):
                 raise EngineUnavailable(
-                    f"engine 'openai' at {self.client.base_url} refused the credentials ({exc}): check engines.openai.api_key"
+                    f"engine 'openai' at {exc.url} refused the credentials ({exc}): check engines.openai.api_key"
                 ) from None
             if exc.status == 404:
                 raise EngineUnavailable(
-                    f"engine 'openai': {self.client.base_url}/chat/completions answered {exc} "
+                    f"engine 'openai': {exc.url}/chat/completions answered {exc} "
                     "(base_url should end with /v1; is the model name right?)"
                 ) from None
             return RawOutput("", time.perf_counter() - started, error=f"the server refused this segment: {exc}")
@@ -306,7 +418,7 @@ class OpenAIEngine(Engine):
                 answer = self.client.chat(payload)
             except ServerRefused as exc:
                 if exc.status in (401, 403, 404):
-                    raise EngineUnavailable(f"engine 'openai' at {self.client.base_url} answered {exc}") from None
+                    raise EngineUnavailable(f"engine 'openai' at {exc.url} answered {exc}") from None
                 return RawOutput("", time.perf_counter() - started, error=f"the server refused this prompt: {exc}")
             usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
             try:
@@ -318,32 +430,66 @@ class OpenAIEngine(Engine):
                 int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
             )  # fmt: skip
 
-        workers = min(self.settings.concurrency, len(prompts))
+        workers = min(self.client.max_in_flight, len(prompts))
         if workers <= 1:
             return [one(p) for p in prompts]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relais-openai") as pool:
             return list(pool.map(one, prompts))
 
+    def _survey(self) -> dict[str, list[dict[str, Any]] | EndpointDown | ServerRefused]:
+        """A quick look at every endpoint's ``/models`` at once, in the order listed."""
+
+        def look(url: str) -> list[dict[str, Any]] | EndpointDown | ServerRefused:
+            try:
+                return self.client.models_at(url, timeout=STATUS_TIMEOUT)
+            except (EndpointDown, ServerRefused) as exc:
+                return exc
+
+        if len(self.urls) == 1:
+            return {self.urls[0]: look(self.urls[0])}
+        with ThreadPoolExecutor(max_workers=len(self.urls), thread_name_prefix="relais-openai-look") as pool:
+            return dict(zip(self.urls, pool.map(look, self.urls)))
+
     def _discover_model(self) -> None:
-        """Pick the served model when none is configured, and keep its /models entry for the version."""
+        """Pick the served model when none is configured, and keep its /models entry for the version.
+
+        The model comes from the first endpoint (in the order listed) that answers; all
+        endpoints are meant to serve the same one, and when their lists differ that is
+        said in ``notice()`` rather than refused.  An endpoint that does not answer is
+        marked down, so that the first requests do not wait for it.
+        """
         if self._model_entry is not None:
             return
-        if self._served_model:
-            try:  # only for the version: the chat requests will say if the server is down
-                entries = self.client.models(timeout=STATUS_TIMEOUT)
-            except (EngineUnavailable, ServerRefused):
-                return
-        else:
-            try:
-                entries = self.client.models(retries=True)
-            except ServerRefused as exc:
-                raise EngineUnavailable(
-                    f"engine 'openai': {self.client.base_url}/models answered {exc}; set engines.openai.model"
-                ) from None
+        looks = self._survey()
+        for url, look in looks.items():
+            if isinstance(look, EndpointDown):
+                self.client.pool.mark_down(url, str(look))
+        answered = {url: look for url, look in looks.items() if isinstance(look, list)}
+        if self._served_model and not answered:
+            return  # only for the version: the chat requests will say if the servers are down
+        if not self._served_model:
+            if not answered:
+                refused = next((look for look in looks.values() if isinstance(look, ServerRefused)), None)
+                if refused is None:
+                    try:  # nobody answered the quick look: ask again with failover and retries
+                        answered = dict([self.client.models()])
+                    except ServerRefused as exc:
+                        refused = exc
+                if refused is not None:
+                    raise EngineUnavailable(
+                        f"engine 'openai': {refused.url}/models answered {refused}; set engines.openai.model"
+                    ) from None
+            url, entries = next(iter(answered.items()))
             if not entries:
-                raise EngineUnavailable(f"engine 'openai': {self.client.base_url} lists no models; set engines.openai.model")
+                raise EngineUnavailable(f"engine 'openai': {url} lists no models; set engines.openai.model")
             self._served_model = str(entries[0]["id"])
-        self._model_entry = next((e for e in entries if e.get("id") == self._served_model), {})
+        self._model_entry = next(
+            (e for entries in answered.values() for e in entries if e.get("id") == self._served_model), {}
+        )
+        listings = {url: sorted(str(e["id"]) for e in entries) for url, entries in answered.items()}
+        if len({tuple(ids) for ids in listings.values()}) > 1:
+            said = "; ".join(f"{url} lists {', '.join(ids[:3]) or 'nothing'}" for url, ids in listings.items())
+            self._disagreement = f"engine 'openai': the endpoints serve different models ({said}); using {self._served_model!r}"
 
     def _note_identity(self, answer: dict[str, Any]) -> None:
         with self._identity_lock:
@@ -356,13 +502,21 @@ class OpenAIEngine(Engine):
         self.client.close()
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _model_entries(response: httpx.Response, url: str) -> list[dict[str, Any]]:
+    data = _json(response, url).get("data")
+    if not isinstance(data, list):
+        raise ServerRefused(response.status_code, "the /models answer has no 'data' list", url)
+    return [entry for entry in data if isinstance(entry, dict) and entry.get("id")]
+
+
+def _json(response: httpx.Response, url: str = "") -> dict[str, Any]:
+    url = url or str(response.request.url)
     try:
         data = response.json()
     except ValueError:
-        raise ServerRefused(response.status_code, f"not a JSON answer: {response.text[:120]!r}") from None
+        raise ServerRefused(response.status_code, f"not a JSON answer: {response.text[:120]!r}", url) from None
     if not isinstance(data, dict):
-        raise ServerRefused(response.status_code, "the answer is not a JSON object")
+        raise ServerRefused(response.status_code, "the answer is not a JSON object", url)
     return data
 
 

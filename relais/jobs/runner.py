@@ -54,7 +54,7 @@ def owner_alive(owner: str | None) -> bool:
     """Whether the process that claimed a job still runs (only knowable on this host)."""
     if not owner:
         return False
-    host, _, pid = owner.rpartition(":")
+    host, _, pid = owner.split("/", 1)[0].rpartition(":")  # a queue worker's owner ends "/worker-ID"
     if host != socket.gethostname():
         return True  # another machine's worker: assume alive, its queue handles it
     try:
@@ -83,13 +83,13 @@ class JobBusy(RelaisError):
     """Another live process is running this job."""
 
 
-def _claim(store: Store, job_id: int) -> None:
+def _claim(store: Store, job_id: int, owner: str | None = None, alive: Callable[[str | None], bool] = owner_alive) -> None:
     with store.session() as s:
-        job = repo.get_job(s, job_id)
-        if job.status == JobStatus.RUNNING and owner_alive(job.owner):
+        job = repo.get_job(s, job_id, for_update=True)
+        if job.status == JobStatus.RUNNING and alive(job.owner):
             raise JobBusy(f"job {job_id} is being run by process {job.owner}")
         job.status = JobStatus.RUNNING
-        job.owner = owner_id()
+        job.owner = owner or owner_id()
         job.attempts += 1
         job.error = None
         job.started_at = job.started_at or utcnow()
@@ -188,13 +188,19 @@ def run_job(
     on_progress: ProgressCallback | None = None,
     risk_method: str = DEFAULT_RISK_METHOD,
     memory: MemorySettings | None = None,
+    owner: str | None = None,
+    alive: Callable[[str | None], bool] = owner_alive,
 ) -> JobOutcome:
     """Translate what is left of a job, score the meaning risk of what is not scored yet
     (``risk_method``, see ``relais.config.RISK_METHODS``), then run the checks.
 
+    ``owner`` names this run in the job row (default "host:pid"); ``alive`` tells whether
+    the owner of a job found running still lives (``JobBusy`` if so; the task queue
+    passes its own, which knows the workers of every machine).
+
     Raises ``EngineUnavailable`` after marking the job failed when the engine cannot
     translate; during risk scoring it only leaves the risks it could not score empty."""
-    _claim(store, job_id)
+    _claim(store, job_id, owner, alive)
     pending = _requests(store, job_id, memory)
     todo, total, skipped = pending.requests, pending.total, pending.skipped
     translated = failed = 0
@@ -272,10 +278,19 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
         draft = repo.translated_article(s, job_id)
     dp = draft_pairs(draft)
     stored = {seg.segment_id: seg.risk for block in draft.blocks for seg in block.segments}
+    # Text reused from the translation memory was approved by a person: nothing to score.
+    reused = {
+        seg.segment_id
+        for block in draft.blocks
+        for seg in block.segments
+        if seg.provenance and seg.provenance["engine"] == MEMORY_ENGINE
+    }
     todo = [
-        (dp.segment_ids[(p.block, p.segment)], p)
+        (segment_id, p)
         for p in dp.pairs
-        if dp.segment_ids.get((p.block, p.segment)) is not None and stored.get(dp.segment_ids[(p.block, p.segment)]) is None
+        if (segment_id := dp.segment_ids.get((p.block, p.segment))) is not None
+        and stored.get(segment_id) is None
+        and segment_id not in reused
     ]
     ctx = CheckContext(draft.source_language, draft.target_language, machine_output=True)
     no_answer = 0

@@ -26,14 +26,14 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import MutableHeaders
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from relais import __version__
+from relais import __version__, metrics
 from relais.errors import InputError, NotFound, RelaisError
 from relais.locales import available
 from relais.memory import termbase, tm
@@ -291,6 +291,14 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         with store.session() as s:
             s.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
+
+    metrics_registry = metrics.registry_for(store)
+
+    @app.get("/metrics", tags=["system"], response_class=PlainTextResponse,
+             summary="Desk metrics in Prometheus text format, read from the store (counts only; no sign-in)")  # fmt: skip
+    def metrics_page(request: Request) -> Response:
+        body, content_type = metrics.exposition(metrics_registry, request.headers.get("accept"))
+        return Response(body, media_type=content_type, headers={"cache-control": "no-store"})
 
     # ------------------------------------------------------------------ accounts
 

@@ -92,8 +92,10 @@ def latest_job(session: Session, article_id: int, target: str) -> JobRow | None:
     )
 
 
-def get_job(session: Session, job_id: int) -> JobRow:
-    job = session.get(JobRow, job_id)
+def get_job(session: Session, job_id: int, for_update: bool = False) -> JobRow:
+    """The job; ``for_update`` locks its row until the session ends (PostgreSQL), so two
+    processes claiming the same job take turns."""
+    job = session.get(JobRow, job_id, with_for_update=for_update or None, populate_existing=for_update)
     if job is None:
         raise NotFound(f"no translation with id {job_id} (see `relais list`)")
     return job
@@ -107,8 +109,8 @@ class JobSummary:
     failed: int  # drafts the engine failed on
 
 
-def list_jobs(session: Session, status: str | None = None) -> list[JobSummary]:
-    """Jobs, newest first, with their segment counts."""
+def list_jobs(session: Session, status: str | None = None, job_ids: list[int] | None = None) -> list[JobSummary]:
+    """Jobs (all, or those with ``status``, or those in ``job_ids``), newest first, with their segment counts."""
     seg_count = (
         select(SegmentRow.article_id, func.count().label("n")).group_by(SegmentRow.article_id).subquery()
     )
@@ -135,6 +137,8 @@ def list_jobs(session: Session, status: str | None = None) -> list[JobSummary]:
     )
     if status:
         query = query.where(JobRow.status == status)
+    if job_ids is not None:
+        query = query.where(JobRow.id.in_(job_ids))
     return [JobSummary(job, int(n), int(d), int(f)) for job, n, d, f in session.execute(query)]
 
 
@@ -157,6 +161,12 @@ def drafted_segment_ids(session: Session, job_id: int) -> set[int]:
     return set(session.scalars(select(DraftRow.segment_id).where(DraftRow.job_id == job_id)))
 
 
+def _no_nul(value: str | None) -> str | None:
+    # A model can emit NUL (a random-weight one does); PostgreSQL text cannot hold it, so
+    # it is stored, on every backend alike, as U+FFFD, the replacement character.
+    return value.replace("\x00", "\ufffd") if value else value
+
+
 def save_drafts(session: Session, job_id: int, results: list[tuple[int, SegmentResult]]) -> None:
     """Record engine results (``(segment_id, result)``) for a job."""
     for segment_id, result in results:
@@ -165,8 +175,8 @@ def save_drafts(session: Session, job_id: int, results: list[tuple[int, SegmentR
             DraftRow(
                 job_id=job_id,
                 segment_id=segment_id,
-                text=result.text if result.ok else None,
-                error=result.error,
+                text=_no_nul(result.text) if result.ok else None,
+                error=_no_nul(result.error),
                 engine=prov.engine,
                 model=prov.model,
                 model_version=prov.model_version,

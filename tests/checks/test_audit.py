@@ -91,11 +91,11 @@ def test_every_finding_span_is_the_target_text(tmp_path):
         assert set(item) == {"check", "severity", "start", "end", "text", "block", "segment", "message", "suggestion"}
 
 
-def test_cli_check_two_documents_json_and_fail_on(tmp_path):
+def test_cli_check_two_documents_json_and_fail_on(relais_home, tmp_path):
     src, tgt = tmp_path / "a.md", tmp_path / "b.md"
     src.write_bytes(SOURCE)
     tgt.write_bytes(TARGET)
-    proc = run_relais(tmp_path, "check", str(src), str(tgt), "--to", "fr", "--format", "json", "--fail-on", "none")
+    proc = run_relais(relais_home, "check", str(src), str(tgt), "--to", "fr", "--format", "json", "--fail-on", "none")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert set(data) == {"findings", "summary"}
@@ -104,7 +104,7 @@ def test_cli_check_two_documents_json_and_fail_on(tmp_path):
         assert text[f["start"] : f["end"]] == f["text"]
     broken = tmp_path / "broken.md"
     broken.write_bytes(TARGET.replace("## Qui paie\n\n".encode(), b"").replace("# Les droits".encode(), b"Les droits"))
-    proc = run_relais(tmp_path, "check", str(src), str(broken), "--to", "fr", "--fail-on", "major")
+    proc = run_relais(relais_home, "check", str(src), str(broken), "--to", "fr", "--fail-on", "major")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "align.block" in proc.stdout
 
@@ -118,24 +118,24 @@ def test_cli_check_two_documents_json_and_fail_on(tmp_path):
         (["check", "7", "--fail-on", "sometimes"], "--fail-on"),
     ],
 )
-def test_cli_check_bad_arguments(tmp_path, args, needle):
-    assert_one_line_error(run_relais(tmp_path, *args), needle)
+def test_cli_check_bad_arguments(relais_home, args, needle):
+    assert_one_line_error(run_relais(relais_home, *args), needle)
 
 
-def test_cli_check_target_in_the_wrong_language(tmp_path):
+def test_cli_check_target_in_the_wrong_language(relais_home, tmp_path):
     src = tmp_path / "a.md"
     src.write_bytes(SOURCE)
-    proc = run_relais(tmp_path, "check", str(src), str(src), "--to", "fr")
+    proc = run_relais(relais_home, "check", str(src), str(src), "--to", "fr")
     assert_one_line_error(proc, "not French")
 
 
 @pytest.mark.slow
-def test_cli_check_with_back_translation_risk(tmp_path):
+def test_cli_check_with_back_translation_risk(relais_home, tmp_path):
     """--risk back-translates with the configured engine (here the shipped demo model)."""
     src, tgt = tmp_path / "a.md", tmp_path / "b.md"
     src.write_bytes(SOURCE)
     tgt.write_bytes(TARGET)
-    proc = run_relais(tmp_path, "check", str(src), str(tgt), "--to", "fr", "--risk", "--format", "json", "--fail-on", "none")
+    proc = run_relais(relais_home, "check", str(src), str(tgt), "--to", "fr", "--risk", "--format", "json", "--fail-on", "none")
     assert proc.returncode == 0, proc.stderr
     risks = [f for f in json.loads(proc.stdout)["findings"] if f["check"] == "meaning.risk"]
     # The 270M demo model back-translates poorly, so some faithful segments look risky.

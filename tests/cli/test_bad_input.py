@@ -2,10 +2,13 @@
 and leaves the store usable."""
 
 import socket
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from tests.helpers import EXAMPLES, assert_one_line_error, relais_env, run_relais
+from tests.stores import sqlite_only
 
 FRENCH = (
     "Le conseil municipal a adopté mardi soir le budget de la nouvelle digue, après trois heures de débat. "
@@ -32,34 +35,34 @@ def _closed_port() -> int:
         ("french.txt", FRENCH.encode(), ["french", "english"]),
     ],
 )  # fmt: skip
-def test_bad_article(tmp_path, name, content, needles):
+def test_bad_article(relais_home, tmp_path, name, content, needles):
     path = tmp_path / name
     path.write_bytes(content)
-    proc = run_relais(tmp_path / "home", "translate", str(path), "--to", "fr")
+    proc = run_relais(relais_home, "translate", str(path), "--to", "fr")
     assert_one_line_error(proc, *needles)
-    assert run_relais(tmp_path / "home", "list").returncode == 0
+    assert run_relais(relais_home, "list").returncode == 0
 
 
-def test_article_over_the_word_limit(tmp_path):
-    env = relais_env(tmp_path, RELAIS_MAX_WORDS="40")
-    proc = run_relais(tmp_path, "translate", str(EXAMPLES / "story.md"), "--to", "fr", env=env)
+def test_article_over_the_word_limit(relais_home):
+    env = relais_env(relais_home, RELAIS_MAX_WORDS="40")
+    proc = run_relais(relais_home, "translate", str(EXAMPLES / "story.md"), "--to", "fr", env=env)
     assert_one_line_error(proc, "words", "40")
 
 
-def test_article_over_the_byte_limit(tmp_path):
-    env = relais_env(tmp_path, RELAIS_MAX_BYTES="1000")
-    proc = run_relais(tmp_path, "translate", str(EXAMPLES / "story.html"), "--to", "fr", env=env)
+def test_article_over_the_byte_limit(relais_home):
+    env = relais_env(relais_home, RELAIS_MAX_BYTES="1000")
+    proc = run_relais(relais_home, "translate", str(EXAMPLES / "story.html"), "--to", "fr", env=env)
     assert_one_line_error(proc, "bytes")
 
 
-def test_stdin_over_the_byte_limit(tmp_path):
-    env = relais_env(tmp_path, RELAIS_MAX_BYTES="1000")
-    proc = run_relais(tmp_path, "translate", "-", "--to", "fr", input=b"The council met. " * 200, env=env)
+def test_stdin_over_the_byte_limit(relais_home):
+    env = relais_env(relais_home, RELAIS_MAX_BYTES="1000")
+    proc = run_relais(relais_home, "translate", "-", "--to", "fr", input=b"The council met. " * 200, env=env)
     assert_one_line_error(proc, "standard input", "1,000 bytes")
 
 
-def test_binary_on_stdin(tmp_path):
-    proc = run_relais(tmp_path, "translate", "-", "--to", "fr", input=b"\x00\x01\x02\xff\xfe" * 100)
+def test_binary_on_stdin(relais_home):
+    proc = run_relais(relais_home, "translate", "-", "--to", "fr", input=b"\x00\x01\x02\xff\xfe" * 100)
     assert_one_line_error(proc, "binary")
 
 
@@ -73,30 +76,31 @@ def test_binary_on_stdin(tmp_path):
         (["show", "999"], ["no translation with id 999"]),
     ],
 )
-def test_bad_arguments(tmp_path, args, needles):
-    assert_one_line_error(run_relais(tmp_path, *args), *needles)
+def test_bad_arguments(relais_home, args, needles):
+    assert_one_line_error(run_relais(relais_home, *args), *needles)
 
 
-def test_unreachable_engine(tmp_path):
+def test_unreachable_engine(relais_home):
     url = f"http://127.0.0.1:{_closed_port()}/v1"
-    env = relais_env(tmp_path, RELAIS_OPENAI_BASE_URL=url, RELAIS_OPENAI_MODEL="m", RELAIS_OPENAI_RETRIES="1")
-    proc = run_relais(tmp_path, "translate", str(EXAMPLES / "story.md"), "--to", "fr", "--engine", "openai", env=env)
+    env = relais_env(relais_home, RELAIS_OPENAI_BASE_URL=url, RELAIS_OPENAI_MODEL="m", RELAIS_OPENAI_RETRIES="1")
+    proc = run_relais(relais_home, "translate", str(EXAMPLES / "story.md"), "--to", "fr", "--engine", "openai", env=env)
     assert_one_line_error(proc, "openai", "127.0.0.1")
     # The article is stored and its job waits for the engine; the store is intact.
-    listed = run_relais(tmp_path, "list", env=env)
+    listed = run_relais(relais_home, "list", env=env)
     assert listed.returncode == 0 and "openai" in listed.stdout
 
 
-def test_unconfigured_engine(tmp_path):
-    proc = run_relais(tmp_path, "translate", str(EXAMPLES / "story.md"), "--to", "fr", "--engine", "openai")
+def test_unconfigured_engine(relais_home):
+    proc = run_relais(relais_home, "translate", str(EXAMPLES / "story.md"), "--to", "fr", "--engine", "openai")
     assert_one_line_error(proc, "openai")
 
 
-def test_corrupt_config(tmp_path):
-    (tmp_path / "config.toml").write_text("engine = [\n")
-    assert_one_line_error(run_relais(tmp_path, "list"), "config.toml")
+def test_corrupt_config(relais_home):
+    (relais_home.path / "config.toml").write_text("engine = [\n")
+    assert_one_line_error(run_relais(relais_home, "list"), "config.toml")
 
 
-def test_corrupt_database(tmp_path):
-    (tmp_path / "relais.db").write_bytes(b"this is not a database" * 100)
-    assert_one_line_error(run_relais(tmp_path, "list"), "store")
+@sqlite_only("a corrupt database file")
+def test_corrupt_database(relais_home):
+    Path(make_url(relais_home.db_url).database).write_bytes(b"this is not a database" * 100)
+    assert_one_line_error(run_relais(relais_home, "list"), "store")

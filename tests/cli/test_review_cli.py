@@ -13,30 +13,31 @@ import pytest
 
 from relais.review import accounts, service
 from relais.review.accounts import Actor
-from tests.helpers import ROOT, assert_one_line_error, relais_env, run_relais
+from relais.store.db import open_store
+from tests.helpers import ROOT, RelaisHome, assert_one_line_error, relais_env, run_relais
 from tests.llama_server import free_port
-from tests.review.seed import PASSWORD, seeded_store
+from tests.review.seed import SeededJob
 
 
-def test_users_add_list_and_bad_input(tmp_path):
-    proc = run_relais(tmp_path, "users", "add", "tina", "--role", "translator", "--lang", "fr,de", "--password-stdin",
+def test_users_add_list_and_bad_input(relais_home):
+    proc = run_relais(relais_home, "users", "add", "tina", "--role", "translator", "--lang", "fr,de", "--password-stdin",
                       input=b"a long enough password\n")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "added translator tina (fr, de)" in proc.stderr
-    listed = run_relais(tmp_path, "users", "list")
+    listed = run_relais(relais_home, "users", "list")
     assert "tina" in listed.stdout and "translator" in listed.stdout and "de, fr" in listed.stdout
-    again = run_relais(tmp_path, "users", "add", "tina", "--role", "editor", "--password-stdin", input=b"another password!\n")
+    again = run_relais(relais_home, "users", "add", "tina", "--role", "editor", "--password-stdin", input=b"another password!\n")
     assert_one_line_error(again, "already exists")
-    short = run_relais(tmp_path, "users", "add", "sam", "--role", "editor", "--password-stdin", input=b"short\n")
+    short = run_relais(relais_home, "users", "add", "sam", "--role", "editor", "--password-stdin", input=b"short\n")
     assert_one_line_error(short, "at least 10")
-    no_tty = run_relais(tmp_path, "users", "add", "sam", "--role", "editor", input=b"")
+    no_tty = run_relais(relais_home, "users", "add", "sam", "--role", "editor", input=b"")
     assert_one_line_error(no_tty, "--password-stdin")
-    missing = run_relais(tmp_path, "users", "disable", "nobody")
+    missing = run_relais(relais_home, "users", "disable", "nobody")
     assert_one_line_error(missing, "no user named")
 
 
-def _approve_as_translator(tmp_path):
-    store, job = seeded_store(tmp_path)
+def _approve_as_translator(home: RelaisHome, job: SeededJob) -> SeededJob:
+    store = open_store(home.db_url)
     with store.session() as s:
         tina = Actor.of(accounts.get_user(s, "tina"))
         service.save_segment(s, tina, job.job_id, job.segment_ids[3], "La tempête a endommagé 4 200 mètres de digue en janvier.", 0)
@@ -48,14 +49,14 @@ def _approve_as_translator(tmp_path):
     return job
 
 
-def test_publish_from_the_command_line(tmp_path):
-    job = _approve_as_translator(tmp_path)
-    not_signed = run_relais(tmp_path, "publish", str(job.job_id))
+def test_publish_from_the_command_line(seeded_home, seeded_job, tmp_path):
+    job = _approve_as_translator(seeded_home, seeded_job)
+    not_signed = run_relais(seeded_home, "publish", str(job.job_id))
     assert_one_line_error(not_signed, "signed it off")
-    translator = run_relais(tmp_path, "publish", str(job.job_id), "--sign-off-as", "tina")
+    translator = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "tina")
     assert_one_line_error(translator, "not an editor")
     out = tmp_path / "pub"
-    proc = run_relais(tmp_path, "publish", str(job.job_id), "--sign-off-as", "eddie", "-o", str(out))
+    proc = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "eddie", "-o", str(out))
     assert proc.returncode == 0, proc.stderr
     files = sorted(p.name for p in out.iterdir())
     assert files == ["story.fr.audit.json", "story.fr.html", "story.fr.json", "story.fr.md"]
@@ -64,20 +65,19 @@ def test_publish_from_the_command_line(tmp_path):
     audit = json.loads((out / "story.fr.audit.json").read_text("utf-8"))
     assert audit["signed_off"]["by"] == "eddie" and audit["approved"]["by"] == "tina"
     assert audit["published_by"] == "eddie"
-    twice = run_relais(tmp_path, "publish", str(job.job_id))
+    twice = run_relais(seeded_home, "publish", str(job.job_id))
     assert_one_line_error(twice, "published")
-    again = run_relais(tmp_path, "published", str(job.job_id), "-o", str(tmp_path / "again"))
+    again = run_relais(seeded_home, "published", str(job.job_id), "-o", str(tmp_path / "again"))
     assert again.returncode == 0
     assert (tmp_path / "again" / "story.fr.md").read_text("utf-8") == md
-    assert_one_line_error(run_relais(tmp_path, "published", "999"), "no job")
+    assert_one_line_error(run_relais(seeded_home, "published", "999"), "no job")
 
 
-def test_serve_starts_the_review_app_on_the_same_store(tmp_path):
-    seeded_store(tmp_path)[0].close()
+def test_serve_starts_the_review_app_on_the_same_store(seeded_home):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "relais", "serve", "--port", str(port)],
-        env=relais_env(tmp_path), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=relais_env(seeded_home), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
@@ -98,10 +98,10 @@ def test_serve_starts_the_review_app_on_the_same_store(tmp_path):
         proc.wait(timeout=10)
 
 
-def test_serve_refuses_a_port_in_use(tmp_path):
+def test_serve_refuses_a_port_in_use(relais_home):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = run_relais(tmp_path, "serve", "--port", str(port), timeout=60)
+        proc = run_relais(relais_home, "serve", "--port", str(port), timeout=60)
     assert_one_line_error(proc, "port")

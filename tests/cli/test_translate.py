@@ -21,13 +21,13 @@ FR_DISCLOSURE = "« Cet article a été traduit de l’anglais à l’aide d’o
 
 
 @pytest.fixture
-def env(tmp_path, tiny_gguf):
-    return relais_env(tmp_path / "home", RELAIS_LLAMA_MODEL=str(tiny_gguf))
+def env(relais_home, tiny_gguf):
+    return relais_env(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf))
 
 
-def test_web_page_to_french_markdown(tmp_path, env):
+def test_web_page_to_french_markdown(relais_home, tmp_path, env):
     out = tmp_path / "out" / "story.fr.md"
-    proc = run_relais(tmp_path, "translate", str(EXAMPLES / "story.html"), "--to", "fr", "-o", str(out), env=env)
+    proc = run_relais(relais_home, "translate", str(EXAMPLES / "story.html"), "--to", "fr", "-o", str(out), env=env)
     assert proc.returncode == 0, proc.stderr
     md = out.read_text()
     lines = [line for line in md.splitlines() if line.strip()]
@@ -48,48 +48,48 @@ def test_web_page_to_french_markdown(tmp_path, env):
     assert lines[-1] == FR_DISCLOSURE == get_locale("fr").disclosure_from("en")
 
 
-def test_several_targets_into_a_directory(tmp_path, env):
+def test_several_targets_into_a_directory(relais_home, tmp_path, env):
     out = tmp_path / "out"
-    proc = run_relais(tmp_path, "translate", str(EXAMPLES / "story.md"), "--to", "fr,de,es", "-o", f"{out}/", env=env)
+    proc = run_relais(relais_home, "translate", str(EXAMPLES / "story.md"), "--to", "fr,de,es", "-o", f"{out}/", env=env)
     assert proc.returncode == 0, proc.stderr
     for code in ("fr", "de", "es"):
         text = (out / f"story.{code}.md").read_text()
         assert text.rstrip().endswith(get_locale(code).disclosure_from("en"))
-    listed = run_relais(tmp_path, "list", env=env)
+    listed = run_relais(relais_home, "list", env=env)
     assert len(re.findall(r"^│ \d+ ", listed.stdout, flags=re.M)) == 3
 
 
-def test_stdin_and_formats(tmp_path, env):
+def test_stdin_and_formats(relais_home, env):
     text = (EXAMPLES / "story.txt").read_bytes()
-    md = run_relais(tmp_path, "translate", "-", "--to", "fr", "--format", "md", input=text, env=env)
+    md = run_relais(relais_home, "translate", "-", "--to", "fr", "--format", "md", input=text, env=env)
     assert md.returncode == 0, md.stderr
     assert md.stdout.startswith("<!-- UNREVIEWED MACHINE DRAFT")
 
-    data = json.loads(run_relais(tmp_path, "show", "1", "--format", "json", env=env).stdout)
+    data = json.loads(run_relais(relais_home, "show", "1", "--format", "json", env=env).stdout)
     assert data["status"] == "unreviewed_machine_draft" and data["reviewed"] is False
     assert data["blocks"][0]["kind"] == "headline"
     seg = data["blocks"][0]["segments"][0]
     assert seg["provenance"]["engine"] == "llama" and len(seg["provenance"]["model_version"]) >= 12
     assert data["blocks"][0]["source"][seg["source_start"] : seg["source_end"]] == seg["source"]
 
-    html = run_relais(tmp_path, "show", "1", "--format", "html", env=env).stdout
+    html = run_relais(relais_home, "show", "1", "--format", "html", env=env).stdout
     assert '<meta name="relais-status" content="unreviewed-machine-draft">' in html
     assert '<html lang="fr">' in html and "<h1>" in html
 
     # The same article again is not stored twice, and its draft is reused.
-    again = run_relais(tmp_path, "translate", "-", "--to", "fr", input=text, env=env)
+    again = run_relais(relais_home, "translate", "-", "--to", "fr", input=text, env=env)
     assert "already stored" in again.stderr and again.stdout == md.stdout
 
 
-def test_engines_lists_both_and_the_default(tmp_path, env):
-    proc = run_relais(tmp_path, "engines", env=env)
+def test_engines_lists_both_and_the_default(relais_home, env):
+    proc = run_relais(relais_home, "engines", env=env)
     assert proc.returncode == 0, proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith("│")]
     assert any("llama" in r and "yes" in r for r in rows)
     assert any("openai" in r and "no" in r for r in rows)
 
 
-def test_version_and_quiet(tmp_path, env):
-    assert run_relais(tmp_path, "--version", env=env).stdout.startswith("relais 0.")
-    proc = run_relais(tmp_path, "--quiet", "translate", str(EXAMPLES / "story.txt"), "--to", "fr", env=env)
+def test_version_and_quiet(relais_home, env):
+    assert run_relais(relais_home, "--version", env=env).stdout.startswith("relais 0.")
+    proc = run_relais(relais_home, "--quiet", "translate", str(EXAMPLES / "story.txt"), "--to", "fr", env=env)
     assert proc.returncode == 0 and proc.stderr == ""

@@ -13,8 +13,8 @@ from relais.store.db import open_store
 from relais.store.models import TermStatus
 
 
-def _store_with_article(tmp_path, *paragraphs: str):
-    store = open_store(f"sqlite:///{tmp_path / 'relais.db'}")
+def _store_with_article(url: str, *paragraphs: str):
+    store = open_store(url)
     blocks = [Block(BlockKind.HEADLINE, "Envoy leaves Kelmsby")] + [Block(BlockKind.PARAGRAPH, p) for p in paragraphs]
     with store.session() as s:
         row, _ = repo.save_article(s, Article(blocks=blocks, title="Envoy leaves Kelmsby", source_format="markdown"), b"x", "a.md")
@@ -22,9 +22,9 @@ def _store_with_article(tmp_path, *paragraphs: str):
         return store, job.id
 
 
-def test_exact_matches_are_reused_and_the_rest_carry_terms_and_examples(tmp_path):
+def test_exact_matches_are_reused_and_the_rest_carry_terms_and_examples(store_url):
     store, job_id = _store_with_article(
-        tmp_path,
+        store_url,
         "Kelmsby Harbour Trust did not respond to a request for comment.",
         "Yevgeny Sorokin left Kelmsby on Friday.",
     )
@@ -51,8 +51,8 @@ def test_exact_matches_are_reused_and_the_rest_carry_terms_and_examples(tmp_path
     assert pending.total == 3 and pending.skipped == 0
 
 
-def test_an_exact_match_whose_tags_do_not_fit_is_only_an_example(tmp_path):
-    store, job_id = _store_with_article(tmp_path, "Read <a1>the report</a1> today.")
+def test_an_exact_match_whose_tags_do_not_fit_is_only_an_example(store_url):
+    store, job_id = _store_with_article(store_url, "Read <a1>the report</a1> today.")
     with store.session() as s:
         add_entry(s, "en", "fr", "Read the report today.", "Lisez le rapport aujourd’hui.")
     pending = _requests(store, job_id)

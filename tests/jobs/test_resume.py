@@ -5,30 +5,27 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
-from relais.config import load_config
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
-from tests.helpers import EXAMPLES, ROOT, relais_env, run_relais
+from tests.helpers import EXAMPLES, ROOT, query, relais_config, relais_env, run_relais
 
 
-def _drafts(db) -> dict[int, tuple]:
-    with sqlite3.connect(db) as conn:
-        return {row[0]: row[1:] for row in conn.execute("SELECT segment_id, id, created_at, text, error FROM drafts")}
+def _drafts(db: str) -> dict[int, tuple]:
+    return {row[0]: row[1:] for row in query(db, "SELECT segment_id, id, created_at, text, error FROM drafts")}
 
 
-def _scalar(db, sql):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchone()
+def _scalar(db: str, sql: str):
+    rows = query(db, sql)
+    return rows[0] if rows else None
 
 
-def test_kill_9_mid_run_then_resume(tmp_path, tiny_gguf):
-    env = relais_env(tmp_path, RELAIS_LLAMA_MODEL=str(tiny_gguf))
-    db = tmp_path / "relais.db"
+def test_kill_9_mid_run_then_resume(relais_home, tiny_gguf):
+    env = relais_env(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf))
+    db = relais_home.db_url
     proc = subprocess.Popen(
         [sys.executable, "-m", "relais", "translate", str(EXAMPLES / "story.html"), "--to", "fr", "-q"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -36,9 +33,9 @@ def test_kill_9_mid_run_then_resume(tmp_path, tiny_gguf):
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the run finished before it could be killed: " + proc.stderr.read().decode()
-        if db.exists() and _scalar(db, "SELECT count(*) FROM sqlite_master WHERE name='drafts'")[0]:
-            if _scalar(db, "SELECT count(*) FROM drafts")[0] >= 4:
-                break
+        drafted = _scalar(db, "SELECT count(*) FROM drafts")  # None until the migrations made the table
+        if drafted and drafted[0] >= 4:
+            break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -48,7 +45,7 @@ def test_kill_9_mid_run_then_resume(tmp_path, tiny_gguf):
     assert 0 < len(before) < total
     assert _scalar(db, "SELECT status, attempts FROM jobs") == ("running", 1)
 
-    resumed = run_relais(tmp_path, "resume", env=env)
+    resumed = run_relais(relais_home, "resume", env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(before)} already done" in resumed.stderr
     done = re.search(r"(\d+) translated, \d+ already done(?:, (\d+) failed)?", resumed.stderr)
@@ -61,13 +58,13 @@ def test_kill_9_mid_run_then_resume(tmp_path, tiny_gguf):
     assert _scalar(db, "SELECT status, attempts FROM jobs") == ("done", 2)
 
     # Nothing left to do; showing the draft works.
-    assert "nothing to resume" in run_relais(tmp_path, "resume", env=env).stderr
-    shown = run_relais(tmp_path, "show", "1", env=env)
+    assert "nothing to resume" in run_relais(relais_home, "resume", env=env).stderr
+    shown = run_relais(relais_home, "show", "1", env=env)
     assert shown.returncode == 0 and shown.stdout.rstrip().endswith("traducteur local.\u202f»")
 
 
-def test_rerunning_a_finished_job_translates_nothing(tmp_path, tiny_gguf):
-    config = load_config(tmp_path, environ={"RELAIS_LLAMA_MODEL": str(tiny_gguf)})
+def test_rerunning_a_finished_job_translates_nothing(relais_home, tiny_gguf):
+    config = relais_config(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf))
     desk = Desk(config)
     engines = EnginePool(config)
     try:

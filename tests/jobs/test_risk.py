@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -20,13 +19,12 @@ import pytest
 from relais.checks.audit import draft_pairs
 from relais.checks.base import CheckContext
 from relais.checks.meaning import BackTranslationScorer, meaning_findings, segment_risk
-from relais.config import load_config
 from relais.desk import Desk
 from relais.engines.openai import OpenAIEngine, OpenAISettings
 from relais.jobs.executor import EnginePool
 from relais.jobs.runner import run_job
 from relais.store import repo
-from tests.helpers import EXAMPLES, ROOT, relais_env, run_relais
+from tests.helpers import EXAMPLES, ROOT, RelaisHome, query, relais_config, relais_env, run_relais
 from tests.llama_server import free_port, running_llama_server
 
 ARTICLE = b"""Harbour strike ends
@@ -39,8 +37,8 @@ Dockers returned to work despite the rain. The port reopened because the talks s
 """
 
 
-def _desk(tmp_path, tiny_gguf, method: str) -> Desk:
-    config = load_config(tmp_path, environ={"RELAIS_LLAMA_MODEL": str(tiny_gguf), "RELAIS_RISK_METHOD": method})
+def _desk(home: RelaisHome, tiny_gguf, method: str) -> Desk:
+    config = relais_config(home, RELAIS_LLAMA_MODEL=str(tiny_gguf), RELAIS_RISK_METHOD=method)
     assert config.risk_method == method
     return Desk(config)
 
@@ -50,8 +48,7 @@ def _rows(desk: Desk, job_id: int) -> dict[int, tuple]:
     with desk.store.session() as s:
         draft = repo.translated_article(s, job_id)
         ids = {seg.segment_id: seg for b in draft.blocks for seg in b.segments}
-    with sqlite3.connect(desk.config.home / "relais.db") as conn:
-        rows = conn.execute("SELECT segment_id, id, text, risk FROM drafts WHERE job_id = ?", (job_id,)).fetchall()
+    rows = query(desk.config.db_url, "SELECT segment_id, id, text, risk FROM drafts WHERE job_id = :job", job=job_id)
     assert set(ids) == {r[0] for r in rows}
     return {r[0]: r[1:] for r in rows}
 
@@ -67,8 +64,8 @@ def _risk_findings(desk: Desk, job_id: int) -> dict[int, float]:
         return {f.segment_id: f.message for f in repo.job_findings(s, job_id) if f.check == "meaning.risk"}
 
 
-def test_back_translation_risk_is_stored_for_every_draft_and_not_scored_twice(tmp_path, tiny_gguf):
-    desk = _desk(tmp_path, tiny_gguf, "back-translation")
+def test_back_translation_risk_is_stored_for_every_draft_and_not_scored_twice(relais_home, tiny_gguf):
+    desk = _desk(relais_home, tiny_gguf, "back-translation")
     engines = EnginePool(desk.config)
     try:
         ingested = desk.ingest((EXAMPLES / "story.txt").read_bytes(), name="story.txt")
@@ -113,8 +110,8 @@ def test_back_translation_risk_is_stored_for_every_draft_and_not_scored_twice(tm
         desk.close()
 
 
-def test_rules_method_scores_without_the_engine(tmp_path, tiny_gguf):
-    desk = _desk(tmp_path, tiny_gguf, "rules")
+def test_rules_method_scores_without_the_engine(relais_home, tiny_gguf):
+    desk = _desk(relais_home, tiny_gguf, "rules")
     engines = EnginePool(desk.config)
     try:
         ingested = desk.ingest(ARTICLE, name="harbour.txt")
@@ -129,8 +126,8 @@ def test_rules_method_scores_without_the_engine(tmp_path, tiny_gguf):
         desk.close()
 
 
-def test_judge_through_the_llama_engine_never_crashes_on_gibberish(tmp_path, tiny_gguf):
-    desk = _desk(tmp_path, tiny_gguf, "judge")
+def test_judge_through_the_llama_engine_never_crashes_on_gibberish(relais_home, tiny_gguf):
+    desk = _desk(relais_home, tiny_gguf, "judge")
     engines = EnginePool(desk.config)
     try:
         ingested = desk.ingest(ARTICLE, name="harbour.txt")
@@ -151,10 +148,10 @@ def test_judge_through_the_llama_engine_never_crashes_on_gibberish(tmp_path, tin
         desk.close()
 
 
-def test_judge_with_the_shipped_demo_model_stores_a_risk(tmp_path):
+def test_judge_with_the_shipped_demo_model_stores_a_risk(relais_home):
     """The 270M demo model answers the judge with a number ("100" for nearly anything):
     parseable, so every translated segment gets a risk, but a weak one (docs/checks.md)."""
-    config = load_config(tmp_path, environ={"RELAIS_RISK_METHOD": "judge"})
+    config = relais_config(relais_home, RELAIS_RISK_METHOD="judge")
     desk = Desk(config)
     engines = EnginePool(config)
     try:
@@ -191,14 +188,14 @@ def _seed_drafts(desk: Desk, job_id: int, article_id: int, engine: str) -> None:
         repo.save_drafts(s, job_id, [(seg.id, SegmentResult(str(seg.id), FRENCH[seg.text], prov)) for seg, _ in segments])
 
 
-def test_openai_engine_unreachable_during_scoring_keeps_the_drafts(tmp_path, tiny_gguf):
+def test_openai_engine_unreachable_during_scoring_keeps_the_drafts(relais_home, tmp_path, tiny_gguf):
     """The server is gone when scoring starts: the job still finishes with its drafts, the
     risks left empty and a note; a later run (the server back) scores them again.
 
     (The random-weight model behind the real server never ends an answer, so its
     back-translations are all cut off: the second run has no usable answer either, and
     says that instead.)"""
-    config = load_config(tmp_path, environ={"RELAIS_ENGINE": "openai"})
+    config = relais_config(relais_home, RELAIS_ENGINE="openai")
     desk = Desk(config)
     try:
         ingested = desk.ingest(ARTICLE, name="harbour.txt")
@@ -240,14 +237,13 @@ def test_judge_through_a_real_server_gives_no_score_for_gibberish(llama_server):
     engine.close()
 
 
-def _db(db, sql):
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+def _db(db: str, sql: str) -> list[tuple] | None:
+    return query(db, sql)
 
 
-def test_kill_9_during_scoring_then_resume_finishes_the_scoring(tmp_path, tiny_gguf):
-    env = relais_env(tmp_path, RELAIS_LLAMA_MODEL=str(tiny_gguf), RELAIS_RISK_METHOD="back-translation")
-    db = tmp_path / "relais.db"
+def test_kill_9_during_scoring_then_resume_finishes_the_scoring(relais_home, tiny_gguf):
+    env = relais_env(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf), RELAIS_RISK_METHOD="back-translation")
+    db = relais_home.db_url
     proc = subprocess.Popen(
         [sys.executable, "-m", "relais", "translate", str(EXAMPLES / "story.html"), "--to", "fr", "-q"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -255,11 +251,9 @@ def test_kill_9_during_scoring_then_resume_finishes_the_scoring(tmp_path, tiny_g
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         assert proc.poll() is None, "the run finished before it could be killed: " + proc.stderr.read().decode()
-        try:
-            if db.exists() and _db(db, "SELECT count(*) FROM drafts WHERE risk IS NOT NULL")[0][0] >= 1:
-                break  # all translated (scoring starts after), and scoring has begun
-        except sqlite3.OperationalError:
-            pass  # the migrations are still being applied
+        scored = _db(db, "SELECT count(*) FROM drafts WHERE risk IS NOT NULL")  # None: still migrating
+        if scored and scored[0][0] >= 1:
+            break  # all translated (scoring starts after), and scoring has begun
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -272,7 +266,7 @@ def test_kill_9_during_scoring_then_resume_finishes_the_scoring(tmp_path, tiny_g
     assert scored_before and unscored_before, "killed outside the scoring phase"
     assert _db(db, "SELECT status FROM jobs") == [("running",)]
 
-    resumed = run_relais(tmp_path, "resume", env=env)
+    resumed = run_relais(relais_home, "resume", env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert re.search(rf"0 translated, {total} already done", resumed.stderr), resumed.stderr
 

@@ -15,7 +15,6 @@ from relais.review import accounts, service
 from relais.review.accounts import Actor
 from relais.store.db import open_store
 from relais.store.models import ReviewEventRow, RevisionRow, TermRenderingRow, TermRow, TmEntryRow
-from tests.review.seed import seeded_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -25,10 +24,18 @@ def fixture(name: str) -> bytes:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path / 'relais.db'}")
+def store(store_url):
+    s = open_store(store_url)
     yield s
     s.close()
+
+
+@pytest.fixture
+def seeded(seeded_url, seeded_job):
+    """A copy of the seeded store (tests/review/seed.py) and its French job."""
+    store = open_store(seeded_url)
+    yield store, seeded_job
+    store.close()
 
 
 def tm_entries(session) -> set[tuple]:
@@ -72,7 +79,7 @@ def test_tmx_import_reads_units_languages_tags_and_provenance(store):
     assert papers.target_text == "Lisez <i1>Le Monde</i1> et <b1>Die Zeit</b1> chaque jour."
 
 
-def test_tmx_round_trip_gives_the_same_entries(tmp_path, store):
+def test_tmx_round_trip_gives_the_same_entries(new_store_url, store):
     with store.session() as s:
         ic.import_tmx(s, fixture("memory.tmx"))
         first = tm_entries(s)
@@ -81,7 +88,7 @@ def test_tmx_round_trip_gives_the_same_entries(tmp_path, store):
         assert again.added == 0 and again.duplicates == 5
     assert b'<bpt i="1" type="link">&lt;a1&gt;</bpt>' in exported and b'creationid="marie"' in exported
     assert b'creationtool="Relais"' in exported and b'<tmx version="1.4">' in exported
-    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    other = open_store(new_store_url("other"))
     try:
         with other.session() as s:
             ic.import_tmx(s, exported)
@@ -111,13 +118,13 @@ def test_tbx_import_reads_types_statuses_forbidden_variants_and_notes(store):
         assert [(r.text, r.status) for r in de] == [("Sergej Lawrow", "approved")]
 
 
-def test_tbx_import_as_proposed_and_round_trip(tmp_path, store):
+def test_tbx_import_as_proposed_and_round_trip(new_store_url, store):
     with store.session() as s:
         ic.import_tbx(s, fixture("termbase.tbx"))
         first = termbase(s)
         exported = ic.export_tbx(s)
     assert b"deprecatedTerm-admn-sts" in exported and b'<descrip type="entityType">person</descrip>' in exported
-    other = open_store(f"sqlite:///{tmp_path / 'other.db'}")
+    other = open_store(new_store_url("other"))
     try:
         with other.session() as s:
             ic.import_tbx(s, exported)
@@ -146,8 +153,8 @@ def _actor(session, name: str) -> Actor:
     return Actor.of(accounts.get_user(session, name))
 
 
-def test_xliff_export_states_tags_and_notes(tmp_path):
-    store, job = seeded_store(tmp_path)
+def test_xliff_export_states_tags_and_notes(seeded):
+    store, job = seeded
     try:
         with store.session() as s:
             tina = _actor(s, "tina")
@@ -172,8 +179,8 @@ def test_xliff_export_states_tags_and_notes(tmp_path):
         store.close()
 
 
-def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(tmp_path):
-    store, job = seeded_store(tmp_path)
+def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(seeded):
+    store, job = seeded
     try:
         with store.session() as s:
             report = ic.import_xliff(s, _actor(s, "tina"), _filled("job-returned-1.2.xlf", job))
@@ -198,8 +205,8 @@ def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(tmp_path):
         store.close()
 
 
-def test_xliff_20_from_a_cat_tool_applies_edit_approval_and_note(tmp_path):
-    store, job = seeded_store(tmp_path)
+def test_xliff_20_from_a_cat_tool_applies_edit_approval_and_note(seeded):
+    store, job = seeded
     try:
         with store.session() as s:
             report = ic.import_xliff(s, _actor(s, "eddie"), _filled("job-returned-2.0.xlf", job))
@@ -214,8 +221,8 @@ def test_xliff_20_from_a_cat_tool_applies_edit_approval_and_note(tmp_path):
 
 
 @pytest.mark.parametrize("version", ["1.2", "2.0"])
-def test_xliff_round_trip_of_our_own_export_with_an_edit(tmp_path, version):
-    store, job = seeded_store(tmp_path)
+def test_xliff_round_trip_of_our_own_export_with_an_edit(seeded, version):
+    store, job = seeded
     try:
         with store.session() as s:
             data = ic.export_xliff(s, job.job_id, version).decode()
@@ -242,8 +249,8 @@ def _store_state(session) -> tuple:
     )
 
 
-def test_xliff_import_failing_halfway_changes_nothing(tmp_path, monkeypatch):
-    store, job = seeded_store(tmp_path)
+def test_xliff_import_failing_halfway_changes_nothing(seeded, monkeypatch):
+    store, job = seeded
     try:
         with store.session() as s:
             before = _store_state(s)
@@ -284,8 +291,8 @@ XLIFF_REFUSALS = [
 
 
 @pytest.mark.parametrize("change,message", XLIFF_REFUSALS)
-def test_xliff_refusals_name_the_unit_and_change_nothing(tmp_path, change, message):
-    store, job = seeded_store(tmp_path)
+def test_xliff_refusals_name_the_unit_and_change_nothing(seeded, change, message):
+    store, job = seeded
     try:
         with store.session() as s:
             before = _store_state(s)
@@ -300,8 +307,8 @@ def test_xliff_refusals_name_the_unit_and_change_nothing(tmp_path, change, messa
         store.close()
 
 
-def test_xliff_import_needs_a_reviewer_of_the_language(tmp_path):
-    store, job = seeded_store(tmp_path)
+def test_xliff_import_needs_a_reviewer_of_the_language(seeded):
+    store, job = seeded
     try:
         with pytest.raises(accounts.PermissionDenied, match="dora may not review fr"):
             with store.session() as s:
@@ -416,8 +423,8 @@ def test_malformed_tbx_is_refused_and_changes_nothing(store, data, message):
      (b'<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en"><file id="job-1">'
       b'<unit id="1"><segment><source>x</source></segment></unit></file></xliff>', "no target language")],
 )  # fmt: skip
-def test_malformed_xliff_is_refused(tmp_path, data, message):
-    store, _ = seeded_store(tmp_path)
+def test_malformed_xliff_is_refused(seeded, data, message):
+    store, _ = seeded
     try:
         with pytest.raises(InputError, match=message):
             with store.session() as s:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from relais.config import load_config
 from relais.desk import Desk
 from relais.document.model import BlockKind
 from relais.jobs.executor import EnginePool
@@ -17,6 +16,7 @@ from relais.memory.termbase import approve_rendering, list_terms
 from relais.review import accounts, service
 from relais.review.accounts import Actor
 from relais.store.models import DraftRow, TermStatus, TmEntryRow
+from tests.helpers import relais_config
 from tests.review.seed import seed_job
 
 FIRST = [
@@ -29,8 +29,8 @@ NEXT = b"# Envoy leaves Kelmsby\n\nYevgeny Sorokin left Kelmsby on Friday.\n\nTh
 
 
 @pytest.mark.slow
-def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(tmp_path):
-    config = load_config(tmp_path)
+def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais_home):
+    config = relais_config(relais_home)
     config.risk_method = "rules"
     desk = Desk(config)
     store = desk.store
@@ -78,8 +78,8 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(tmp_pa
     desk.close()
 
 
-def test_machine_drafts_never_enter_the_memory(tmp_path):
-    config = load_config(tmp_path)
+def test_machine_drafts_never_enter_the_memory(relais_home):
+    config = relais_config(relais_home)
     desk = Desk(config)
     with desk.store.session() as s:
         tina = Actor.of(accounts.add_user(s, "tina", "a long password", "translator", ["fr"]))

@@ -1,5 +1,6 @@
-"""The translation memory on a real SQLite store: exact and fuzzy lookup through the FTS5
-trigram index, hostile query text, adding entries, concordance search and statistics."""
+"""The translation memory on a real store: exact and fuzzy lookup (SQLite: its word-feature
+index; PostgreSQL: pg_trgm), hostile query text, adding entries, concordance search (SQLite:
+the FTS5 trigram indexes) and statistics."""
 
 from datetime import UTC, datetime
 
@@ -11,13 +12,17 @@ from relais.memory import tm
 from relais.memory.tm import add_entry, lookup, search, stats
 from relais.store.db import open_store
 from relais.store.models import TmEntryRow, TmOrigin
+from tests.stores import sqlite_only
+
+FEATURES = sqlite_only("the word-feature index (tm_features) retrieves fuzzy candidates on SQLite only")
+FTS = sqlite_only("the FTS5 trigram tables; PostgreSQL searches through pg_trgm (tests/store/test_postgres.py)")
 
 BASE = "The council approved 450 new homes in Lyon on Monday after a long debate."
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(f"sqlite:///{tmp_path}/relais.db")
+def store(store_url):
+    s = open_store(store_url)
     yield s
     s.close()
 
@@ -141,6 +146,7 @@ def test_limit_is_respected(session):
     assert lookup(session, "en", "fr", BASE, limit=0) == []
 
 
+@FEATURES
 def test_only_the_rarest_features_are_read_and_postings_are_capped(session, monkeypatch):
     # Retrieval reads the rarest features of the query (MIN_FEATURES, more while their
     # postings fit in POSTING_BUDGET), at most POSTING_CAP postings each, newest entries first.
@@ -167,6 +173,7 @@ def _fts_ids(session, term):
     return set(session.execute(text("SELECT rowid FROM tm_fts WHERE tm_fts MATCH :q"), {"q": tm.fts_phrase(term)}).scalars())
 
 
+@FTS
 def test_fts_index_follows_inserts_and_deletes(session):
     assert lookup(session, "en", "fr", ONE_WORD) == []
     row = add(session, BASE)
@@ -178,11 +185,11 @@ def test_fts_index_follows_inserts_and_deletes(session):
     assert lookup(session, "en", "fr", BASE) == []
 
 
-def test_fts_index_survives_commit_and_reopen(store, tmp_path):
+def test_fts_index_survives_commit_and_reopen(store, store_url):
     with store.session() as s:
         add(s, BASE)
     store.close()
-    again = open_store(f"sqlite:///{tmp_path}/relais.db")
+    again = open_store(store_url)
     with again.session() as s:
         assert lookup(s, "en", "fr", ONE_WORD)[0].source_text == BASE
     again.close()
@@ -308,6 +315,7 @@ def test_features_are_words_and_pairs_with_numbers_whole():
     assert tm.features(BASE, cache) == tm.features(BASE) and cache
 
 
+@FEATURES
 def test_features_written_on_add_and_df_kept(session):
     first = add(session, BASE)
     assert _postings(session, first.id) == set(tm.features(first.source_key))
@@ -322,6 +330,7 @@ def test_features_written_on_add_and_df_kept(session):
     assert all(n == 2 for f, n in _df(session, shared).items())
 
 
+@FEATURES
 def test_features_removed_on_delete_and_df_decremented(session):
     first, second = add(session, BASE), add(session, ONE_WORD)
     shared = _postings(session, first.id) & _postings(session, second.id)
@@ -363,12 +372,13 @@ def test_rare_features_find_a_one_word_change_among_many_similar_entries(session
         assert matches[0].score == max(m.score for m in matches)
 
 
-def test_migration_0005_backfills_the_features_of_stored_entries(tmp_path):
+@FEATURES
+def test_migration_0005_backfills_the_features_of_stored_entries(new_store_url):
     from alembic import command
 
     from relais.store.db import Store, alembic_config
 
-    url = f"sqlite:///{tmp_path}/old.db"
+    url = new_store_url(migrated=False)
     old = Store(url)
     with old.engine.connect() as conn:
         cfg = alembic_config(url)
@@ -390,6 +400,7 @@ def test_migration_0005_backfills_the_features_of_stored_entries(tmp_path):
     store.close()
 
 
+@FTS
 def test_search_goes_through_the_trigram_indexes(session):
     add(session, "The council’s plan was approved.", "Le plan du conseil a été approuvé.")
     # the index finds it, LIKE checks it: a word split by a foldable character still matches

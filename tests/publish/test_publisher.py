@@ -13,17 +13,17 @@ from relais.publish.publisher import latest_publication, publish
 from relais.review import accounts, service
 from relais.review.accounts import Actor, PermissionDenied
 from relais.review.service import InvalidState
+from relais.store.db import open_store
 from relais.store.models import PublicationRow, ReviewStatus
-from tests.review.seed import seeded_store
 
 FIXED = "La tempête a endommagé 4 200 mètres de digue en janvier."
 DISCLOSURE = "Cet article a été traduit de l’anglais à l’aide d’outils d’intelligence artificielle"
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    store, job = seeded_store(tmp_path)
-    yield store, job
+def seeded(seeded_url, seeded_job):
+    store = open_store(seeded_url)
+    yield store, seeded_job
     store.close()
 
 

@@ -1,15 +1,13 @@
-"""Fixtures of the review desk tests: a real SQLite store seeded once per session and
-copied for each test (hashing the four passwords and loading the checks takes seconds;
-copying a file does not), the real app, signed-in clients and a live server."""
+"""Fixtures of the review desk tests: a real store (SQLite or PostgreSQL) seeded once per
+session and copied for each test (``seeded_url``, tests/conftest.py: hashing the four
+passwords and loading the checks takes seconds; copying a database does not), the real
+app, signed-in clients and a live server."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,33 +16,19 @@ from relais.review import accounts
 from relais.review.app import SESSION_COOKIE, create_app
 from relais.store.db import Store, open_store
 from tests.llama_server import free_port
-from tests.review.seed import SeededJob, seeded_template
-
-
-@dataclass
-class Seeded:
-    path: Path
-    job: SeededJob
-
-
-@pytest.fixture(scope="session")
-def seeded_db() -> Seeded:
-    path, job = seeded_template()
-    return Seeded(path, job)
+from tests.review.seed import SeededJob
 
 
 @pytest.fixture
-def store(seeded_db: Seeded, tmp_path: Path) -> Iterator[Store]:
-    target = tmp_path / "relais.db"
-    shutil.copyfile(seeded_db.path, target)
-    store = open_store(f"sqlite:///{target}")
+def store(seeded_url: str) -> Iterator[Store]:
+    store = open_store(seeded_url)
     yield store
     store.close()
 
 
 @pytest.fixture
-def job(seeded_db: Seeded) -> SeededJob:
-    return seeded_db.job
+def job(seeded_job: SeededJob) -> SeededJob:
+    return seeded_job
 
 
 @pytest.fixture

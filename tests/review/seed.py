@@ -5,11 +5,7 @@ from the real checks.  Used by the review tests and by bench/review.py.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 from relais.document.model import Article, Block, BlockKind
 from relais.engines.base import Provenance, SegmentResult
@@ -83,22 +79,15 @@ def seed_users(store: Store) -> None:
             accounts.add_user(s, name, PASSWORD, role, langs)
 
 
-@cache
-def seeded_template() -> tuple[Path, SeededJob]:
-    """One seeded database per test process (hashing four passwords with Argon2 takes
-    seconds); each test gets its own copy."""
-    folder = Path(tempfile.mkdtemp(prefix="relais-review-seed-"))
-    store = open_store(f"sqlite:///{folder / 'relais.db'}")
+SEEDED = "review"  # the seeded template's name (tests/conftest.py: seeded_job, seeded_url)
+
+
+def seed_review(url: str) -> SeededJob:
+    """Seed the template every ``seeded_url`` copies, once per test session (hashing four
+    passwords with Argon2 takes seconds; copying a database does not)."""
+    store = open_store(url)
     try:
         seed_users(store)
-        job = seed_job(store)
+        return seed_job(store)
     finally:
-        store.close()  # the last connection checkpoints the WAL into the file
-    return folder / "relais.db", job
-
-
-def seeded_store(folder: Path) -> tuple[Store, SeededJob]:
-    """A store in ``folder`` with the four users and the French job already in it."""
-    template, job = seeded_template()
-    shutil.copyfile(template, folder / "relais.db")
-    return open_store(f"sqlite:///{folder / 'relais.db'}"), job
+        store.close()  # SQLite: the last connection checkpoints the WAL; PostgreSQL: no session left on the template

@@ -1,4 +1,4 @@
-"""The review app over HTTP (FastAPI TestClient) on a real seeded SQLite store."""
+"""The review app over HTTP (FastAPI TestClient) on a real seeded store."""
 
 from __future__ import annotations
 

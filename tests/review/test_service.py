@@ -1,4 +1,4 @@
-"""The review library: edits, conflicts, approvals, sign-off, the journal (real SQLite store)."""
+"""The review library: edits, conflicts, approvals, sign-off, the journal (a real seeded store)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from relais.review import accounts, service
 from relais.review.accounts import Actor, PermissionDenied
 from relais.review.service import Conflict, InvalidState
 from relais.store.models import FindingRow, ReviewEventRow, ReviewStatus, RevisionRow
-from tests.review.seed import PASSWORD, seeded_store
+from relais.store.db import open_store
+from tests.review.seed import PASSWORD
 
 FIXED_FIGURE = "La tempête a endommagé 4 200 mètres de digue en janvier."
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    store, job = seeded_store(tmp_path)
-    yield store, job
+def seeded(seeded_url, seeded_job):
+    store = open_store(seeded_url)
+    yield store, seeded_job
     store.close()
 
 

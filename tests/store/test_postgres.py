@@ -35,8 +35,15 @@ def test_migrations_build_the_models_on_postgresql(pg_store):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         extensions = set(conn.execute(text("SELECT extname FROM pg_extension")).scalars())
         indexes = set(conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'tm_entries'")).scalars())
-    # the pg_trgm GIN index exists only in the migration (it is not a portable model index)
-    assert [d for d in diff if not (d[0] == "remove_index" and d[1].name == "ix_tm_trgm")] == []
+    # the pg_trgm GIN index exists only in the migration (it is not a portable model index),
+    # and the task queue's tables are Procrastinate's schema (migration 0006), not models
+    def ours(d) -> bool:
+        table = d[1] if d[0] == "remove_table" else d[1].table if d[0] == "remove_index" else None
+        return not (d[0] == "remove_index" and d[1].name == "ix_tm_trgm") and not (
+            table is not None and table.name.startswith("procrastinate_")
+        )
+
+    assert [d for d in diff if ours(d)] == []
     assert "pg_trgm" in extensions and "ix_tm_trgm" in indexes
     open_store(pg_store.url).close()  # migrating again is a no-op
 

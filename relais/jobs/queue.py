@@ -1,0 +1,289 @@
+"""The task queue of a PostgreSQL store: Procrastinate, in the store's own database.
+
+Why Procrastinate rather than Celery or Dramatiq: docs/architecture.md, "Scaling out".
+On SQLite there is no queue; ``relais translate`` runs jobs in its own process.
+
+- ``TaskQueue.defer`` queues jobs in the caller's session, so the job rows and their
+  queue entries are committed (or lost) together: a crash between the two cannot leave
+  a job nobody will run.
+- Each queue entry runs ``run_job`` in a ``relais worker`` process (``run_worker``).
+  ``run_job`` is idempotent and resumable at segment level, so running an entry again
+  (after a retry, or after its worker died) translates only what has no draft yet.
+- A run that fails is retried with a doubling wait (``[queue] retry_wait``) until
+  ``[queue] attempts`` runs have failed; the job is then ``parked`` with its error.
+- Workers send heartbeats; every worker looks for entries whose worker has been silent
+  for ``[queue] stalled_after`` seconds and puts them back in the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from procrastinate import App, PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued, ProcrastinateException
+from procrastinate.job_context import JobContext
+from procrastinate.jobs import Job
+from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from relais.config import Config, Queue
+from relais.jobs.runner import JobBusy, MemorySettings, owner_alive, owner_id, run_job
+from relais.store.db import Store
+from relais.store.models import JobRow, JobStatus
+
+log = logging.getLogger("relais.worker")
+
+TASK = "relais.translate_job"
+WORKER_OWNER = "/worker-"  # "host:pid/worker-ID": a job row owned by a queue worker
+
+
+def queue_name(target: str) -> str:
+    """One queue per target language, so a machine can serve only some languages."""
+    return f"translate-{target}"
+
+
+def _lock(job_id: int) -> str:
+    # lock: two entries of one job never run at once; queueing lock: at most one waits.
+    return f"relais-job-{job_id}"
+
+
+def uses_queue(store: Store) -> bool:
+    return store.engine.dialect.name == "postgresql"
+
+
+def conninfo(db_url: str) -> str:
+    """The libpq URL of the store's SQLAlchemy URL (``postgresql+psycopg://`` → ``postgresql://``)."""
+    return make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Backoff(BaseRetryStrategy):
+    """Retry a failed run after ``retry_wait`` × 2ⁿ seconds (capped), ``attempts`` runs in all."""
+
+    def __init__(self, settings: Queue):
+        self.settings = settings
+
+    def wait(self, previous_attempts: int) -> float:
+        return min(self.settings.retry_wait * 2**previous_attempts, self.settings.max_retry_wait)
+
+    def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
+        if job.attempts + 1 >= self.settings.attempts:
+            return None
+        return RetryDecision(retry_in={"seconds": self.wait(job.attempts)})
+
+
+@dataclass
+class WorkerContext:
+    """What the task needs in a worker process: the store, the settings, and one set of
+    engines per worker thread (an in-process model must not be shared by two threads)."""
+
+    config: Config
+    store: Store
+    _local: threading.local = field(default_factory=threading.local)
+    _pools: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def engine(self, name: str):
+        from relais.jobs.executor import EnginePool
+
+        pool = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = self._local.pool = EnginePool(self.config)
+            with self._lock:
+                self._pools.append(pool)
+        return pool.get(name)
+
+    def owner_alive(self, owner: str | None) -> bool:
+        """A worker owner lives while its heartbeat is fresh; others as ``runner.owner_alive``."""
+        if owner and WORKER_OWNER in owner:
+            try:
+                worker_id = int(owner.rsplit(WORKER_OWNER, 1)[1])
+            except ValueError:
+                return False
+            with self.store.session() as s:
+                return bool(
+                    s.execute(
+                        text(
+                            "SELECT last_heartbeat > now() - make_interval(secs => :secs) "
+                            "FROM procrastinate_workers WHERE id = :id"
+                        ),
+                        {"secs": self.config.queue.stalled_after, "id": worker_id},
+                    ).scalar()
+                )
+        return owner_alive(owner)
+
+    def close(self) -> None:
+        for pool in self._pools:
+            pool.close()
+
+
+_context: WorkerContext | None = None  # set by run_worker in a worker process
+
+
+def _translate(context: JobContext, job_id: int, backoff: Backoff) -> str:
+    ctx = _context
+    if ctx is None:  # pragma: no cover - only a misconfigured embedding gets here
+        raise RuntimeError("the translate task runs only in `relais worker`")
+    store = ctx.store
+    with store.session() as s:
+        job = s.get(JobRow, job_id)
+        if job is None:
+            return "gone"  # its article was deleted after it was queued
+        if job.status == JobStatus.DONE:
+            return "already done"  # run in-process, or by an earlier entry
+        engine_name, target = job.engine, job.target_language
+    owner = f"{owner_id()}{WORKER_OWNER}{context.job.worker_id}"
+    memory = MemorySettings(ctx.config.memory.fuzzy_threshold, ctx.config.memory.fuzzy_limit)
+    try:
+        outcome = run_job(
+            store, job_id, ctx.engine(engine_name), risk_method=ctx.config.risk_method, memory=memory,
+            owner=owner, alive=ctx.owner_alive,
+        )  # fmt: skip
+    except JobBusy as exc:
+        log.info("job %s (%s): %s; leaving it to that process", job_id, target, exc)
+        return "running elsewhere"
+    except Exception as exc:
+        retry = backoff.get_retry_decision(exception=exc, job=context.job)
+        attempt = context.job.attempts + 1
+        reason = f"{exc.__class__.__name__}: {exc}" if not str(exc).startswith(exc.__class__.__name__) else str(exc)
+        with store.session() as s:
+            row = s.get(JobRow, job_id)
+            if row is not None:
+                row.owner = None
+                if retry is None:
+                    row.status = JobStatus.PARKED
+                    row.error = f"parked after {attempt} attempt(s): {reason}"
+                else:
+                    row.status = JobStatus.QUEUED
+                    row.error = f"attempt {attempt} failed, retrying in {backoff.wait(context.job.attempts):.0f} s: {reason}"
+        log.warning("job %s (%s) attempt %s failed: %s%s", job_id, target, attempt, reason, "; parked" if retry is None else "")
+        raise
+    log.info(
+        "job %s (%s) %s: %s translated, %s already done, %s failed",
+        job_id, target, outcome.status, outcome.translated, outcome.skipped, outcome.failed,
+    )  # fmt: skip
+    return outcome.status
+
+
+def make_app(config: Config) -> App:
+    app = App(connector=PsycopgConnector(conninfo=conninfo(config.db_url)))
+    backoff = Backoff(config.queue)
+
+    @app.task(name=TASK, pass_context=True, retry=backoff)
+    def translate_job(context: JobContext, job_id: int) -> str:
+        return _translate(context, job_id, backoff)
+
+    return app
+
+
+class TaskQueue:
+    """The queue as the desk sees it: queue jobs, count live workers, take jobs back."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.app = make_app(config)
+
+    @staticmethod
+    def _connection(session: Session):
+        # The psycopg connection under the session: queue entries go into its transaction.
+        return session.connection().connection.driver_connection
+
+    def defer(self, session: Session, jobs: list[JobRow]) -> None:
+        """Queue ``jobs`` in ``session``'s transaction (a job already waiting is left as it is)."""
+        session.flush()
+        conn = self._connection(session)
+        for job in jobs:
+            task = self.app.configure_task(
+                TASK, connection=conn, queue=queue_name(job.target_language), lock=_lock(job.id), queueing_lock=_lock(job.id)
+            )
+            try:
+                with session.begin_nested():  # a refused entry must not spoil the transaction
+                    task.defer(job_id=job.id)
+            except AlreadyEnqueued:
+                pass
+
+    def live_workers(self, session: Session) -> int:
+        return session.execute(
+            text("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :secs)"),
+            {"secs": self.config.queue.stalled_after},
+        ).scalar_one()
+
+    def take_back(self, session: Session, job_ids: list[int]) -> list[int]:
+        """Withdraw the waiting queue entries of these jobs so the caller runs them itself.
+
+        Returns the jobs taken: those no worker has started.  A job a worker is running
+        (its entry is "doing") is left to the worker.
+        """
+        if not job_ids:
+            return []
+        locks = {_lock(j): j for j in job_ids}
+        rows = session.execute(
+            text("SELECT id, queueing_lock, lock, status FROM procrastinate_jobs WHERE task_name = :task AND lock = ANY(:locks) AND status IN ('todo', 'doing')"),
+            {"task": TASK, "locks": list(locks)},
+        ).all()
+        busy = {locks[r.lock] for r in rows if r.status == "doing"}
+        conn = self._connection(session)
+        for r in rows:
+            if r.status == "todo" and locks[r.lock] not in busy:
+                if not self.app.job_manager.cancel_job_by_id(r.id, connection=conn):
+                    busy.add(locks[r.lock])  # a worker fetched it meanwhile
+        return [j for j in job_ids if j not in busy]
+
+
+async def _recover_stalled(app: App, settings: Queue) -> None:
+    """Put back in the queue the entries of workers silent for ``stalled_after`` seconds."""
+    while True:
+        try:
+            for job in await app.job_manager.get_stalled_jobs(task_name=TASK, seconds_since_heartbeat=settings.stalled_after):
+                try:
+                    await app.job_manager.retry_job(job)
+                    log.warning("job %s: its worker stopped answering; queued again", job.task_kwargs.get("job_id"))
+                except ProcrastinateException:
+                    pass  # another worker put it back first
+        except ProcrastinateException as exc:
+            log.warning("looking for stalled jobs failed: %s", exc)
+        await asyncio.sleep(settings.heartbeat)
+
+
+def run_worker(
+    config: Config,
+    store: Store,
+    *,
+    concurrency: int = 1,
+    targets: list[str] | None = None,
+    exit_when_empty: bool = False,
+    name: str | None = None,
+) -> None:
+    """Run queued jobs until SIGTERM/SIGINT (the job in hand is finished first; a second
+    signal aborts it, leaving it resumable), or until the queue is empty."""
+    global _context
+    _context = WorkerContext(config, store)
+    app = make_app(config)
+    queues = [queue_name(t) for t in targets] if targets else None
+
+    async def main() -> None:
+        async with app.open_async():
+            recovery = asyncio.create_task(_recover_stalled(app, config.queue))
+            try:
+                await app.run_worker_async(
+                    queues=queues,
+                    concurrency=concurrency,
+                    name=name or owner_id(),
+                    wait=not exit_when_empty,
+                    update_heartbeat_interval=config.queue.heartbeat,
+                    stalled_worker_timeout=config.queue.stalled_after,
+                    fetch_job_polling_interval=min(5.0, config.queue.heartbeat),
+                    install_signal_handlers=True,
+                )
+            finally:
+                recovery.cancel()
+
+    try:
+        asyncio.run(main())
+    finally:
+        _context.close()
+        _context = None
