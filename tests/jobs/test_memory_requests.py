@@ -67,3 +67,26 @@ def test_forbidden_variants_are_replaced_in_machine_output():
             == "Ievgueni Sorokine a quitté Kelmsby ; Ievgueni Sorokine aussi.")  # fmt: skip
     assert apply_to_machine_output("Yevgeny Sorokinov est là.", hints) == "Yevgeny Sorokinov est là."  # whole words
     assert apply_to_machine_output("Rien à changer.", []) == "Rien à changer."
+
+
+def test_text_reused_from_memory_is_not_sent_back_to_the_engine_for_its_risk(store_url):
+    # Every segment has an approved exact match: the job never needs the engine, not even
+    # to back-translate for the meaning risk (the engine here is unreachable, which would
+    # leave a "not scored" note on the job if it were asked).
+    from relais.engines.openai import OpenAIEngine, OpenAISettings
+    from relais.jobs.runner import run_job
+    from tests.llama_server import free_port
+
+    store, job_id = _store_with_article(store_url, "Yevgeny Sorokin left Kelmsby on Friday.")
+    with store.session() as s:
+        add_entry(s, "en", "fr", "Envoy leaves Kelmsby", "L’envoyé quitte Kelmsby", approved_by="tina")
+        add_entry(s, "en", "fr", "Yevgeny Sorokin left Kelmsby on Friday.", "Ievgueni Sorokine a quitté Kelmsby vendredi.",
+                  approved_by="tina")  # fmt: skip
+    engine = OpenAIEngine(OpenAISettings(base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", max_retries=0))
+    try:
+        outcome = run_job(store, job_id, engine, risk_method="back-translation")
+    finally:
+        engine.close()
+        store.close()
+    assert (outcome.status, outcome.translated, outcome.from_memory) == ("done", 2, 2)
+    assert (outcome.risk_scored, outcome.risk_unscored, outcome.error) == (0, 0, None)
