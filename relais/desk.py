@@ -97,7 +97,6 @@ class Desk:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
         for target in targets:
             get_locale(target)
-        ids: list[int] = []
         with self.store.session() as s:
             repo.get_article(s, article_id)
             jobs = []

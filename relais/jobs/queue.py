@@ -32,14 +32,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from relais.config import Config, Queue
-from relais.jobs.runner import JobBusy, MemorySettings, owner_alive, owner_id, run_job
+from relais.errors import NotFound
+from relais.jobs.runner import WORKER_OWNER, JobBusy, MemorySettings, finish_run, owner_alive, owner_id, run_job
 from relais.store.db import Store
 from relais.store.models import JobRow, JobStatus
 
 log = logging.getLogger("relais.worker")
 
 TASK = "relais.translate_job"
-WORKER_OWNER = "/worker-"  # "host:pid/worker-ID": a job row owned by a queue worker
 
 
 def queue_name(target: str) -> str:
@@ -136,7 +136,7 @@ def _translate(context: JobContext, job_id: int, backoff: Backoff) -> str:
         if job.status == JobStatus.DONE:
             return "already done"  # run in-process, or by an earlier entry
         engine_name, target = job.engine, job.target_language
-    owner = f"{owner_id()}{WORKER_OWNER}{context.job.worker_id}"
+    owner = owner_id(context.job.worker_id)
     memory = MemorySettings(ctx.config.memory.fuzzy_threshold, ctx.config.memory.fuzzy_limit)
     try:
         outcome = run_job(
@@ -150,16 +150,14 @@ def _translate(context: JobContext, job_id: int, backoff: Backoff) -> str:
         retry = backoff.get_retry_decision(exception=exc, job=context.job)
         attempt = context.job.attempts + 1
         reason = f"{exc.__class__.__name__}: {exc}" if not str(exc).startswith(exc.__class__.__name__) else str(exc)
-        with store.session() as s:
-            row = s.get(JobRow, job_id)
-            if row is not None:
-                row.owner = None
-                if retry is None:
-                    row.status = JobStatus.PARKED
-                    row.error = f"parked after {attempt} attempt(s): {reason}"
-                else:
-                    row.status = JobStatus.QUEUED
-                    row.error = f"attempt {attempt} failed, retrying in {backoff.wait(context.job.attempts):.0f} s: {reason}"
+        try:
+            if retry is None:
+                finish_run(store, job_id, JobStatus.PARKED, f"parked after {attempt} attempt(s): {reason}")
+            else:
+                wait = backoff.wait(context.job.attempts)
+                finish_run(store, job_id, JobStatus.QUEUED, f"attempt {attempt} failed, retrying in {wait:.0f} s: {reason}")
+        except NotFound:
+            pass  # its article was deleted meanwhile
         log.warning("job %s (%s) attempt %s failed: %s%s", job_id, target, attempt, reason, "; parked" if retry is None else "")
         raise
     log.info(
@@ -222,7 +220,7 @@ class TaskQueue:
             return []
         locks = {_lock(j): j for j in job_ids}
         rows = session.execute(
-            text("SELECT id, queueing_lock, lock, status FROM procrastinate_jobs WHERE task_name = :task AND lock = ANY(:locks) AND status IN ('todo', 'doing')"),
+            text("SELECT id, lock, status FROM procrastinate_jobs WHERE task_name = :task AND lock = ANY(:locks) AND status IN ('todo', 'doing')"),
             {"task": TASK, "locks": list(locks)},
         ).all()
         busy = {locks[r.lock] for r in rows if r.status == "doing"}

@@ -46,15 +46,20 @@ from relais.store.models import DraftRow, JobStatus, SegmentRow, utcnow
 ProgressCallback = Callable[[int, int], None]  # (segments done, segments total)
 
 
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+WORKER_OWNER = "/worker-"  # "host:pid/worker-ID": a job run by a task-queue worker
+
+
+def owner_id(worker_id: int | None = None) -> str:
+    """Who runs a job: "host:pid", and for a task-queue worker "host:pid/worker-ID"."""
+    base = f"{socket.gethostname()}:{os.getpid()}"
+    return base if worker_id is None else f"{base}{WORKER_OWNER}{worker_id}"
 
 
 def owner_alive(owner: str | None) -> bool:
     """Whether the process that claimed a job still runs (only knowable on this host)."""
     if not owner:
         return False
-    host, _, pid = owner.split("/", 1)[0].rpartition(":")  # a queue worker's owner ends "/worker-ID"
+    host, _, pid = owner.split(WORKER_OWNER, 1)[0].rpartition(":")
     if host != socket.gethostname():
         return True  # another machine's worker: assume alive, its queue handles it
     try:
@@ -95,7 +100,8 @@ def _claim(store: Store, job_id: int, owner: str | None = None, alive: Callable[
         job.started_at = job.started_at or utcnow()
 
 
-def _finish(store: Store, job_id: int, status: str, error: str | None = None) -> None:
+def finish_run(store: Store, job_id: int, status: str, error: str | None = None) -> None:
+    """End this run of the job: its status and error (or note), no owner, the time."""
     with store.session() as s:
         job = repo.get_job(s, job_id)
         job.status = status
@@ -230,19 +236,19 @@ def run_job(
             if on_progress:
                 on_progress(skipped + translated + failed, total)
     except EngineUnavailable as exc:
-        _finish(store, job_id, JobStatus.FAILED, str(exc))
+        finish_run(store, job_id, JobStatus.FAILED, str(exc))
         raise
     except BaseException as exc:
         # Interrupted (Ctrl-C) or a bug: leave the job resumable, with the reason.
-        _finish(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
+        finish_run(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
         raise
     try:
         scoring = score_risks(store, job_id, engine, risk_method, batch_size=batch_size)
         counts = check_job(store, job_id, risk_method)
     except BaseException as exc:
-        _finish(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
+        finish_run(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
         raise
-    _finish(store, job_id, JobStatus.DONE, scoring.note)
+    finish_run(store, job_id, JobStatus.DONE, scoring.note)
     outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts, scoring.note)
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
     outcome.from_memory = len(pending.reused)
