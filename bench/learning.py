@@ -62,7 +62,7 @@ def review(desk, job_id: int, reference: list[str], translator, editor) -> tuple
     from relais.review import service
     from relais.store.models import TmEntryRow
 
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         before = s.scalar(select(func.count()).select_from(TmEntryRow))
         view = service.job_view(s, job_id)
         for seg, text in zip(view.segments, reference, strict=True):
@@ -87,7 +87,7 @@ def term_violations(desk, job_id: int) -> int:
 
     draft = desk.draft(job_id)
     pairs = draft_pairs(draft).pairs
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         termbase = termbase_for(s, draft.target_language, draft.source_language)
         ctx = CheckContext(draft.source_language, draft.target_language, machine_output=True, termbase=termbase)
         return sum(f.check.startswith("terms.") for f in run_checks(pairs, ctx))
@@ -120,7 +120,7 @@ def main() -> int:
             config.engine = args.engine
         desk = Desk(config)
         engines = EnginePool(config)
-        with desk.store.session() as s:
+        with desk.store.write() as s:
             translator = Actor.of(accounts.add_user(s, "translator", "learning loop 1", "translator", ["fr"]))
             editor = Actor.of(accounts.add_user(s, "editor", "learning loop 2", "editor", []))
         t0 = time.perf_counter()
@@ -137,7 +137,7 @@ def main() -> int:
         for name, article_id, first_job, reference in articles[half:]:
             second_job = translate(desk, engines, article_id, fresh=True)
             before, after = draft_texts(desk, first_job), draft_texts(desk, second_job)
-            with desk.store.session() as s:
+            with desk.store.write() as s:
                 from relais.store.models import DraftRow
                 from sqlalchemy import select
 

@@ -354,7 +354,7 @@ def main() -> None:
     store = open_store(url)
     times: dict[str, list[float]] = {"exact": [], "near": [], "unrelated": []}
     found: dict[str, int] = dict.fromkeys(times, 0)
-    with store.session() as session:
+    with store.write() as session:
         for kind, text, expected in queries:
             t0 = time.perf_counter()
             matches = lookup(session, "en", "fr", text)

@@ -48,7 +48,7 @@ def one_run(article: Path, target: str, engine_name: str | None, models_dir: Pat
         outcomes = desk.run(job_ids, desk.executor(engines))
         text = desk.render(job_ids[0], "md")
         wall = time.perf_counter() - t0
-        with desk.store.session() as s:
+        with desk.store.write() as s:
             drafts = repo.translated_article(s, job_ids[0])
         desk.close()
         engines.close()

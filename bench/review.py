@@ -70,7 +70,7 @@ def start_server(segments: int) -> tuple[subprocess.Popen, str, int, int, tempfi
 
     home = tempfile.TemporaryDirectory(prefix="relais-bench-review-")
     store = open_store(f"sqlite:///{Path(home.name) / 'relais.db'}")
-    with store.session() as s:
+    with store.write() as s:
         accounts.add_user(s, "bench", "bench password 123", "translator", ["fr"])
     job = seed_job(store, story=story(segments), links={})
     store.close()

@@ -75,7 +75,7 @@ class Desk:
 
     def ingest(self, data: bytes, *, name: str | None = None, fmt: str | None = None) -> IngestResult:
         article = ingest_bytes(data, name=name, fmt=fmt, limits=self.config.limits)
-        with self.store.session() as s:
+        with self.store.write() as s:
             row, created = repo.save_article(s, article, data, name)
             n_segments = len(repo.article_segments(s, row.id))
             return IngestResult(row.id, created, row.title, len(row.blocks), n_segments, row.word_count)
@@ -97,7 +97,7 @@ class Desk:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
         for target in targets:
             get_locale(target)
-        with self.store.session() as s:
+        with self.store.write() as s:
             repo.get_article(s, article_id)
             jobs = []
             for target in targets:
@@ -115,7 +115,7 @@ class Desk:
         failed jobs go back to ``queued`` with their last error kept for the record."""
         if self.task_queue is None:
             return
-        with self.store.session() as s:
+        with self.store.write() as s:
             jobs = [repo.get_job(s, j) for j in job_ids]
             for job in jobs:
                 if job.status in (JobStatus.PARKED, JobStatus.FAILED):
@@ -129,7 +129,7 @@ class Desk:
             return list(job_ids), []
         if self.live_workers():
             return [], list(job_ids)
-        with self.store.session() as s:
+        with self.store.write() as s:
             mine = self.task_queue.take_back(s, job_ids)
         return mine, [j for j in job_ids if j not in mine]
 
@@ -137,17 +137,17 @@ class Desk:
         """Workers with a fresh heartbeat (0 without a task queue)."""
         if self.task_queue is None:
             return 0
-        with self.store.session() as s:
+        with self.store.read() as s:
             return self.task_queue.live_workers(s)
 
     def job_states(self, job_ids: list[int]) -> list[repo.JobSummary]:
-        with self.store.session() as s:
+        with self.store.read() as s:
             return repo.list_jobs(s, job_ids=job_ids)
 
     def resumable_jobs(self) -> list[int]:
         """Jobs left queued, running in a process that died, failed for want of an
         engine, or parked by the task queue."""
-        with self.store.session() as s:
+        with self.store.read() as s:
             ids = [j.id for j in repo.unfinished_jobs(s) if j.status == JobStatus.QUEUED or not owner_alive(j.owner)]
             for status in (JobStatus.FAILED, JobStatus.PARKED):
                 ids += [row.job.id for row in repo.list_jobs(s, status=status)]
@@ -159,7 +159,7 @@ class Desk:
 
     def check_engine(self, engines: EnginePool, job_ids: list[int]) -> None:
         """Fail fast, with the engine's own words, when a job's engine cannot run."""
-        with self.store.session() as s:
+        with self.store.read() as s:
             names = {repo.get_job(s, j).engine for j in job_ids}
         for name in sorted(names):
             engine = engines.get(name)
@@ -176,11 +176,11 @@ class Desk:
         return outcomes
 
     def jobs(self, status: str | None = None) -> list[repo.JobSummary]:
-        with self.store.session() as s:
+        with self.store.read() as s:
             return repo.list_jobs(s, status=status)
 
     def job_labels(self, job_ids: list[int]) -> dict[int, str]:
-        with self.store.session() as s:
+        with self.store.read() as s:
             return {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
 
     # -- checks ---------------------------------------------------------------
@@ -200,7 +200,7 @@ class Desk:
 
     # -- output ---------------------------------------------------------------
     def draft(self, job_id: int) -> TranslatedArticle:
-        with self.store.session() as s:
+        with self.store.read() as s:
             return repo.translated_article(s, job_id)
 
     def render(self, job_id: int, fmt: str) -> str:
@@ -210,13 +210,13 @@ class Desk:
     def add_user(self, name: str, password: str, role: str, languages: list[str]) -> None:
         from relais.review import accounts
 
-        with self.store.session() as s:
+        with self.store.write() as s:
             accounts.add_user(s, name, password, role, languages)
 
     def users(self) -> list[dict]:
         from relais.review import accounts
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return [
                 {"name": u.name, "role": u.role, "languages": list(u.languages or []), "active": u.active}
                 for u in accounts.list_users(s)
@@ -225,13 +225,13 @@ class Desk:
     def set_password(self, name: str, password: str) -> None:
         from relais.review import accounts
 
-        with self.store.session() as s:
+        with self.store.write() as s:
             accounts.set_password(s, name, password)
 
     def set_user_active(self, name: str, active: bool) -> None:
         from relais.review import accounts
 
-        with self.store.session() as s:
+        with self.store.write() as s:
             accounts.set_active(s, name, active)
 
     def publish(self, job_id: int, sign_off_as: str | None = None):
@@ -242,7 +242,7 @@ class Desk:
         from relais.review import accounts, service
 
         actor = accounts.Actor.command_line()
-        with self.store.session() as s:
+        with self.store.write() as s:
             if sign_off_as:
                 editor = accounts.get_user(s, sign_off_as)
                 if editor.role not in ("editor", "admin"):
@@ -254,7 +254,7 @@ class Desk:
     def publication(self, job_id: int):
         from relais.publish.publisher import latest_publication
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return latest_publication(s, job_id)
 
     # -- memory, termbase and interchange (issue 5) ---------------------------
@@ -278,19 +278,19 @@ class Desk:
         from relais.memory import interchange
 
         data = self._read_interchange(source)
-        with self.store.session() as s:
+        with self.store.write() as s:
             return interchange.import_tmx(s, data, source_lang=source_lang)
 
     def tm_export(self, target_lang: str | None = None) -> bytes:
         from relais.memory import interchange
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return interchange.export_tmx(s, target_lang=target_lang)
 
     def tm_stats(self) -> list[dict]:
         from relais.memory import interchange
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return interchange.tm_stats(s)
 
     def terms_import(self, source: str, proposed: bool = False):
@@ -298,13 +298,13 @@ class Desk:
         from relais.memory import interchange
 
         data = self._read_interchange(source)
-        with self.store.session() as s:
+        with self.store.write() as s:
             return interchange.import_tbx(s, data, status="proposed" if proposed else "approved")
 
     def terms_export(self, lang: str | None = None) -> bytes:
         from relais.memory import interchange
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return interchange.export_tbx(s, lang=lang)
 
     def terms_add(self, source: str, lang: str, target: str, type_: str = "term", forbid: list[str] | None = None,
@@ -317,7 +317,7 @@ class Desk:
         if lang not in available():
             raise InputError(f"unknown language {lang!r} (available: {', '.join(available())})")
         who = Actor.command_line().name
-        with self.store.session() as s:
+        with self.store.write() as s:
             term = termbase.get_or_add_term(s, source, type_, note=note)
             status = "proposed" if proposed else "approved"
             row = termbase.add_rendering(s, term, lang, target, status=status, forbidden=forbid or [],
@@ -328,7 +328,7 @@ class Desk:
     def terms_list(self, lang: str | None = None) -> list[dict]:
         from relais.memory import interchange
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return [
                 {"term": t.source_term, "type": t.type, "lang": r.lang, "text": r.text, "status": r.status,
                  "forbidden": list(r.forbidden or [])}
@@ -338,7 +338,7 @@ class Desk:
     def xliff_export(self, job_id: int, version: str = "1.2") -> bytes:
         from relais.memory import interchange
 
-        with self.store.session() as s:
+        with self.store.read() as s:
             return interchange.export_xliff(s, job_id, version)
 
     def xliff_import(self, source: str, as_name: str):
@@ -347,7 +347,7 @@ class Desk:
         from relais.review import accounts
 
         data = self._read_interchange(source)
-        with self.store.session() as s:
+        with self.store.write() as s:
             user = accounts.get_user(s, as_name)
             if not user.active:
                 raise accounts.PermissionDenied(f"{as_name} is disabled")

@@ -81,7 +81,7 @@ def read_snapshot(store: Store, now: datetime | None = None) -> Snapshot:
     now = now or datetime.now(UTC)
     snap = Snapshot()
     lang = JobRow.target_language
-    with store.session() as s:
+    with store.read() as s:
         for language, status, n in s.execute(select(lang, JobRow.status, func.count()).group_by(lang, JobRow.status)):
             snap.jobs[(language, status)] = n
         since = now - timedelta(seconds=RECENT_SECONDS)

@@ -64,7 +64,7 @@ class InProcessExecutor(Executor):
         self.memory = memory  # translation-memory lookup settings (config [memory])
 
     def submit(self, job_id: int) -> JobOutcome:
-        with self.store.session() as s:
+        with self.store.read() as s:
             engine_name = repo.get_job(s, job_id).engine
         engine = self.engines.get(engine_name)
         callback = self.progress(job_id) if self.progress else None

@@ -104,7 +104,7 @@ class WorkerContext:
                 worker_id = int(owner.rsplit(WORKER_OWNER, 1)[1])
             except ValueError:
                 return False
-            with self.store.session() as s:
+            with self.store.read() as s:
                 return bool(
                     s.execute(
                         text(
@@ -129,7 +129,7 @@ def _translate(context: JobContext, job_id: int, backoff: Backoff) -> str:
     if ctx is None:  # pragma: no cover - only a misconfigured embedding gets here
         raise RuntimeError("the translate task runs only in `relais worker`")
     store = ctx.store
-    with store.session() as s:
+    with store.read() as s:
         job = s.get(JobRow, job_id)
         if job is None:
             return "gone"  # its article was deleted after it was queued

@@ -89,7 +89,7 @@ class JobBusy(RelaisError):
 
 
 def _claim(store: Store, job_id: int, owner: str | None = None, alive: Callable[[str | None], bool] = owner_alive) -> None:
-    with store.session() as s:
+    with store.write() as s:
         job = repo.get_job(s, job_id, for_update=True)
         if job.status == JobStatus.RUNNING and alive(job.owner):
             raise JobBusy(f"job {job_id} is being run by process {job.owner}")
@@ -102,7 +102,7 @@ def _claim(store: Store, job_id: int, owner: str | None = None, alive: Callable[
 
 def finish_run(store: Store, job_id: int, status: str, error: str | None = None) -> None:
     """End this run of the job: its status and error (or note), no owner, the time."""
-    with store.session() as s:
+    with store.write() as s:
         job = repo.get_job(s, job_id)
         job.status = status
         job.error = error
@@ -145,7 +145,7 @@ def _requests(store: Store, job_id: int, memory: MemorySettings | None = None) -
     from relais.memory.tm import lookup
 
     memory = memory or MemorySettings()
-    with store.session() as s:
+    with store.read() as s:
         job = repo.get_job(s, job_id)
         article = job.article
         ordered = repo.article_segments(s, article.id)
@@ -212,7 +212,7 @@ def run_job(
     translated = failed = 0
     engine_seconds = 0.0
     if pending.reused:  # human-approved text: no typography fixer, no engine
-        with store.session() as s:
+        with store.write() as s:
             repo.save_drafts(s, job_id, [(seg.id, res) for seg, res in pending.reused])
         translated += len(pending.reused)
     if on_progress:
@@ -229,7 +229,7 @@ def run_job(
                     # approved renderings before anyone reviews it.
                     result.text = fix_typography(result.text, req.target_lang)
                     result.text = apply_to_machine_output(result.text, pending.terms.get(req.key, []))
-            with store.session() as s:
+            with store.write() as s:
                 repo.save_drafts(s, job_id, [(seg.id, res) for (seg, _), res in zip(chunk, results)])
             translated += sum(r.ok for r in results)
             failed += sum(not r.ok for r in results)
@@ -280,7 +280,7 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
     scorer = make_scorer(method, engine)
     if scorer is None:
         return outcome
-    with store.session() as s:
+    with store.read() as s:
         draft = repo.translated_article(s, job_id)
     dp = draft_pairs(draft)
     stored = {seg.segment_id: seg.risk for block in draft.blocks for seg in block.segments}
@@ -319,7 +319,7 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
                 continue
             risks[segment_id] = segment_risk(meaning_findings(pair, ctx), method_risk=score.risk)
         if risks:
-            with store.session() as s:
+            with store.write() as s:
                 for segment_id, risk in risks.items():
                     s.execute(
                         update(DraftRow).where(DraftRow.job_id == job_id, DraftRow.segment_id == segment_id).values(risk=risk)
@@ -344,11 +344,11 @@ def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str
     from relais.checks.audit import check_draft_segments
     from relais.memory.termbase import termbase_for
 
-    with store.session() as s:
+    with store.read() as s:
         draft = repo.translated_article(s, job_id)
         termbase = termbase_for(s, draft.target_language, draft.source_language)
     result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase)
-    with store.session() as s:
+    with store.write() as s:
         repo.save_findings(s, job_id, result.findings, result.risks, result.headline_signoff)
     counts = {"critical": 0, "major": 0, "minor": 0}
     for _, f in result.findings:

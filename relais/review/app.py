@@ -6,8 +6,10 @@ Conventions:
   actions (claim, approve, sign off, reopen, publish) are form posts from the pages that
   answer ``303`` back to the page with a flash message; a client that sends
   ``Accept: application/json`` gets JSON and real status codes instead.
-- Anonymous callers: pages redirect to ``/login``; the API and every state-changing
-  request answer ``401``.  Every state-changing request carries the session's CSRF token
+- Authentication comes first (``relais.review.gate``, before any body or query is
+  read): anonymous callers reach only sign-in, health, metrics, static files and the
+  API description; other pages redirect to ``/login``, everything else answers ``401``.
+  Bodies are capped while they stream (1 MB): ``413`` beyond.  Every state-changing request carries the session's CSRF token
   (form field ``csrf_token`` or header ``X-CSRF-Token``); the anonymous login form uses a
   double-submit cookie.  A wrong or missing token is ``403``.
 - Errors of the service: ``PermissionDenied`` 403, ``NotFound`` 404, ``InvalidState`` and
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -39,14 +40,15 @@ from relais.locales import available
 from relais.memory import termbase, tm
 from relais.publish import publisher
 from relais.publish.effort import article_hter, segment_hter
-from relais.review import accounts, service, stats, web
+from relais.review import accounts, gate, service, stats, web
+from relais.review.gate import Who
 from relais.review.accounts import Actor, LoginThrottle, PermissionDenied
 from relais.review.service import Conflict, InvalidState
 from relais.store.db import Store
 from relais.store.models import BlockRow, ReviewStatus, Role, TermRenderingRow, TermStatus, TermType, TmEntryRow
 
 HERE = Path(__file__).parent
-SESSION_COOKIE = "relais_session"
+SESSION_COOKIE = gate.SESSION_COOKIE
 LOGIN_CSRF_COOKIE = "relais_login_csrf"
 FLASH_COOKIE = "relais_flash"
 CSP = (
@@ -71,12 +73,6 @@ class NotSignedIn(Exception):
 
 class CsrfRejected(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Who:
-    actor: Actor
-    csrf: str
 
 
 class SegmentEdit(BaseModel):
@@ -164,20 +160,21 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     # ------------------------------------------------------------------ plumbing
 
+    # The gate (authentication, then a capped body) runs inside the security headers, so
+    # its own answers carry them too.
+    app.add_middleware(gate.Gate, lookup=gate.lookup_with(store))
     app.add_middleware(SecurityHeaders)
 
     def cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
         response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict", secure=secure_cookies,
                             path="/")  # fmt: skip
 
-    def who(request: Request, s: Session) -> Who | None:
-        row = accounts.find_session(s, request.cookies.get(SESSION_COOKIE))
-        if row is None:
-            return None
-        return Who(Actor.of(row.user), row.csrf_token)
+    def who(request: Request) -> Who | None:
+        """The signed-in person, as the gate found them (relais.review.gate)."""
+        return request.scope.get("state", {}).get(gate.STATE_KEY)
 
-    def signed_in(request: Request, s: Session, csrf_token: str | None = None, *, write: bool = False) -> Who:
-        w = who(request, s)
+    def signed_in(request: Request, csrf_token: str | None = None, *, write: bool = False) -> Who:
+        w = who(request)
         if w is None:
             raise NotSignedIn()
         if write and not accounts.csrf_matches(w.csrf, request.headers.get("x-csrf-token") or csrf_token):
@@ -186,7 +183,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     def proposed_renderings() -> int:
         """How many termbase renderings wait for an editor (the badge in the nav)."""
-        with store.session() as s:
+        with store.read() as s:
             return s.scalar(select(func.count(TermRenderingRow.id)).where(TermRenderingRow.status == TermStatus.PROPOSED)) or 0
 
     def page(request: Request, name: str, w: Who | None, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -219,8 +216,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
             response = RedirectResponse(back, status_code=303)
             cookie(response, FLASH_COOKIE, web.encode_flash("error", message), max_age=60)
             return response
-        with store.session() as s:
-            w = who(request, s)
+        w = who(request)
         response = page(request, "error.html", w, status_code=status, status=status, message=message)
         for k, v in (headers or {}).items():
             response.headers[k] = v
@@ -288,7 +284,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/healthz", tags=["system"], summary="Liveness and database check")
     def healthz() -> dict[str, str]:
-        with store.session() as s:
+        with store.read() as s:
             s.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
@@ -333,7 +329,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
                             error=message)  # fmt: skip
             response.headers["Retry-After"] = str(wait)
             return response
-        with store.session() as s:
+        with store.write() as s:
             user = accounts.authenticate(s, name, password)
             if user is None:
                 throttle.failed(name, address)
@@ -356,8 +352,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.post("/logout", tags=["accounts"], summary="Sign out")
     def logout(request: Request, csrf_token: CsrfField = None) -> Response:
-        with store.session() as s:
-            signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            signed_in(request, csrf_token, write=True)
             accounts.close_session(s, request.cookies.get(SESSION_COOKIE))
         response = JSONResponse({"ok": True}) if wants_json(request) else RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
@@ -365,8 +361,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/api/me", tags=["accounts"], summary="Who is signed in, and the CSRF token for this session")
     def me(request: Request) -> dict[str, Any]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
         return {"name": w.actor.name, "role": w.actor.role, "languages": list(w.actor.languages), "csrf_token": w.csrf}
 
     def users_context(s: Session) -> dict[str, Any]:
@@ -374,16 +370,16 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/users", response_class=HTMLResponse, tags=["accounts"], summary="People and roles (admin)")
     def users_page(request: Request) -> Response:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             if w.actor.role != Role.ADMIN:
                 raise PermissionDenied("only an admin can manage people")
             return page(request, "users.html", w, **users_context(s))
 
     @app.get("/api/users", tags=["accounts"], summary="People and roles as JSON (admin)")
     def users_json(request: Request) -> list[dict[str, Any]]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             if w.actor.role != Role.ADMIN:
                 raise PermissionDenied("only an admin can manage people")
             return [{"name": u.name, "role": u.role, "languages": list(u.languages or []), "active": u.active}
@@ -399,8 +395,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         csrf_token: CsrfField = None,
     ) -> Response:
         request.state.back = "/users"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             if w.actor.role != Role.ADMIN:
                 raise PermissionDenied("only an admin can add people")
             user = accounts.add_user(s, name.strip(), password, role, [x for x in languages.split(",") if x.strip()])
@@ -419,8 +415,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     @app.get("/", response_class=HTMLResponse, tags=["pages"], summary="The queue of articles to review")
     def queue_page(request: Request, language: str | None = None, status: str | None = None,
                    sort: str = "age") -> Response:  # fmt: skip
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             items = queue_items(s, w, language, status, sort)
             langs = available() if w.actor.is_editor else w.actor.languages
             return page(request, "queue.html", w, items=items, languages=langs, statuses=ReviewStatus.ORDER,
@@ -429,8 +425,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     @app.get("/api/queue", tags=["api"], summary="The queue as JSON")
     def queue_json(request: Request, language: str | None = None, status: str | None = None,
                    sort: str = "age") -> list[dict[str, Any]]:  # fmt: skip
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             items = queue_items(s, w, language, status, sort)
         return [
             {"job_id": i.job_id, "article_id": i.article_id, "title": i.title, "target_language": i.target_language,
@@ -443,8 +439,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     @app.post("/jobs/{job_id}/claim", tags=["actions"], summary="Claim an article for review")
     def claim(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
         request.state.back = "/"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             service.claim(s, w.actor, job_id)
         return done(request, f"/jobs/{job_id}", f"You have claimed job {job_id}.", {"job": job_id})
 
@@ -474,8 +470,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, tags=["pages"], summary="The editor")
     def editor_page(request: Request, job_id: int) -> Response:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             view = service.job_view(s, job_id)
             may_view(w, view.target_language)
             marks = dict(s.execute(select(BlockRow.position, BlockRow.marks).where(BlockRow.article_id == view.article_id)).all())
@@ -498,8 +494,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/api/jobs/{job_id}", tags=["api"], summary="The job under review as JSON")
     def job_api(request: Request, job_id: int) -> dict[str, Any]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             view = service.job_view(s, job_id)
             may_view(w, view.target_language)
             out = web.job_json(view)
@@ -509,8 +505,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/api/jobs/{job_id}/journal", tags=["api"], summary="Who did what to the job, in order")
     def journal_api(request: Request, job_id: int) -> list[dict[str, Any]]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             may_view(w, job_language(s, job_id))
             return [{"at": e.created_at.isoformat(timespec="seconds"), "actor": e.actor, "action": e.action,
                      "segment": e.segment_id, "version": e.version, "before": e.before, "after": e.after}
@@ -518,8 +514,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/api/jobs/{job_id}/revisions", tags=["api"], summary="Every saved version of every segment")
     def revisions_api(request: Request, job_id: int) -> list[dict[str, Any]]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             may_view(w, job_language(s, job_id))
             names = {u.id: u.name for u in accounts.list_users(s)}
             return [{"segment": r.segment_id, "version": r.version, "text": r.text, "by": names.get(r.user_id),
@@ -530,34 +526,37 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
              responses={409: {"description": "someone saved since: {conflict: {version, text, yours}}"},
                         422: {"description": "the text cannot be used"}})  # fmt: skip
     def save_segment(request: Request, job_id: int, segment_id: int, edit: SegmentEdit) -> dict[str, Any]:
-        with store.session() as s:
-            w = signed_in(request, s, write=True)
-            seg = service.save_segment(s, w.actor, job_id, segment_id, edit.text, edit.base_version, edit.active_seconds)
-            return web.segment_json(seg)
+        with store.read() as s:  # the checks run here, before the write lock is taken
+            w = signed_in(request, write=True)
+            prepared = service.prepare_edit(s, w.actor, job_id, segment_id, edit.text, edit.base_version,
+                                            edit.active_seconds)  # fmt: skip
+        with store.write() as s:
+            return web.segment_json(service.save_edit(s, w.actor, prepared))
 
     @app.post("/api/jobs/{job_id}/segments/{segment_id}/approve", tags=["api"],
               summary="Approve one version of a segment")  # fmt: skip
     def approve_segment(request: Request, job_id: int, segment_id: int, body: SegmentApproval) -> dict[str, Any]:
-        with store.session() as s:
-            w = signed_in(request, s, write=True)
+        with store.write() as s:
+            w = signed_in(request, write=True)
             seg = service.approve_segment(s, w.actor, job_id, segment_id, body.version)
             return web.segment_json(seg)
 
     @app.post("/jobs/{job_id}/approve", tags=["actions"], summary="Approve the whole article (translator)")
     def approve_article(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
         request.state.back = f"/jobs/{job_id}"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
-            view = service.approve_article(s, w.actor, job_id)
-            status = view.review_status
+        w = signed_in(request, csrf_token, write=True)
+        with store.read() as s:  # the whole-article checks run here, before the write lock
+            approval = service.prepare_approval(s, w.actor, job_id)
+        with store.write() as s:
+            status = service.save_approval(s, w.actor, approval).review_status
         return done(request, f"/jobs/{job_id}", "Article approved. An editor can now sign it off.",
                     {"review_status": status})  # fmt: skip
 
     @app.post("/jobs/{job_id}/signoff", tags=["actions"], summary="Sign off an approved article (editor)")
     def sign_off(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
         request.state.back = f"/jobs/{job_id}"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             service.sign_off(s, w.actor, job_id)
         return done(request, f"/jobs/{job_id}", "Signed off. It can be published now.",
                     {"review_status": ReviewStatus.SIGNED_OFF})  # fmt: skip
@@ -566,16 +565,16 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     def reopen(request: Request, job_id: int, csrf_token: CsrfField = None,
                reason: Annotated[str, Form(max_length=2000)] = "") -> Response:  # fmt: skip
         request.state.back = f"/jobs/{job_id}"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             service.reopen(s, w.actor, job_id, reason)
         return done(request, f"/jobs/{job_id}", "Reopened for review.", {"review_status": ReviewStatus.IN_REVIEW})
 
     @app.post("/jobs/{job_id}/publish", tags=["actions"], summary="Publish a signed-off article (editor)")
     def publish(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
         request.state.back = f"/jobs/{job_id}"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             row = publisher.publish(s, w.actor, job_id)
             number = row.number
             info = publication_info(s, job_id)
@@ -587,8 +586,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     @app.get("/jobs/{job_id}/diff", response_class=HTMLResponse, tags=["pages"],
              summary="Machine draft against the current text, with the post-editing effort")  # fmt: skip
     def diff_page(request: Request, job_id: int) -> Response:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             view = service.job_view(s, job_id)
             may_view(w, view.target_language)
             seconds: dict[int, float] = defaultdict(float)
@@ -613,8 +612,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/jobs/{job_id}/publication.{fmt}", tags=["exports"], summary="The published translation (md, html, json)")
     def publication(request: Request, job_id: int, fmt: Literal["md", "html", "json"]) -> Response:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             may_view(w, job_language(s, job_id))
             pub = publisher.latest_publication(s, job_id)
             body = {"md": pub.markdown, "html": pub.html, "json": pub.json}[fmt]
@@ -623,8 +622,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/jobs/{job_id}/audit.json", tags=["exports"], summary="The audit record of the latest publication")
     def audit(request: Request, job_id: int) -> dict[str, Any]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             may_view(w, job_language(s, job_id))
             return publisher.latest_publication(s, job_id).audit
 
@@ -637,16 +636,16 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
     @app.get("/stats", response_class=HTMLResponse, tags=["pages"], summary="Post-editing statistics (editor)")
     def stats_page(request: Request) -> Response:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             st = stats_for(s, w)
         return page(request, "stats.html", w, stats=st, language_chart=stats.bar_chart(st.languages, "Mean HTER per language"),
                     reviewer_chart=stats.bar_chart(st.reviewers, "Mean HTER per reviewer"))  # fmt: skip
 
     @app.get("/api/stats", tags=["api"], summary="Post-editing statistics as JSON (editor)")
     def stats_json(request: Request) -> dict[str, Any]:
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             return stats_for(s, w).to_dict()
 
     # ------------------------------------------------------------------ translation memory
@@ -672,8 +671,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
              summary="Search the translation memory, or look up the matches of a source sentence")  # fmt: skip
     def memory_page(request: Request, q: MemoryQuery = "", target: MemoryTarget = "", mode: MemoryMode = "search",
                     source: MemorySource = "en", threshold: MemoryThreshold = 0.5, limit: MemoryLimit = 50) -> Response:  # fmt: skip
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             error = None
             try:
                 results = memory_results(s, q, source, target, mode, threshold, limit)
@@ -689,8 +688,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
              summary="The translation memory as JSON: concordance search, or fuzzy lookup with scores")  # fmt: skip
     def memory_json(request: Request, q: MemoryQuery = "", target: MemoryTarget = "", mode: MemoryMode = "search",
                     source: MemorySource = "en", threshold: MemoryThreshold = 0.5, limit: MemoryLimit = 50) -> dict[str, Any]:  # fmt: skip
-        with store.session() as s:
-            signed_in(request, s)
+        with store.read() as s:
+            signed_in(request)
             results = memory_results(s, q, source, target, mode, threshold, limit)
             return {"mode": mode, "q": q, "source": source, "target": target or None, "results": results,
                     "stats": web.tm_stats_json(tm.stats(s))}  # fmt: skip
@@ -707,8 +706,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
              summary="The termbase: terms and their renderings; approve or reject proposals (editor)")  # fmt: skip
     def terms_page(request: Request, lang: TermLang = "", status: TermStatusFilter = "",
                    q: TermText = "") -> Response:  # fmt: skip
-        with store.session() as s:
-            w = signed_in(request, s)
+        with store.read() as s:
+            w = signed_in(request)
             error = None
             try:
                 terms = terms_for(s, lang, status, q)
@@ -722,8 +721,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     @app.get("/api/terms", tags=["api"], summary="The termbase as JSON, filtered by language, status and text")
     def terms_json(request: Request, lang: TermLang = "", status: TermStatusFilter = "",
                    q: TermText = "") -> list[dict[str, Any]]:  # fmt: skip
-        with store.session() as s:
-            signed_in(request, s)
+        with store.read() as s:
+            signed_in(request)
             return terms_for(s, lang, status, q)
 
     @app.post("/terms", tags=["actions"],
@@ -739,8 +738,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         csrf_token: CsrfField = None,
     ) -> Response:
         request.state.back = "/terms"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             if lang not in available():
                 raise InputError(f"unknown language {lang!r} (choose from {', '.join(available())})")
             if not w.actor.may_review(lang):
@@ -767,8 +766,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
               summary="Approve a proposed rendering: it becomes the house rendering (editor)")  # fmt: skip
     def approve_term_rendering(request: Request, rendering_id: int, csrf_token: CsrfField = None) -> Response:
         request.state.back = "/terms"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             row = termbase.approve_rendering(s, w.actor, rendering_id)
             label, payload = rendering_label(row), {"rendering": web.rendering_json(row)}
         return done(request, "/terms", f"Approved {label}.", payload)
@@ -777,8 +776,8 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
               summary="Reject a proposed rendering, or withdraw an approved one (editor)")  # fmt: skip
     def reject_term_rendering(request: Request, rendering_id: int, csrf_token: CsrfField = None) -> Response:
         request.state.back = "/terms"
-        with store.session() as s:
-            w = signed_in(request, s, csrf_token, write=True)
+        with store.write() as s:
+            w = signed_in(request, csrf_token, write=True)
             if not w.actor.is_editor:  # before looking the rendering up: the same answer for any id
                 raise PermissionDenied(f"{w.actor.name} may not approve or reject termbase entries (editors only)")
             label = rendering_label(termbase.get_rendering(s, rendering_id))

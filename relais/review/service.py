@@ -421,14 +421,14 @@ def _text_problem(source: str, text: str) -> str | None:
     return nesting_problem(text)
 
 
-def recheck(session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, revision: RevisionRow) -> list[Finding]:
-    """Run the checks on one edited segment and store what they find with its revision.
+def recheck(session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, text: str) -> list[Finding]:
+    """The findings of the checks on one edited segment's text (stored by ``save_edit``).
 
     Human text: the typography rules report, they do not rewrite.  Article-wide checks
     see only this segment here; the whole article is checked again at approval.
     """
     pair = SegmentPair(
-        block.position, seg.position, BlockKind(block.kind), seg.text, revision.text,
+        block.position, seg.position, BlockKind(block.kind), seg.text, text,
         job.article.source_language, job.target_language, dict(block.marks), dict(block.marks),
     )  # fmt: skip
     from relais.memory.termbase import termbase_for
@@ -437,25 +437,29 @@ def recheck(session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, rev
     ctx = CheckContext(job.article.source_language, job.target_language, machine_output=False, termbase=termbase)
     findings = run_checks([pair], ctx)
     for f in findings:
-        f.text = revision.text[f.start : f.end]
-        session.add(
-            FindingRow(
-                job_id=job.id, segment_id=seg.id, stage="revision", revision_id=revision.id,
-                block_position=f.block, segment_position=f.segment, check=f.check, severity=f.severity.value,
-                start_offset=f.start, end_offset=f.end, text=f.text, message=f.message, suggestion=f.suggestion,
-            )
-        )  # fmt: skip
+        f.text = text[f.start : f.end]
     return findings
 
 
-def save_segment(
-    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0
-) -> SegmentView:
-    """Save a person's text for a segment on top of ``base_version``.
+@dataclass(frozen=True)
+class Edit:
+    """A person's text for a segment, checked and ready to be saved (``prepare_edit``)."""
 
-    Raises ``Conflict`` when someone else saved since (never overwrites).  Saving the
-    current text again is a no-op.
-    """
+    job_id: int
+    segment_id: int
+    text: str
+    base_version: int
+    active_seconds: float
+    findings: tuple[Finding, ...]  # of the checks on ``text``
+    unchanged: bool  # the text is already the current one: saving it is a no-op
+
+
+def prepare_edit(
+    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0
+) -> Edit:
+    """Everything about saving an edit that only reads: rights, the text's rules, and
+    the checks on the new text (the slow part, run before any write lock is taken).
+    Raises what ``save_segment`` raises; ``save_edit`` then writes the result."""
     job = _job(session, job_id)
     _may_review(actor, job)
     _editable(job)
@@ -467,29 +471,84 @@ def save_segment(
     if problem:
         raise InputError(problem)
     version, current = _current(session, job_id, segment_id)
-    if base_version != version:
+    unchanged = text == current  # a repeated save (its answer was lost) is no conflict
+    if base_version != version and not unchanged:
         raise Conflict(segment_id, version, current, text)
-    if text == current:
-        return segment_view(session, job_id, segment_id)
+    findings = () if unchanged else tuple(recheck(session, job, seg, block, text))
+    seconds = max(0.0, min(float(active_seconds), 3600.0))
+    return Edit(job_id, segment_id, text, base_version, seconds, findings, unchanged)
+
+
+def save_edit(session: Session, actor: Actor, edit: Edit) -> SegmentView:
+    """Save a prepared edit on top of its base version, in a write session.
+
+    The rights and the job's state are asked again (they may have changed since the
+    edit was prepared); the unique (job, segment, version) key decides a race, so a
+    second save on the same version is a ``Conflict``, never an overwrite."""
+    job = _job(session, edit.job_id)
+    _may_review(actor, job)
+    _editable(job)
+    seg, block = _segment(session, job, edit.segment_id)
+    if edit.unchanged:
+        version, current = _current(session, edit.job_id, edit.segment_id)
+        if current != edit.text:
+            raise Conflict(edit.segment_id, version, current, edit.text)
+        return segment_view(session, edit.job_id, edit.segment_id)
+    version = edit.base_version
     revision = RevisionRow(
-        job_id=job_id, segment_id=segment_id, version=version + 1, text=text, user_id=actor.user_id,
-        active_seconds=max(0.0, min(float(active_seconds), 3600.0)),
+        job_id=edit.job_id, segment_id=edit.segment_id, version=version + 1, text=edit.text, user_id=actor.user_id,
+        active_seconds=edit.active_seconds,
     )  # fmt: skip
     try:
         with session.begin_nested():  # the unique (job, segment, version) decides a race
             session.add(revision)
             session.flush()
     except IntegrityError:
-        version, current = _current(session, job_id, segment_id)
-        raise Conflict(segment_id, version, current, text) from None
-    _record(session, job, actor, "edit", segment_id, version + 1, before=current, after=text)
+        version, current = _current(session, edit.job_id, edit.segment_id)
+        raise Conflict(edit.segment_id, version, current, edit.text) from None
+    before = _revision_text(session, edit.job_id, edit.segment_id, version)
+    _record(session, job, actor, "edit", edit.segment_id, version + 1, before=before, after=edit.text)
     if job.review_status == ReviewStatus.DRAFT:
         job.review_status = ReviewStatus.IN_REVIEW
         if job.assignee_id is None:
             job.assignee_id = actor.user_id
-    findings = recheck(session, job, seg, block, revision)
+    for f in edit.findings:
+        session.add(
+            FindingRow(
+                job_id=job.id, segment_id=seg.id, stage="revision", revision_id=revision.id,
+                block_position=f.block, segment_position=f.segment, check=f.check, severity=f.severity.value,
+                start_offset=f.start, end_offset=f.end, text=f.text, message=f.message, suggestion=f.suggestion,
+            )
+        )  # fmt: skip
     session.flush()
-    return _edited_view(session, job, seg, block, revision, findings)
+    return _edited_view(session, job, seg, block, revision, list(edit.findings))
+
+
+def save_segment(
+    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0
+) -> SegmentView:
+    """Save a person's text for a segment on top of ``base_version``, in one write
+    session (``prepare_edit`` then ``save_edit``; the web app runs the two in a read and
+    a write session, so the checks never hold the write lock).
+
+    Raises ``Conflict`` when someone else saved since (never overwrites).  Saving the
+    current text again is a no-op.
+    """
+    return save_edit(session, actor, prepare_edit(session, actor, job_id, segment_id, text, base_version, active_seconds))
+
+
+def _revision_text(session: Session, job_id: int, segment_id: int, version: int) -> str:
+    """The text of one version of a segment (0: the machine draft)."""
+    if version:
+        text = session.scalar(
+            select(RevisionRow.text).where(
+                RevisionRow.job_id == job_id, RevisionRow.segment_id == segment_id, RevisionRow.version == version
+            )
+        )
+        if text is not None:
+            return text
+    draft = session.scalar(select(DraftRow.text).where(DraftRow.job_id == job_id, DraftRow.segment_id == segment_id))
+    return draft or ""
 
 
 def _edited_view(
@@ -541,13 +600,17 @@ def approve_segment(session: Session, actor: Actor, job_id: int, segment_id: int
     return segment_view(session, job_id, segment_id)
 
 
-def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
-    """The translator approves the whole article.
+@dataclass(frozen=True)
+class Approval:
+    """A translator's approval of a whole article, checked and ready to be recorded
+    (``prepare_approval``): the checks' findings on the text as it was then."""
 
-    Segments that need their own approval (headline, subheadings, critical findings)
-    must have it already; the others are approved here, each recorded.  The whole
-    approved text is checked again and the findings are stored at stage "approval".
-    """
+    job_id: int
+    versions: tuple[tuple[int, int], ...]  # (segment, version) of every segment that was checked
+    findings: tuple[tuple[int, Finding], ...]  # (segment, finding) of the whole-article checks
+
+
+def _approvable(session: Session, actor: Actor, job_id: int) -> tuple[JobRow, JobView]:
     job = _job(session, job_id)
     _may_review(actor, job)
     _editable(job)
@@ -556,18 +619,41 @@ def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
     if blockers:
         more = f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""
         raise InvalidState(f"cannot approve the article yet: {blockers[0]}{more}")
-    for s in view.segments:
-        if not s.approved:
-            _record(session, job, actor, "approve_segment", s.id, s.version, after=s.text)
+    return job, view
+
+
+def _article_findings(session: Session, view: JobView) -> tuple[tuple[int, Finding], ...]:
     from relais.checks.audit import check_draft_segments
     from relais.memory.termbase import termbase_for
 
     termbase = termbase_for(session, view.target_language, view.source_language)
     result = check_draft_segments(
-        repo.translated_article(session, job_id, current=True), machine_output=False, termbase=termbase
+        repo.translated_article(session, view.id, current=True), machine_output=False, termbase=termbase
     )
+    return tuple(result.findings)
+
+
+def prepare_approval(session: Session, actor: Actor, job_id: int) -> Approval:
+    """Everything about approving an article that only reads: rights, blockers, and the
+    whole-article checks on its current text (slow: run before the write lock)."""
+    _, view = _approvable(session, actor, job_id)
+    versions = tuple((seg.id, seg.version) for seg in view.segments)
+    return Approval(job_id, versions, _article_findings(session, view))
+
+
+def save_approval(session: Session, actor: Actor, approval: Approval) -> JobView:
+    """Record a prepared approval in a write session.  Rights and blockers are asked
+    again; if a segment changed since it was prepared, the checks run again here."""
+    job, view = _approvable(session, actor, approval.job_id)
+    job_id = job.id
+    findings = approval.findings
+    if tuple((seg.id, seg.version) for seg in view.segments) != approval.versions:
+        findings = _article_findings(session, view)
+    for s in view.segments:
+        if not s.approved:
+            _record(session, job, actor, "approve_segment", s.id, s.version, after=s.text)
     session.execute(FindingRow.__table__.delete().where(FindingRow.job_id == job_id, FindingRow.stage == "approval"))
-    for segment_id, f in result.findings:
+    for segment_id, f in findings:
         session.add(
             FindingRow(
                 job_id=job_id, segment_id=segment_id, stage="approval", block_position=f.block,
@@ -585,6 +671,18 @@ def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
     propose_from_review(session, actor, job_id)
     session.flush()
     return job_view(session, job_id)
+
+
+def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
+    """The translator approves the whole article, in one write session
+    (``prepare_approval`` then ``save_approval``; the web app runs the two in a read and
+    a write session).
+
+    Segments that need their own approval (headline, subheadings, critical findings)
+    must have it already; the others are approved here, each recorded.  The whole
+    approved text is checked again and the findings are stored at stage "approval".
+    """
+    return save_approval(session, actor, prepare_approval(session, actor, job_id))
 
 
 def remember_approved(session: Session, job: JobRow, view: JobView) -> int:

@@ -3,8 +3,9 @@ latest schema by Alembic migrations."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from relais.errors import RelaisError
+
+MODE_OPTION = "relais_mode"  # execution option: which kind of session a connection serves
+READ, WRITE = "read", "write"
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -42,11 +46,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A write session takes SQLite's write lock at BEGIN: a deferred transaction that
+    # reads and then writes fails at once with SQLITE_BUSY when another connection
+    # committed in between (busy_timeout does not help there).  A read session stays
+    # deferred, so in WAL mode it never waits for a writer, and query_only makes a write
+    # in it fail loudly instead of racing.
+    mode = conn.get_execution_options().get(MODE_OPTION)
+    conn.exec_driver_sql(f"PRAGMA query_only={'ON' if mode == READ else 'OFF'}")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == WRITE else "BEGIN")
 
 
 class Store:
-    """The database behind Relais.  ``session()`` is the only way in."""
+    """The database behind Relais.  ``read()`` and ``write()`` are the only ways in."""
 
     def __init__(self, url: str):
         self.url = url
@@ -56,7 +67,10 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        readonly = {"postgresql_readonly": True} if self.engine.dialect.name == "postgresql" else {}
+        self._readers = sessionmaker(self.engine.execution_options(**{MODE_OPTION: READ}, **readonly), expire_on_commit=False)
+        self._writing = threading.local()  # whether this thread has a write session open
+        self._writers = sessionmaker(self.engine.execution_options(**{MODE_OPTION: WRITE}), expire_on_commit=False)
 
     def migrate(self) -> None:
         """Bring the schema to the latest revision (cheap when it already is)."""
@@ -77,10 +91,26 @@ class Store:
     def display_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
+    def read(self) -> AbstractContextManager[Session]:
+        """A read-only unit of work: deferred (it never waits for a writer) and refused
+        any write (SQLite ``query_only``, PostgreSQL ``READ ONLY``)."""
+        return self._unit(self._readers)
+
+    def write(self) -> AbstractContextManager[Session]:
+        """A unit of work that may write: committed on success, rolled back on any error.
+        On SQLite it holds the write lock from its first statement (``BEGIN IMMEDIATE``),
+        waiting up to ``busy_timeout`` for it, so do slow work (checks, engines) before.
+        A thread opens one at a time: a second one inside the first would wait for the
+        first's own lock."""
+        return self._unit(self._writers, write=True)
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error."""
-        session = self._sessions()
+    def _unit(self, sessions: sessionmaker, *, write: bool = False) -> Iterator[Session]:
+        if write:
+            if getattr(self._writing, "open", False):
+                raise RuntimeError("a write session is already open in this thread (it would wait for its own lock)")
+            self._writing.open = True
+        session = sessions()
         try:
             yield session
             session.commit()
@@ -89,6 +119,8 @@ class Store:
             raise
         finally:
             session.close()
+            if write:
+                self._writing.open = False
 
     def close(self) -> None:
         self.engine.dispose()

@@ -38,7 +38,7 @@ def test_users_add_list_and_bad_input(relais_home):
 
 def _approve_as_translator(home: RelaisHome, job: SeededJob) -> SeededJob:
     store = open_store(home.db_url)
-    with store.session() as s:
+    with store.write() as s:
         tina = Actor.of(accounts.get_user(s, "tina"))
         service.save_segment(s, tina, job.job_id, job.segment_ids[3], "La tempête a endommagé 4 200 mètres de digue en janvier.", 0)
         for seg in service.job_view(s, job.job_id).segments:

@@ -16,7 +16,7 @@ from relais.store.models import TermStatus
 def _store_with_article(url: str, *paragraphs: str):
     store = open_store(url)
     blocks = [Block(BlockKind.HEADLINE, "Envoy leaves Kelmsby")] + [Block(BlockKind.PARAGRAPH, p) for p in paragraphs]
-    with store.session() as s:
+    with store.write() as s:
         row, _ = repo.save_article(s, Article(blocks=blocks, title="Envoy leaves Kelmsby", source_format="markdown"), b"x", "a.md")
         job = repo.create_job(s, row.id, "fr", "llama")
         return store, job.id
@@ -28,7 +28,7 @@ def test_exact_matches_are_reused_and_the_rest_carry_terms_and_examples(store_ur
         "Kelmsby Harbour Trust did not respond to a request for comment.",
         "Yevgeny Sorokin left Kelmsby on Friday.",
     )
-    with store.session() as s:
+    with store.write() as s:
         add_entry(s, "en", "fr", "Kelmsby  Harbour Trust did not respond to a request for comment.",
                   "Le Kelmsby Harbour Trust n’a pas répondu à une demande de commentaire.", approved_by="tina")  # fmt: skip
         add_entry(s, "en", "fr", "Yevgeny Sorokin left Kelmsby on Monday.", "Ievgueni Sorokine a quitté Kelmsby lundi.",
@@ -53,7 +53,7 @@ def test_exact_matches_are_reused_and_the_rest_carry_terms_and_examples(store_ur
 
 def test_an_exact_match_whose_tags_do_not_fit_is_only_an_example(store_url):
     store, job_id = _store_with_article(store_url, "Read <a1>the report</a1> today.")
-    with store.session() as s:
+    with store.write() as s:
         add_entry(s, "en", "fr", "Read the report today.", "Lisez le rapport aujourd’hui.")
     pending = _requests(store, job_id)
     assert pending.reused == []
@@ -78,7 +78,7 @@ def test_text_reused_from_memory_is_not_sent_back_to_the_engine_for_its_risk(sto
     from tests.llama_server import free_port
 
     store, job_id = _store_with_article(store_url, "Yevgeny Sorokin left Kelmsby on Friday.")
-    with store.session() as s:
+    with store.write() as s:
         add_entry(s, "en", "fr", "Envoy leaves Kelmsby", "L’envoyé quitte Kelmsby", approved_by="tina")
         add_entry(s, "en", "fr", "Yevgeny Sorokin left Kelmsby on Friday.", "Ievgueni Sorokine a quitté Kelmsby vendredi.",
                   approved_by="tina")  # fmt: skip

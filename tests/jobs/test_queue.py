@@ -57,7 +57,7 @@ def jobs_json(home, env) -> list[dict]:
 
 
 def queue_entries(desk: Desk) -> list[tuple]:
-    with desk.store.session() as s:
+    with desk.store.read() as s:
         return [
             tuple(r)
             for r in s.execute(
@@ -78,7 +78,7 @@ def test_jobs_are_queued_in_the_same_transaction_as_their_rows(relais_home):
         assert len(queue_entries(desk)) == 2
         # A transaction that fails after queueing leaves neither the job nor its entry.
         with pytest.raises(RuntimeError):
-            with desk.store.session() as s:
+            with desk.store.write() as s:
                 job = repo.create_job(s, ingested.article_id, "es", "openai")
                 desk.task_queue.defer(s, [job])
                 raise RuntimeError("crash between the two")

@@ -45,7 +45,7 @@ def _desk(home: RelaisHome, tiny_gguf, method: str) -> Desk:
 
 def _rows(desk: Desk, job_id: int) -> dict[int, tuple]:
     """segment id → (draft id, text, risk) of the job's drafts."""
-    with desk.store.session() as s:
+    with desk.store.read() as s:
         draft = repo.translated_article(s, job_id)
         ids = {seg.segment_id: seg for b in draft.blocks for seg in b.segments}
     rows = query(desk.config.db_url, "SELECT segment_id, id, text, risk FROM drafts WHERE job_id = :job", job=job_id)
@@ -54,13 +54,13 @@ def _rows(desk: Desk, job_id: int) -> dict[int, tuple]:
 
 
 def _job(desk: Desk, job_id: int) -> tuple[str, str | None]:
-    with desk.store.session() as s:
+    with desk.store.read() as s:
         job = repo.get_job(s, job_id)
         return job.status, job.error
 
 
 def _risk_findings(desk: Desk, job_id: int) -> dict[int, float]:
-    with desk.store.session() as s:
+    with desk.store.read() as s:
         return {f.segment_id: f.message for f in repo.job_findings(s, job_id) if f.check == "meaning.risk"}
 
 
@@ -89,7 +89,7 @@ def test_back_translation_risk_is_stored_for_every_draft_and_not_scored_twice(re
         # The stored risk is the back-translation's (greedy: the same round trip again)
         # combined with the rule checks.
         engine = engines.get("llama")
-        with desk.store.session() as s:
+        with desk.store.write() as s:
             draft = repo.translated_article(s, job_id)
         dp = draft_pairs(draft)
         ctx = CheckContext("en", "fr", machine_output=True)
@@ -181,7 +181,7 @@ def _seed_drafts(desk: Desk, job_id: int, article_id: int, engine: str) -> None:
     """Drafts as if the job had translated everything (a human's French): only scoring is left."""
     from relais.engines.base import Provenance, SegmentResult
 
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         segments = repo.article_segments(s, article_id)
         assert sorted(seg.text for seg, _ in segments) == sorted(FRENCH)
         prov = Provenance(engine, "human", "-", "-")
@@ -210,7 +210,7 @@ def test_openai_engine_unreachable_during_scoring_keeps_the_drafts(relais_home, 
         assert status == "done" and note == first.error
         assert re.search(r"not scored for 6 of 6 segment\(s\): 6 because engine 'openai' unreachable", note), note
         # The rule checks still ran and were stored.
-        with desk.store.session() as s:
+        with desk.store.write() as s:
             assert "meaning.connective" in {f.check for f in repo.job_findings(s, job_id)}
 
         with running_llama_server(tiny_gguf, tmp_path / "server.log") as base_url:

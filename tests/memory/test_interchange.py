@@ -58,7 +58,7 @@ def termbase(session) -> set[tuple]:
 
 
 def test_tmx_import_reads_units_languages_tags_and_provenance(store):
-    with store.session() as s:
+    with store.write() as s:
         report = ic.import_tmx(s, fixture("memory.tmx"))
         assert (report.units, report.added, report.duplicates, report.languages) == (4, 5, 0, ["de", "fr"])
         rows = {(e.target_lang, e.source_text): e for e in s.scalars(select(TmEntryRow))}
@@ -80,7 +80,7 @@ def test_tmx_import_reads_units_languages_tags_and_provenance(store):
 
 
 def test_tmx_round_trip_gives_the_same_entries(new_store_url, store):
-    with store.session() as s:
+    with store.write() as s:
         ic.import_tmx(s, fixture("memory.tmx"))
         first = tm_entries(s)
         exported = ic.export_tmx(s)
@@ -90,7 +90,7 @@ def test_tmx_round_trip_gives_the_same_entries(new_store_url, store):
     assert b'creationtool="Relais"' in exported and b'<tmx version="1.4">' in exported
     other = open_store(new_store_url("other"))
     try:
-        with other.session() as s:
+        with other.write() as s:
             ic.import_tmx(s, exported)
             assert tm_entries(s) == first
             only_de = ic.export_tmx(s, target_lang="de")
@@ -103,7 +103,7 @@ def test_tmx_round_trip_gives_the_same_entries(new_store_url, store):
 
 
 def test_tbx_import_reads_types_statuses_forbidden_variants_and_notes(store):
-    with store.session() as s:
+    with store.write() as s:
         report = ic.import_tbx(s, fixture("termbase.tbx"))
         assert report.units == 3 and report.languages == ["de", "fr"]
         terms = {t.source_term: t for t in s.scalars(select(TermRow))}
@@ -119,22 +119,22 @@ def test_tbx_import_reads_types_statuses_forbidden_variants_and_notes(store):
 
 
 def test_tbx_import_as_proposed_and_round_trip(new_store_url, store):
-    with store.session() as s:
+    with store.write() as s:
         ic.import_tbx(s, fixture("termbase.tbx"))
         first = termbase(s)
         exported = ic.export_tbx(s)
     assert b"deprecatedTerm-admn-sts" in exported and b'<descrip type="entityType">person</descrip>' in exported
     other = open_store(new_store_url("other"))
     try:
-        with other.session() as s:
+        with other.write() as s:
             ic.import_tbx(s, exported)
             assert termbase(s) == first
             fr_only = ic.export_tbx(s, lang="fr")
             assert b'xml:lang="de"' not in fr_only and "Sergueï Lavrov".encode() in fr_only
-        with other.session() as s:
+        with other.write() as s:
             s.execute(TermRenderingRow.__table__.delete())
             s.execute(TermRow.__table__.delete())
-        with other.session() as s:
+        with other.write() as s:
             ic.import_tbx(s, fixture("termbase.tbx"), status="proposed")
             assert {r.status for r in s.scalars(select(TermRenderingRow))} == {"proposed"}
     finally:
@@ -156,7 +156,7 @@ def _actor(session, name: str) -> Actor:
 def test_xliff_export_states_tags_and_notes(seeded):
     store, job = seeded
     try:
-        with store.session() as s:
+        with store.write() as s:
             tina = _actor(s, "tina")
             service.save_segment(s, tina, job.job_id, job.segment_ids[1], "Le conseil a adopté le plan par 7 voix contre 2.", 0)
             service.approve_segment(s, tina, job.job_id, job.segment_ids[0], 0)
@@ -173,7 +173,7 @@ def test_xliff_export_states_tags_and_notes(seeded):
         assert x20.count('state="final"') == 1 and x20.count('state="translated"') == 1 and x20.count('state="initial"') == 4
         assert '<pc id="a1" type="link">printemps</pc>' in x20 and '<note category="relais"' in x20
         with pytest.raises(InputError, match="XLIFF version"):
-            with store.session() as s:
+            with store.write() as s:
                 ic.export_xliff(s, job.job_id, "1.1")
     finally:
         store.close()
@@ -182,12 +182,12 @@ def test_xliff_export_states_tags_and_notes(seeded):
 def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(seeded):
     store, job = seeded
     try:
-        with store.session() as s:
+        with store.write() as s:
             report = ic.import_xliff(s, _actor(s, "tina"), _filled("job-returned-1.2.xlf", job))
         assert (report.edited, report.approved, report.unchanged) == (1, 1, 4)
         assert report.notes == [(str(job.segment_ids[5]),
                                  'English left at the end: please ask the desk whether "the mayor" is Ms Le Gall.')]  # fmt: skip
-        with store.session() as s:
+        with store.write() as s:
             view = {seg.id: seg for seg in service.job_view(s, job.job_id).segments}
             edited = view[job.segment_ids[3]]
             assert edited.text == "La tempête a endommagé 4 200 mètres de digue en janvier." and edited.version == 1
@@ -198,7 +198,7 @@ def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(seeded):
             notes = list(s.scalars(select(ReviewEventRow).where(ReviewEventRow.action == "note")))
             assert [(n.segment_id, n.actor) for n in notes] == [(job.segment_ids[5], "tina")]
         # importing the same file again changes nothing more
-        with store.session() as s:
+        with store.write() as s:
             again = ic.import_xliff(s, _actor(s, "tina"), _filled("job-returned-1.2.xlf", job))
             assert (again.edited, again.approved) == (0, 0)
     finally:
@@ -208,11 +208,11 @@ def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(seeded):
 def test_xliff_20_from_a_cat_tool_applies_edit_approval_and_note(seeded):
     store, job = seeded
     try:
-        with store.session() as s:
+        with store.write() as s:
             report = ic.import_xliff(s, _actor(s, "eddie"), _filled("job-returned-2.0.xlf", job))
         assert report.kind == "xliff 2.0" and (report.edited, report.approved) == (1, 1)
         assert [u for u, _ in report.notes] == [str(job.segment_ids[4])]
-        with store.session() as s:
+        with store.write() as s:
             view = {seg.id: seg for seg in service.job_view(s, job.job_id).segments}
             assert view[job.segment_ids[5]].text == "Les travaux commenceront au <a1>printemps</a1>, a déclaré le maire."
             assert view[job.segment_ids[2]].approved_by == "eddie"
@@ -224,14 +224,14 @@ def test_xliff_20_from_a_cat_tool_applies_edit_approval_and_note(seeded):
 def test_xliff_round_trip_of_our_own_export_with_an_edit(seeded, version):
     store, job = seeded
     try:
-        with store.session() as s:
+        with store.write() as s:
             data = ic.export_xliff(s, job.job_id, version).decode()
         data = data.replace("4 300 mètres", "4 200 mètres")
         if version == "1.2":
             data = data.replace('state="needs-review-translation">Un hiver', 'state="signed-off">Un hiver')
         else:
             data = data.replace('<segment state="initial">\n        <source>A costly', '<segment state="reviewed">\n        <source>A costly')
-        with store.session() as s:
+        with store.write() as s:
             report = ic.import_xliff(s, _actor(s, "tina"), data.encode())
             assert (report.edited, report.approved, report.notes) == (1, 1, [])
             view = {seg.id: seg for seg in service.job_view(s, job.job_id).segments}
@@ -252,7 +252,7 @@ def _store_state(session) -> tuple:
 def test_xliff_import_failing_halfway_changes_nothing(seeded, monkeypatch):
     store, job = seeded
     try:
-        with store.session() as s:
+        with store.write() as s:
             before = _store_state(s)
         calls = []
         real = service.approve_segment
@@ -267,11 +267,11 @@ def test_xliff_import_failing_halfway_changes_nothing(seeded, monkeypatch):
         ).replace(b'<target state="final">', b'<target state="translated">')
         data = data.replace(b'state="needs-review-translation">Les travaux', b'state="final">Les travaux')
         with pytest.raises(service.InvalidState):
-            with store.session() as s:
+            with store.write() as s:
                 ic.import_xliff(s, _actor(s, "tina"), data)
         assert calls, "the failure must come after the edit was saved"
         monkeypatch.setattr(service, "approve_segment", real)
-        with store.session() as s:
+        with store.write() as s:
             assert _store_state(s) == before
             assert service.job_view(s, job.job_id).segments[3].version == 0
     finally:
@@ -294,14 +294,14 @@ XLIFF_REFUSALS = [
 def test_xliff_refusals_name_the_unit_and_change_nothing(seeded, change, message):
     store, job = seeded
     try:
-        with store.session() as s:
+        with store.write() as s:
             before = _store_state(s)
         data = change(_filled("job-returned-1.2.xlf", job), job)
         with pytest.raises(InputError) as exc:
-            with store.session() as s:
+            with store.write() as s:
                 ic.import_xliff(s, _actor(s, "tina"), data)
         assert message in str(exc.value) and "\n" not in str(exc.value)
-        with store.session() as s:
+        with store.write() as s:
             assert _store_state(s) == before
     finally:
         store.close()
@@ -311,7 +311,7 @@ def test_xliff_import_needs_a_reviewer_of_the_language(seeded):
     store, job = seeded
     try:
         with pytest.raises(accounts.PermissionDenied, match="dora may not review fr"):
-            with store.session() as s:
+            with store.write() as s:
                 ic.import_xliff(s, _actor(s, "dora"), _filled("job-returned-1.2.xlf", job))
     finally:
         store.close()
@@ -365,10 +365,10 @@ MALFORMED_TMX = [
 @pytest.mark.parametrize("data,message", MALFORMED_TMX)
 def test_malformed_tmx_is_refused_and_changes_nothing(store, data, message):
     with pytest.raises(InputError) as exc:
-        with store.session() as s:
+        with store.write() as s:
             ic.import_tmx(s, data)
     assert message in str(exc.value) and "\n" not in str(exc.value)
-    with store.session() as s:
+    with store.write() as s:
         assert s.scalar(select(func.count()).select_from(TmEntryRow)) == 0  # not even the good first unit
 
 
@@ -377,7 +377,7 @@ def test_the_entity_bomb_is_refused_quickly(store):
 
     start = time.perf_counter()
     with pytest.raises(InputError):
-        with store.session() as s:
+        with store.write() as s:
             ic.import_tmx(s, BOMB.replace(b"<!DOCTYPE tmx [", b"<!DOCTYPE tmx [\n").replace(b"&d;", b"&d;&d;&d;&d;"))
     assert time.perf_counter() - start < 2
 
@@ -409,10 +409,10 @@ MALFORMED_TBX = [
 @pytest.mark.parametrize("data,message", MALFORMED_TBX)
 def test_malformed_tbx_is_refused_and_changes_nothing(store, data, message):
     with pytest.raises(InputError) as exc:
-        with store.session() as s:
+        with store.write() as s:
             ic.import_tbx(s, data)
     assert message in str(exc.value) and "\n" not in str(exc.value)
-    with store.session() as s:
+    with store.write() as s:
         assert s.scalar(select(func.count()).select_from(TermRow)) == 0
 
 
@@ -427,7 +427,7 @@ def test_malformed_xliff_is_refused(seeded, data, message):
     store, _ = seeded
     try:
         with pytest.raises(InputError, match=message):
-            with store.session() as s:
+            with store.write() as s:
                 ic.import_xliff(s, _actor(s, "tina"), data)
     finally:
         store.close()

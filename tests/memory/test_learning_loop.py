@@ -34,20 +34,20 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
     config.risk_method = "rules"
     desk = Desk(config)
     store = desk.store
-    with store.session() as s:
+    with store.write() as s:
         tina = Actor.of(accounts.add_user(s, "tina", "a long password", "translator", ["fr"]))
         eddie = Actor.of(accounts.add_user(s, "eddie", "another long one", "editor", []))
     first = seed_job(store, story=FIRST, links={})
 
     # The translator corrects the name and a sentence, then approves the article.
-    with store.session() as s:
+    with store.write() as s:
         for index, text in CORRECTED.items():
             service.save_segment(s, tina, first.job_id, first.segment_ids[index], text, 0)
         for seg in service.job_view(s, first.job_id).segments:
             if seg.explicit:
                 service.approve_segment(s, tina, first.job_id, seg.id, seg.version)
         service.approve_article(s, tina, first.job_id)
-    with store.session() as s:
+    with store.write() as s:
         proposed = [(t.source_term, r.text, r.forbidden, r.status) for t in list_terms(s, "fr") for r in t.renderings]
         assert proposed == [("Yevgeny Sorokin", "Ievgueni Sorokine", ["Yevgeny Sorokin"], TermStatus.PROPOSED)]
         memory = {e.source_text: e.target_text for e in s.scalars(select(TmEntryRow))}
@@ -70,7 +70,7 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
     assert "Ievgueni Sorokine" in texts[1], texts
     assert "Yevgeny" not in texts[1]
     assert texts[2] == CORRECTED[2]  # reused as approved
-    with store.session() as s:
+    with store.write() as s:
         engines_used = {d.segment_id: d.engine for d in s.scalars(select(DraftRow).where(DraftRow.job_id == job_ids[0]))}
         assert sorted(engines_used.values()) == ["llama", "llama", "memory"]
         view = service.job_view(s, job_ids[0])
@@ -81,20 +81,20 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
 def test_machine_drafts_never_enter_the_memory(relais_home):
     config = relais_config(relais_home)
     desk = Desk(config)
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         tina = Actor.of(accounts.add_user(s, "tina", "a long password", "translator", ["fr"]))
     job = seed_job(desk.store, story=FIRST, links={})
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         assert s.scalars(select(TmEntryRow)).all() == []  # a finished machine draft: nothing
         seg = service.segment_view(s, job.job_id, job.segment_ids[2])
         service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
         assert s.scalars(select(TmEntryRow)).all() == []  # approving one segment: still nothing
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         for seg in service.job_view(s, job.job_id).segments:
             if seg.explicit and not seg.approved:
                 service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
         service.approve_article(s, tina, job.job_id)
-    with desk.store.session() as s:
+    with desk.store.write() as s:
         entries = s.scalars(select(TmEntryRow).order_by(TmEntryRow.id)).all()
         assert len(entries) == 3
         for e in entries:

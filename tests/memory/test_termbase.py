@@ -42,7 +42,7 @@ TEMPLATE = "termbase"  # the seeded template's name (tests/stores.py)
 def _seed(url: str) -> tuple[str, int, list[int]]:
     store = open_store(url)
     try:
-        with store.session() as s:
+        with store.write() as s:
             for name, (role, langs) in USERS.items():
                 s.add(UserRow(name=name, password_hash="-", role=role, languages=langs))  # no login needed here
         job = seed_job(store, story=STORY, links={})
@@ -67,7 +67,7 @@ def store(template, new_store_url):
 @pytest.fixture
 def empty(store_url):
     store = open_store(store_url)
-    with store.session() as s:
+    with store.write() as s:
         for name, (role, langs) in USERS.items():
             s.add(UserRow(name=name, password_hash="-", role=role, languages=langs))
     yield store
@@ -87,7 +87,7 @@ def propose(session, source: str, lang: str, text: str, forbidden=(), type_=Term
 
 
 def test_only_editors_and_admins_approve_or_reject(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         row = propose(s, "Putin", "fr", "Poutine")
         with pytest.raises(PermissionDenied):
             tb.approve_rendering(s, actor(s, "tina"), row.id)
@@ -103,7 +103,7 @@ def test_only_editors_and_admins_approve_or_reject(empty):
 
 
 def test_approving_a_rendering_demotes_the_previous_one_to_a_forbidden_variant(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         eddie = actor(s, "eddie")
         old = propose(s, "Putin", "fr", "Putin", forbidden=["Poutin"])
         tb.approve_rendering(s, eddie, old.id)
@@ -119,14 +119,14 @@ def test_approving_a_rendering_demotes_the_previous_one_to_a_forbidden_variant(e
 
 
 def test_rejecting_removes_the_proposal_and_an_orphan_term(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         row = propose(s, "Sergei Lavrov", "fr", "Sergeï Lavrov")
         tb.reject_rendering(s, actor(s, "eddie"), row.id)
         assert s.scalars(select(TermRow)).all() == []
 
 
 def test_list_terms_filters_by_language_status_and_text(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         eddie = actor(s, "eddie")
         tb.approve_rendering(s, eddie, propose(s, "Putin", "fr", "Poutine").id)
         propose(s, "Sergei Lavrov", "fr", "Sergueï Lavrov")
@@ -143,7 +143,7 @@ def test_list_terms_filters_by_language_status_and_text(empty):
 
 
 def test_hints_are_approved_renderings_longest_first(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         eddie = actor(s, "eddie")
         tb.approve_rendering(s, eddie, propose(s, "Lavrov", "fr", "Lavrov").id)
         tb.approve_rendering(s, eddie, propose(s, "Sergei Lavrov", "fr", "Sergueï Lavrov", ["Sergei Lavrov"]).id)
@@ -168,7 +168,7 @@ def test_hints_are_approved_renderings_longest_first(empty):
 
 
 def test_the_termbase_is_reloaded_after_an_approval(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         assert tb.hints_for(s, "Putin spoke.", "en", "fr") == []
         row = propose(s, "Putin", "fr", "Poutine")
         assert tb.hints_for(s, "Putin spoke.", "en", "fr") == []
@@ -179,7 +179,7 @@ def test_the_termbase_is_reloaded_after_an_approval(empty):
 
 
 def test_a_big_termbase_is_indexed_once(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         term_rows = [TermRow(source_lang="en", source_term=f"Person{i} Name{i}", source_key=f"person{i} name{i}", type="person") for i in range(10_000)]
         s.add_all(term_rows)
         s.flush()
@@ -204,7 +204,7 @@ def test_a_big_termbase_is_indexed_once(empty):
 
 
 def test_store_termbase_answers_the_checks_protocol(empty):
-    with empty.session() as s:
+    with empty.write() as s:
         tb.approve_rendering(s, actor(s, "eddie"), propose(s, "Putin", "fr", "Poutine", ["Putin"]).id)
         termbase = tb.StoreTermbase.load(s, "fr")
     assert termbase.renderings("Putin", "fr") == ("Poutine", ["Putin"])
@@ -223,7 +223,7 @@ def edit(session, job_id: int, segment_id: int, text: str, who: str = "tina") ->
 
 def test_a_name_corrected_in_review_is_proposed(store, template):
     _, job_id, segs = template
-    with store.session() as s:
+    with store.write() as s:
         edit(s, job_id, segs[1], "Sergueï Lavrov a rencontré Antony Blinken à Genève lundi.")
         rows = tb.propose_from_review(s, actor(s, "tina"), job_id)
         got = [(r.term.source_term, r.term.type, r.lang, r.text, r.forbidden, r.status, r.proposed_by, r.job_id) for r in rows]
@@ -235,7 +235,7 @@ def test_a_name_corrected_in_review_is_proposed(store, template):
 
 def test_a_one_word_name_is_proposed_among_other_edits(store, template):
     _, job_id, segs = template
-    with store.session() as s:
+    with store.write() as s:
         edit(s, job_id, segs[3], "Selon des responsables, Poutine n'était pas présent.")
         rows = tb.propose_from_review(s, actor(s, "tina"), job_id)
         assert [(r.term.source_term, r.text, r.forbidden) for r in rows] == [("Putin", "Poutine", ["Putin"])]
@@ -243,7 +243,7 @@ def test_a_one_word_name_is_proposed_among_other_edits(store, template):
 
 def test_ordinary_edits_are_not_proposed(store, template):
     _, job_id, segs = template
-    with store.session() as s:
+    with store.write() as s:
         edit(s, job_id, segs[1], "Sergei Lavrov a vu Antony Blinken à Genève ce lundi.")
         edit(s, job_id, segs[2], "Les pourparlers ont duré trois heures, selon des responsables.")
         edit(s, job_id, segs[3], "Selon les responsables, le président n'était pas présent.")  # the name replaced by a title, not re-spelled
@@ -252,7 +252,7 @@ def test_ordinary_edits_are_not_proposed(store, template):
 
 def test_an_approved_rendering_is_not_proposed_again(store, template):
     _, job_id, segs = template
-    with store.session() as s:
+    with store.write() as s:
         tb.approve_rendering(s, actor(s, "eddie"), propose(s, "Sergei Lavrov", "fr", "Sergueï Lavrov").id)
         edit(s, job_id, segs[1], "Sergueï Lavrov a rencontré Antony Blinken à Genève lundi.")
         assert tb.propose_from_review(s, actor(s, "tina"), job_id) == []
@@ -260,7 +260,7 @@ def test_an_approved_rendering_is_not_proposed_again(store, template):
 
 def test_proposing_needs_the_right_to_review_the_language(store, template):
     _, job_id, _ = template
-    with store.session() as s, pytest.raises(PermissionDenied):
+    with store.write() as s, pytest.raises(PermissionDenied):
         tb.propose_from_review(s, actor(s, "dora"), job_id)
 
 
@@ -269,12 +269,12 @@ def test_proposed_approved_then_the_next_article_is_checked_and_hinted(store, te
     proposed, an editor approves it, and the next article's draft that keeps the old
     spelling is flagged with the approved rendering, which is also its glossary hint."""
     _, job_id, segs = template
-    with store.session() as s:
+    with store.write() as s:
         edit(s, job_id, segs[1], "Sergueï Lavrov a rencontré Antony Blinken à Genève lundi.")
         (row,) = tb.propose_from_review(s, actor(s, "tina"), job_id)
         tb.approve_rendering(s, actor(s, "eddie"), row.id)
     nxt = seed_job(store, story=NEXT_STORY, links={}, title="Next")
-    with store.session() as s:
+    with store.write() as s:
         view = service.job_view(s, nxt.job_id)
         seg = view.segments[1]
         assert [(h.source, h.target) for h in tb.hints_for(s, seg.source, "en", "fr")] == [("Sergei Lavrov", "Sergueï Lavrov")]

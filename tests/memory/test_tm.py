@@ -29,7 +29,7 @@ def store(store_url):
 
 @pytest.fixture
 def session(store):
-    with store.session() as s:
+    with store.write() as s:
         yield s
 
 
@@ -186,11 +186,11 @@ def test_fts_index_follows_inserts_and_deletes(session):
 
 
 def test_fts_index_survives_commit_and_reopen(store, store_url):
-    with store.session() as s:
+    with store.write() as s:
         add(s, BASE)
     store.close()
     again = open_store(store_url)
-    with again.session() as s:
+    with again.write() as s:
         assert lookup(s, "en", "fr", ONE_WORD)[0].source_text == BASE
     again.close()
 
@@ -391,7 +391,7 @@ def test_migration_0005_backfills_the_features_of_stored_entries(new_store_url):
         conn.commit()
     old.close()
     store = open_store(url)  # migrates to head
-    with store.session() as s:
+    with store.write() as s:
         entry_id = s.scalar(select(TmEntryRow.id))
         assert _postings(s, entry_id) == set(tm.features(BASE))
         assert set(_df(s, _postings(s, entry_id)).values()) == {1}

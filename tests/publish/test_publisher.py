@@ -28,13 +28,13 @@ def seeded(seeded_url, seeded_job):
 
 
 def _actor(store, name):
-    with store.session() as s:
+    with store.read() as s:
         return Actor.of(accounts.get_user(s, name))
 
 
 def review_and_sign_off(store, job):
     tina, eddie = _actor(store, "tina"), _actor(store, "eddie")
-    with store.session() as s:
+    with store.write() as s:
         service.claim(s, tina, job.job_id)
         service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED, 0, active_seconds=20)
         service.save_segment(
@@ -52,21 +52,21 @@ def review_and_sign_off(store, job):
 def test_publish_needs_sign_off_and_an_editor(seeded):
     store, job = seeded
     with pytest.raises(InvalidState, match="signed it off"):
-        with store.session() as s:
+        with store.write() as s:
             publish(s, _actor(store, "eddie"), job.job_id)
     review_and_sign_off(store, job)
     with pytest.raises(PermissionDenied):
-        with store.session() as s:
+        with store.write() as s:
             publish(s, _actor(store, "tina"), job.job_id)
     with pytest.raises(NotFound):
-        with store.session() as s:
+        with store.write() as s:
             latest_publication(s, job.job_id)
 
 
 def test_published_renderings_and_audit_record(seeded):
     store, job = seeded
     _, eddie = review_and_sign_off(store, job)
-    with store.session() as s:
+    with store.write() as s:
         pub = publish(s, eddie, job.job_id)
         assert service.job_view(s, job.job_id).review_status == ReviewStatus.PUBLISHED
     for text in (pub.markdown, pub.html, pub.json):
@@ -100,7 +100,7 @@ def test_published_renderings_and_audit_record(seeded):
 def test_a_correction_is_a_second_publication_and_the_first_is_kept(seeded):
     store, job = seeded
     tina, eddie = review_and_sign_off(store, job)
-    with store.session() as s:
+    with store.write() as s:
         publish(s, eddie, job.job_id)
         service.reopen(s, eddie, job.job_id, "figure was wrong in the source")
         seg = service.segment_view(s, job.job_id, job.segment_ids[4])
@@ -109,7 +109,7 @@ def test_a_correction_is_a_second_publication_and_the_first_is_kept(seeded):
         service.sign_off(s, eddie, job.job_id)
         second = publish(s, eddie, job.job_id)
     assert second.number == 2
-    with store.session() as s:
+    with store.write() as s:
         pubs = s.scalars(select(PublicationRow).order_by(PublicationRow.number)).all()
         assert [p.number for p in pubs] == [1, 2]
         assert "restés à quai" not in pubs[0].markdown and "restés à quai" in pubs[1].markdown

@@ -39,7 +39,7 @@ def app(store: Store):
 def sign_in(client: TestClient, store: Store, name: str) -> str:
     """Open a real session for ``name`` (as POST /login does, without the slow password
     hash) and put its cookie in the client; returns the session's CSRF token."""
-    with store.session() as s:
+    with store.write() as s:
         token, row = accounts.open_session(s, accounts.get_user(s, name))
         csrf = row.csrf_token
     client.cookies.set(SESSION_COOKIE, token)

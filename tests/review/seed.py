@@ -47,7 +47,7 @@ def seed_job(store: Store, story=STORY, links=LINKS, target: str = "fr", title: 
     blocks = [Block(kind, src, dict(links.get(i, {}))) for i, (kind, src, _) in enumerate(story)]
     article = Article(blocks=blocks, title=title or story[0][1], source_format="markdown")
     prov = Provenance("llama", "recorded-draft", "0" * 12, "3")
-    with store.session() as s:
+    with store.write() as s:
         row, _ = repo.save_article(s, article, "\n\n".join(src for _, src, _ in story).encode(), "story.md")
         job = repo.create_job(s, row.id, target, "llama")
         segs = [seg for seg, _ in repo.article_segments(s, row.id)]
@@ -74,7 +74,7 @@ USERS = {
 
 
 def seed_users(store: Store) -> None:
-    with store.session() as s:
+    with store.write() as s:
         for name, (role, langs) in USERS.items():
             accounts.add_user(s, name, PASSWORD, role, langs)
 

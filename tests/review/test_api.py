@@ -25,17 +25,17 @@ CLI = Actor.command_line()
 
 
 def actor(store: Store, name: str) -> Actor:
-    with store.session() as s:
+    with store.read() as s:
         return Actor.of(accounts.get_user(s, name))
 
 
 def status_of(store: Store, job_id: int) -> str:
-    with store.session() as s:
+    with store.read() as s:
         return service.job_view(s, job_id).review_status
 
 
 def approve_explicit(store: Store, job: SeededJob, who: Actor = CLI) -> None:
-    with store.session() as s:
+    with store.write() as s:
         for seg in service.job_view(s, job.job_id).segments:
             if seg.explicit:
                 service.approve_segment(s, who, job.job_id, seg.id, seg.version)
@@ -44,13 +44,13 @@ def approve_explicit(store: Store, job: SeededJob, who: Actor = CLI) -> None:
 def approved_by_tina(store: Store, job: SeededJob) -> None:
     tina = actor(store, "tina")
     approve_explicit(store, job, tina)
-    with store.session() as s:
+    with store.write() as s:
         service.approve_article(s, tina, job.job_id)
 
 
 def signed_off(store: Store, job: SeededJob) -> None:
     approved_by_tina(store, job)
-    with store.session() as s:
+    with store.write() as s:
         service.sign_off(s, actor(store, "eddie"), job.job_id)
 
 
@@ -58,7 +58,7 @@ def published(store: Store, job: SeededJob) -> None:
     from relais.publish.publisher import publish
 
     signed_off(store, job)
-    with store.session() as s:
+    with store.write() as s:
         publish(s, actor(store, "eddie"), job.job_id)
 
 
@@ -78,17 +78,17 @@ class Write:
 
 
 def _revisions(store: Store, job: SeededJob) -> int:
-    with store.session() as s:
+    with store.read() as s:
         return len(service.revisions(s, job.job_id))
 
 
 def _approved(store: Store, job: SeededJob) -> bool:
-    with store.session() as s:
+    with store.read() as s:
         return service.job_view(s, job.job_id).segments[1].approved
 
 
 def _user_added(store: Store, job: SeededJob) -> bool:
-    with store.session() as s:
+    with store.read() as s:
         return any(u.name == "newbie" for u in accounts.list_users(s))
 
 
@@ -106,7 +106,7 @@ def proposed_rendering(store: Store, job: SeededJob | None = None, source: str =
     """A rendering proposed by tina from the seeded job, waiting for an editor; its id."""
     from relais.memory import termbase
 
-    with store.session() as s:
+    with store.write() as s:
         term = termbase.get_or_add_term(s, source, "person")
         row = termbase.add_rendering(s, term, lang, text, forbidden=[source], proposed_by="tina",
                                      job_id=job.job_id if job else None)  # fmt: skip
@@ -119,7 +119,7 @@ def rendering_status(store: Store, text: str = LAVROV[1]) -> str | None:
 
     from relais.store.models import TermRenderingRow
 
-    with store.session() as s:
+    with store.read() as s:
         return s.scalar(select(TermRenderingRow.status).where(TermRenderingRow.text == text))
 
 

@@ -148,10 +148,10 @@ def test_conflict_between_two_browsers(browser, live_server, store, job):
     expect(seg(ada, target).locator(".version")).to_have_text("v2")
     expect(ada.locator("#save-state")).to_have_text("all saved")
 
-    with store.session() as s:
+    with store.write() as s:
         revs = [(r.version, r.text, r.user.name) for r in service.revisions(s, job.job_id) if r.segment_id == target]
     assert revs == [(1, tina_text, "tina"), (2, ada_text, "ada")]
-    with store.session() as s:
+    with store.write() as s:
         first = [r for r in service.revisions(s, job.job_id) if r.segment_id == target][0]
         assert 0 < first.active_seconds < 30
 
@@ -166,7 +166,7 @@ def test_conflict_between_two_browsers(browser, live_server, store, job):
     tina.keyboard.press("Alt+z")
     expect(key_point.locator(".version")).to_have_text("v2")
     expect(key_point.locator("textarea")).to_have_value(draft)
-    with store.session() as s:
+    with store.write() as s:
         texts = [r.text for r in service.revisions(s, job.job_id) if r.segment_id == job.segment_ids[1]]
     assert texts == [draft + " Enfin.", draft]
     assert tina.errors == []

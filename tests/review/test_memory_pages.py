@@ -17,7 +17,7 @@ QUAY = ("The council approved the plan to rebuild the quay.", "Le conseil a appr
 
 
 def add_tm(store: Store, source: str, target: str, lang: str = "fr", job: SeededJob | None = None, **kw):
-    with store.session() as s:
+    with store.write() as s:
         row = tm.add_entry(s, "en", lang, source, target, approved_by=kw.pop("approved_by", "tina"),
                            approved_at=kw.pop("approved_at", datetime(2025, 3, 14, 9, 30, tzinfo=UTC)),
                            job_id=job.job_id if job else None, article_id=job.article_id if job else None, **kw)  # fmt: skip
@@ -144,7 +144,7 @@ def test_editor_adds_approved(client, store):
     assert r.status_code == 200, r.text
     rendering = r.json()["rendering"]
     assert rendering["status"] == "approved" and rendering["approved_by"] == "eddie" and rendering["lang"] == "de"
-    with store.session() as s:
+    with store.write() as s:
         assert termbase.termbase_for(s, "de").renderings(LAVROV[0], "de") == ("Sergej Lawrow", ["Sergei Lavrov"])
     # the French proposal still waits
     [term] = client.get("/api/terms", params={"lang": "fr"}).json()
@@ -204,7 +204,7 @@ def test_approve_and_reject(client, store, job):
 
 def test_term_filters(client, store):
     proposed_rendering(store)
-    with store.session() as s:
+    with store.write() as s:
         term = termbase.get_or_add_term(s, "Bank of England", "organisation")
         termbase.add_rendering(s, term, "de", "Bank of England", status="approved", approved_by="eddie")
     sign_in(client, store, "ada")
@@ -225,7 +225,7 @@ def test_term_filters(client, store):
 def test_hostile_text_is_inert(client, store):
     add_tm(store, 'Storm <script>alert(1)</script> quay', 'Tempête <img src=x onerror="alert(2)"> quai',
            approved_by="<b>mallory</b>")  # fmt: skip
-    with store.session() as s:
+    with store.write() as s:
         term = termbase.get_or_add_term(s, "<script>alert(3)</script>", "term", note="<i>x</i>")
         termbase.add_rendering(s, term, "fr", '<img src=x onerror="alert(4)">', forbidden=["<script>alert(5)</script>"],
                                note='"><script>alert(6)</script>', proposed_by="tina")  # fmt: skip

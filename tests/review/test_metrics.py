@@ -35,7 +35,7 @@ JOBS = [
 
 def add_jobs(store, article_id: int, segment_ids: list[int]) -> None:
     now = utcnow()
-    with store.session() as s:
+    with store.write() as s:
         for language, status, created, finished, drafts in JOBS:
             job = JobRow(article_id=article_id, target_language=language, engine="openai", status=status, attempts=1,
                          created_at=now - timedelta(seconds=created),

@@ -34,17 +34,17 @@ def job(seeded):
 
 
 def actor(store, name: str) -> Actor:
-    with store.session() as s:
+    with store.read() as s:
         return Actor.of(accounts.get_user(s, name))
 
 
 def segment(store, job, index):
-    with store.session() as s:
+    with store.read() as s:
         return service.segment_view(s, job.job_id, job.segment_ids[index])
 
 
 def test_draft_view_shows_the_real_findings_and_what_needs_explicit_approval(store, job):
-    with store.session() as s:
+    with store.write() as s:
         view = service.job_view(s, job.job_id)
     segs = view.segments
     assert [s.version for s in segs] == [0] * 6
@@ -58,13 +58,13 @@ def test_draft_view_shows_the_real_findings_and_what_needs_explicit_approval(sto
 
 def test_a_fixing_edit_is_rechecked_and_its_finding_disappears(store, job):
     tina = actor(store, "tina")
-    with store.session() as s:
+    with store.write() as s:
         seg = service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED_FIGURE, 0, active_seconds=8.0)
     assert seg.version == 1 and seg.text == FIXED_FIGURE
     assert seg.findings == []
     assert [f.check for f in seg.draft_findings] == ["numbers.mismatch"]
     assert seg.explicit  # had a critical finding at draft time: still needs its own approval
-    with store.session() as s:
+    with store.write() as s:
         stored = s.scalars(select(FindingRow).where(FindingRow.stage == "revision")).all()
         assert stored == []  # nothing found in the fixed text
         assert service.job_view(s, job.job_id).review_status == ReviewStatus.IN_REVIEW
@@ -72,7 +72,7 @@ def test_a_fixing_edit_is_rechecked_and_its_finding_disappears(store, job):
 
 def test_an_edit_that_breaks_a_figure_is_flagged_at_once(store, job):
     tina = actor(store, "tina")
-    with store.session() as s:
+    with store.write() as s:
         seg = service.save_segment(
             s, tina, job.job_id, job.segment_ids[4], "Les bateaux de pêche sont restés au port pendant 5 semaines.", 0
         )
@@ -82,26 +82,26 @@ def test_an_edit_that_breaks_a_figure_is_flagged_at_once(store, job):
 def test_second_save_on_the_same_version_is_a_conflict_and_nothing_is_lost(store, job):
     tina, ada = actor(store, "tina"), actor(store, "ada")
     sid = job.segment_ids[4]
-    with store.session() as s:
+    with store.write() as s:
         service.save_segment(s, tina, job.job_id, sid, "Les chalutiers sont restés au port pendant trois semaines.", 0)
     with pytest.raises(Conflict) as exc:
-        with store.session() as s:
+        with store.write() as s:
             service.save_segment(s, ada, job.job_id, sid, "Les navires de pêche sont restés à quai trois semaines.", 0)
     assert exc.value.version == 1
     assert exc.value.text.startswith("Les chalutiers")
     assert exc.value.yours.startswith("Les navires")
     # the second person resolves by saving on top of version 1
-    with store.session() as s:
+    with store.write() as s:
         seg = service.save_segment(s, ada, job.job_id, sid, exc.value.yours, exc.value.version)
     assert seg.version == 2
-    with store.session() as s:
+    with store.write() as s:
         texts = [r.text for r in s.scalars(select(RevisionRow).order_by(RevisionRow.version))]
     assert texts == ["Les chalutiers sont restés au port pendant trois semaines.", exc.value.yours]
 
 
 def test_saving_the_same_text_again_adds_nothing(store, job):
     tina = actor(store, "tina")
-    with store.session() as s:
+    with store.write() as s:
         service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED_FIGURE, 0)
         seg = service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED_FIGURE + "  ", 1)
     assert seg.version == 1
@@ -117,16 +117,16 @@ def test_saving_the_same_text_again_adds_nothing(store, job):
 )
 def test_broken_text_is_refused_with_a_clear_message(store, job, text, message):
     with pytest.raises(InputError, match=message):
-        with store.session() as s:
+        with store.write() as s:
             service.save_segment(s, actor(store, "tina"), job.job_id, job.segment_ids[5], text, 0)
 
 
 def test_translators_touch_only_their_languages(store, job):
     dora = actor(store, "dora")  # German
     with pytest.raises(PermissionDenied):
-        with store.session() as s:
+        with store.write() as s:
             service.save_segment(s, dora, job.job_id, job.segment_ids[3], FIXED_FIGURE, 0)
-    with store.session() as s:
+    with store.write() as s:
         assert service.queue(s, dora) == []
         assert [i.job_id for i in service.queue(s, actor(store, "tina"))] == [job.job_id]
 
@@ -134,7 +134,7 @@ def test_translators_touch_only_their_languages(store, job):
 def test_an_edit_after_approval_makes_the_approval_lapse(store, job):
     tina = actor(store, "tina")
     sid = job.segment_ids[4]
-    with store.session() as s:
+    with store.write() as s:
         assert service.approve_segment(s, tina, job.job_id, sid, 0).approved_by == "tina"
         seg = service.save_segment(s, tina, job.job_id, sid, "Les bateaux sont restés au port trois semaines.", 0)
     assert not seg.approved
@@ -143,16 +143,16 @@ def test_an_edit_after_approval_makes_the_approval_lapse(store, job):
 def test_approving_a_stale_version_is_a_conflict(store, job):
     tina = actor(store, "tina")
     sid = job.segment_ids[4]
-    with store.session() as s:
+    with store.write() as s:
         service.save_segment(s, tina, job.job_id, sid, "Les bateaux sont restés au port trois semaines.", 0)
     with pytest.raises(Conflict):
-        with store.session() as s:
+        with store.write() as s:
             service.approve_segment(s, tina, job.job_id, sid, 0)
 
 
 def _approve_all_explicit(store, job, who="tina"):
     person = actor(store, who)
-    with store.session() as s:
+    with store.write() as s:
         for seg in service.job_view(s, job.job_id).segments:
             if seg.explicit and not seg.approved:
                 service.approve_segment(s, person, job.job_id, seg.id, seg.version)
@@ -161,14 +161,14 @@ def _approve_all_explicit(store, job, who="tina"):
 def test_the_article_needs_each_explicit_approval_first(store, job):
     tina = actor(store, "tina")
     with pytest.raises(InvalidState, match="needs its own approval"):
-        with store.session() as s:
+        with store.write() as s:
             service.approve_article(s, tina, job.job_id)
     _approve_all_explicit(store, job)
-    with store.session() as s:
+    with store.write() as s:
         view = service.approve_article(s, tina, job.job_id)
     assert view.review_status == ReviewStatus.APPROVED
     assert all(seg.approved for seg in view.segments)
-    with store.session() as s:
+    with store.write() as s:
         approvals = s.scalars(select(ReviewEventRow).where(ReviewEventRow.action == "approve_segment")).all()
         assert len(approvals) == 6 and {a.actor for a in approvals} == {"tina"}
         # the whole approved text was checked again
@@ -178,15 +178,15 @@ def test_the_article_needs_each_explicit_approval_first(store, job):
 def test_approved_article_is_locked_until_an_editor_reopens_it(store, job):
     tina, eddie = actor(store, "tina"), actor(store, "eddie")
     _approve_all_explicit(store, job)
-    with store.session() as s:
+    with store.write() as s:
         service.approve_article(s, tina, job.job_id)
     with pytest.raises(InvalidState, match="reopen"):
-        with store.session() as s:
+        with store.write() as s:
             service.save_segment(s, tina, job.job_id, job.segment_ids[4], "Autre texte.", 0)
     with pytest.raises(PermissionDenied):
-        with store.session() as s:
+        with store.write() as s:
             service.reopen(s, tina, job.job_id)
-    with store.session() as s:
+    with store.write() as s:
         service.reopen(s, eddie, job.job_id, "the headline is too long")
         assert service.job_view(s, job.job_id).review_status == ReviewStatus.IN_REVIEW
 
@@ -195,27 +195,27 @@ def test_sign_off_needs_an_editor_who_did_not_approve(store, job):
     _approve_all_explicit(store, job, who="eddie")
     eddie, ada, tina = actor(store, "eddie"), actor(store, "ada"), actor(store, "tina")
     with pytest.raises(InvalidState, match="approve it first"):
-        with store.session() as s:
+        with store.write() as s:
             service.sign_off(s, eddie, job.job_id)
-    with store.session() as s:
+    with store.write() as s:
         service.approve_article(s, eddie, job.job_id)  # an editor may translate too
     with pytest.raises(PermissionDenied, match="cannot also sign it off"):
-        with store.session() as s:
+        with store.write() as s:
             service.sign_off(s, eddie, job.job_id)
     with pytest.raises(PermissionDenied, match="only an editor"):
-        with store.session() as s:
+        with store.write() as s:
             service.sign_off(s, tina, job.job_id)
-    with store.session() as s:
+    with store.write() as s:
         service.sign_off(s, ada, job.job_id)
         assert service.job_view(s, job.job_id).review_status == ReviewStatus.SIGNED_OFF
 
 
 def test_the_journal_records_who_did_what(store, job):
     tina = actor(store, "tina")
-    with store.session() as s:
+    with store.write() as s:
         service.claim(s, tina, job.job_id)
         service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED_FIGURE, 0)
-    with store.session() as s:
+    with store.write() as s:
         events = [(e.actor, e.action, e.version, e.before, e.after) for e in service.journal(s, job.job_id)]
     assert events[0] == ("tina", "claim", None, None, "tina")
     assert events[1][:3] == ("tina", "edit", 1)
@@ -224,15 +224,15 @@ def test_the_journal_records_who_did_what(store, job):
 
 def test_unknown_job_and_segment_are_not_found(store, job):
     with pytest.raises(NotFound):
-        with store.session() as s:
+        with store.write() as s:
             service.job_view(s, 999)
     with pytest.raises(NotFound):
-        with store.session() as s:
+        with store.write() as s:
             service.save_segment(s, actor(store, "tina"), job.job_id, 99999, "x", 0)
 
 
 def test_passwords_sign_in_and_rate_limit(store):
-    with store.session() as s:
+    with store.write() as s:
         assert accounts.authenticate(s, "tina", PASSWORD).name == "tina"
         assert accounts.authenticate(s, "tina", "wrong password!") is None
         assert accounts.authenticate(s, "nobody", PASSWORD) is None
@@ -260,19 +260,19 @@ def test_passwords_sign_in_and_rate_limit(store):
 )
 def test_bad_accounts_are_refused(store, name, password, role, langs, message):
     with pytest.raises(InputError, match=message):
-        with store.session() as s:
+        with store.write() as s:
             accounts.add_user(s, name, password, role, langs)
 
 
 def test_sessions_store_only_a_hash_and_expire_with_the_account(store):
-    with store.session() as s:
+    with store.write() as s:
         token, row = accounts.open_session(s, accounts.get_user(s, "tina"))
         assert row.token_hash != token and token not in row.token_hash
-    with store.session() as s:
+    with store.write() as s:
         assert accounts.find_session(s, token).user.name == "tina"
         assert accounts.find_session(s, token + "x") is None
         accounts.set_active(s, "tina", False)
-    with store.session() as s:
+    with store.write() as s:
         assert accounts.find_session(s, token) is None
 
 
@@ -280,9 +280,9 @@ def test_an_edit_is_rolled_back_with_its_transaction(store, job):
     # pysqlite would commit a SAVEPOINT taken before any other write; the store emits
     # BEGIN itself so that a failing caller (an XLIFF import) loses nothing but itself.
     with pytest.raises(RuntimeError):
-        with store.session() as s:
+        with store.write() as s:
             service.save_segment(s, actor(store, "tina"), job.job_id, job.segment_ids[3], FIXED_FIGURE, 0)
             raise RuntimeError("the rest of the import failed")
-    with store.session() as s:
+    with store.write() as s:
         assert s.scalars(select(RevisionRow)).all() == []
         assert service.segment_view(s, job.job_id, job.segment_ids[3]).version == 0

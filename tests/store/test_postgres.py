@@ -51,16 +51,16 @@ def test_migrations_build_the_models_on_postgresql(pg_store):
 def test_review_publish_and_memory_on_postgresql(pg_store):
     seed_users(pg_store)
     job = seed_job(pg_store)
-    with pg_store.session() as s:
+    with pg_store.write() as s:
         tina = Actor.of(accounts.get_user(s, "tina"))
         eddie = Actor.of(accounts.get_user(s, "eddie"))
         ada = Actor.of(accounts.get_user(s, "ada"))
         seg = service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED, 0, active_seconds=7)
         assert seg.version == 1 and seg.findings == []
     with pytest.raises(Conflict):  # the unique (job, segment, version) key decides, on PostgreSQL too
-        with pg_store.session() as s:
+        with pg_store.write() as s:
             service.save_segment(s, ada, job.job_id, job.segment_ids[3], "Autre texte.", 0)
-    with pg_store.session() as s:
+    with pg_store.write() as s:
         assert [r.version for r in s.scalars(select(RevisionRow))] == [1]
         for seg in service.job_view(s, job.job_id).segments:
             if seg.explicit:
@@ -70,7 +70,7 @@ def test_review_publish_and_memory_on_postgresql(pg_store):
         pub = publish(s, eddie, job.job_id)
     assert "4 200 mètres" in pub.markdown and pub.audit["effort"]["segments_edited"] == 1
 
-    with pg_store.session() as s:
+    with pg_store.write() as s:
         assert sum(st.entries for st in tm.stats(s)) == 6
         (exact,) = [m for m in tm.lookup(s, "en", "fr", "The storm damaged 4,200 metres of sea wall in January.") if m.exact]
         assert exact.target_text == FIXED
@@ -81,12 +81,12 @@ def test_review_publish_and_memory_on_postgresql(pg_store):
 
 def test_termbase_on_postgresql(pg_store):
     seed_users(pg_store)
-    with pg_store.session() as s:
+    with pg_store.write() as s:
         eddie = Actor.of(accounts.get_user(s, "eddie"))
         term = termbase.get_or_add_term(s, "Yevgeny Sorokin", "person")
         proposed = termbase.add_rendering(s, term, "fr", "Ievgueni Sorokine", forbidden=["Yevgeny Sorokin"])
         termbase.approve_rendering(s, eddie, proposed.id)
-    with pg_store.session() as s:
+    with pg_store.write() as s:
         hints = termbase.hints_for(s, "Yevgeny Sorokin left on Friday.", "en", "fr")
         assert [(h.target, h.forbidden) for h in hints] == [("Ievgueni Sorokine", ("Yevgeny Sorokin",))]
         assert [r.status for t in termbase.list_terms(s, "fr") for r in t.renderings] == [TermStatus.APPROVED]

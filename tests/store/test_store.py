@@ -57,11 +57,11 @@ def test_migrate_is_idempotent(new_store_url):
 
 
 def test_article_stored_once_with_segments(store):
-    with store.session() as s:
+    with store.write() as s:
         row, created = repo.save_article(s, _article(), b"raw", "story.txt")
         assert created
         first_id = row.id
-    with store.session() as s:
+    with store.write() as s:
         row, created = repo.save_article(s, _article(), b"raw again", "copy.txt")
         assert not created and row.id == first_id
         segs = repo.article_segments(s, first_id)
@@ -76,7 +76,7 @@ def test_article_stored_once_with_segments(store):
 
 
 def test_different_text_is_a_different_article(store):
-    with store.session() as s:
+    with store.write() as s:
         a, _ = repo.save_article(s, _article(), b"", None)
         b, created = repo.save_article(s, _article("The council met on Tuesday."), b"", None)
         assert created and a.id != b.id
@@ -84,22 +84,22 @@ def test_different_text_is_a_different_article(store):
 
 def test_one_draft_per_job_and_segment(store):
     prov = Provenance("llama", "m", "abc", "p1")
-    with store.session() as s:
+    with store.write() as s:
         row, _ = repo.save_article(s, _article(), b"", None)
         job = repo.create_job(s, row.id, "fr", "llama")
         seg = repo.article_segments(s, row.id)[0][0]
         repo.save_drafts(s, job.id, [(seg.id, SegmentResult(str(seg.id), "Le conseil", prov))])
         job_id, seg_id = job.id, seg.id
     with pytest.raises(IntegrityError):
-        with store.session() as s:
+        with store.write() as s:
             repo.save_drafts(s, job_id, [(seg_id, SegmentResult(str(seg_id), "Encore", prov))])
-    with store.session() as s:
+    with store.write() as s:
         assert [d.text for d in s.scalars(select(DraftRow))] == ["Le conseil"]
 
 
 def test_translated_article_marks_pending_and_failed(store):
     prov = Provenance("llama", "m", "abc", "p1")
-    with store.session() as s:
+    with store.write() as s:
         row, _ = repo.save_article(s, _article(), b"", None)
         job = repo.create_job(s, row.id, "fr", "llama")
         segs = [seg for seg, _ in repo.article_segments(s, row.id)]
@@ -112,7 +112,7 @@ def test_translated_article_marks_pending_and_failed(store):
             ],
         )
         job_id = job.id
-    with store.session() as s:
+    with store.write() as s:
         draft = repo.translated_article(s, job_id)
     assert draft.counts == {"segments": 4, "translated": 1, "failed": 1, "pending": 2}
     assert draft.blocks[0].text == "Le conseil vote"

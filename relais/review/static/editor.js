@@ -45,6 +45,7 @@
       again: false,
       conflict: null,
       error: null,
+      retries: 0, // saves in a row that failed for a passing reason
     };
     segments.push(st);
     byId.set(id, st);
@@ -216,6 +217,7 @@
       }
       st.active += seconds; // not counted yet: it goes with the next save
       if (r.status === 409 && r.json.conflict) { showConflict(st, r.json.conflict); return false; }
+      if (TRANSIENT.has(r.status)) { retryLater(st, opts, "the server is busy"); return false; }
       if (r.status === 401) { st.error = "signed out: sign in again in another tab"; }
       else { st.error = detail(r.json); }
       setSegState(st, "error", st.error);
@@ -223,16 +225,39 @@
     }, () => {
       st.inflight = null;
       st.active += seconds;
-      st.error = "the server cannot be reached";
-      setSegState(st, "error", st.error);
+      retryLater(st, opts, "the server cannot be reached");
       return false;
     }).then((ok) => {
+      if (ok) st.retries = 0;
       if (st.again) { st.again = false; if (ok && dirty(st)) return save(st); }
       return ok;
     });
     updateGlobal();
     return st.inflight;
   }
+
+  // A save that failed for a passing reason (the network, a busy or restarting server)
+  // is sent again by itself, later and later (up to RETRY_MAX_MS apart), for as long as
+  // the text differs from what the server has; the segment says "not saved" meanwhile.
+  const TRANSIENT = new Set([0, 408, 425, 429, 500, 502, 503, 504]);
+  const RETRY_FIRST_MS = 500;
+  const RETRY_MAX_MS = 15000;
+
+  function retryLater(st, opts, why) {
+    st.retries = (st.retries || 0) + 1;
+    const wait = Math.min(RETRY_FIRST_MS * 2 ** (st.retries - 1), RETRY_MAX_MS);
+    st.error = why + ": not saved yet, trying again in " + Math.ceil(wait / 1000) + " s";
+    setSegState(st, "error", st.error);
+    clearTimeout(st.timer);
+    st.timer = setTimeout(() => {
+      if (st.conflict) return;
+      if (opts.force || opts.text !== undefined || dirty(st)) save(st, opts);
+      else { st.error = null; setSegState(st, "saved-now"); }
+    }, wait);
+  }
+  window.addEventListener("online", () => {
+    for (const st of segments) if (st.error && !st.inflight && dirty(st)) save(st);
+  });
 
   function scheduleSave(st) {
     clearTimeout(st.timer);
