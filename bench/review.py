@@ -9,13 +9,24 @@ By default it seeds a fresh data directory with a 60-segment French draft of our
 and an account, starts `relais serve` on a free loopback port, and measures that.
 To measure a server you already run, give --url, --user, --password and --job.
 
+With --concurrent, several reviewers save at once instead (--clients, default 4, each
+with its own session and its own segment, --requests saves each, default 200), on the
+SQLite store and on a PostgreSQL store (--admin-url, or RELAIS_TEST_POSTGRES: a role
+that may create databases; --stores picks them).  It prints save p50/p95 and every
+answer that was not 2xx: 409 conflicts (someone saved the same segment first) apart
+from the rest, which should be none.
+
     .venv/bin/python bench/review.py [--segments 60] [--requests 200]
+    .venv/bin/python bench/review.py --concurrent [--clients 4] [--requests 200] [--stores sqlite,postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import threading
+import uuid
+from collections import Counter
 import socket
 import statistics
 import subprocess
@@ -63,24 +74,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(segments: int) -> tuple[subprocess.Popen, str, int, int, tempfile.TemporaryDirectory]:
+def start_server(segments: int, db_url: str | None = None) -> tuple[subprocess.Popen, str, int, list[int], tempfile.TemporaryDirectory]:
+    """Seed a store (SQLite in a fresh data directory, or ``db_url``) and start
+    ``relais serve`` on it; (process, URL, job id, segment ids, data directory)."""
     from relais.review import accounts
     from relais.store.db import open_store
     from tests.review.seed import seed_job
 
     home = tempfile.TemporaryDirectory(prefix="relais-bench-review-")
-    store = open_store(f"sqlite:///{Path(home.name) / 'relais.db'}")
+    db_url = db_url or f"sqlite:///{Path(home.name) / 'relais.db'}"
+    store = open_store(db_url)
     with store.write() as s:
         accounts.add_user(s, "bench", "bench password 123", "translator", ["fr"])
     job = seed_job(store, story=story(segments), links={})
     store.close()
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")} | {"RELAIS_HOME": home.name}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAIS_")} | {"RELAIS_HOME": home.name,
+                                                                                   "RELAIS_DATABASE_URL": db_url}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "relais", "--quiet", "serve", "--port", str(port)],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
-    return proc, f"http://127.0.0.1:{port}", job.job_id, job.segment_ids[5], home
+    return proc, f"http://127.0.0.1:{port}", job.job_id, job.segment_ids, home
 
 
 def wait_until_up(client: httpx.Client, proc: subprocess.Popen | None) -> None:
@@ -112,6 +127,122 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
+# --------------------------------------------------------------------------- --concurrent
+
+
+SIGN_IN = threading.Lock()
+
+
+def reviewer(url: str, job_id: int, segment_id: int, source_fr: str, saves: int, results: list, start: threading.Barrier) -> None:
+    """One reviewer: signs in with a session of their own, then saves their segment
+    ``saves`` times, alternating two texts, each on top of the version they last saw."""
+    texts = [source_fr, source_fr.removesuffix(".") + ", selon la mairie."]
+    with httpx.Client(base_url=url, timeout=60) as client:
+        try:
+            with SIGN_IN:  # one at a time: the saves are what is measured
+                csrf = sign_in(client, "bench", "bench password 123")
+            job = client.get(f"/api/jobs/{job_id}").json()
+            base = next(seg["version"] for b in job["blocks"] for seg in b["segments"] if seg["id"] == segment_id)
+        except (SystemExit, Exception) as exc:  # counted, and the others still start
+            results.append((0.0, "sign-in or first read failed", str(exc)[:200]))
+            start.wait()
+            return
+        start.wait()
+        for i in range(saves):
+            body = {"text": texts[(base + 1) % 2], "base_version": base, "active_seconds": 1.0}
+            t = time.perf_counter()
+            try:
+                r = client.put(f"/api/jobs/{job_id}/segments/{segment_id}", json=body, headers={"X-CSRF-Token": csrf})
+            except httpx.TransportError as exc:
+                results.append((time.perf_counter() - t, f"connection: {exc.__class__.__name__}", ""))
+                continue
+            elapsed = time.perf_counter() - t
+            results.append((elapsed, r.status_code, r.text[:200] if r.status_code >= 300 else ""))
+            if r.status_code == 200:
+                base = r.json()["version"]
+            elif r.status_code == 409:
+                base = r.json()["conflict"]["version"]
+
+
+def concurrent_run(db_url: str | None, label: str, clients: int, saves: int, segments: int) -> dict:
+    segments = max(segments, clients + 2)
+    drafts = [fr for _, _, fr in story(segments)]  # one segment per block, in order
+    proc, url, job_id, segment_ids, home = start_server(segments, db_url)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            wait_until_up(client, proc)
+        results: list[tuple[float, object, str]] = []
+        start = threading.Barrier(clients)
+        threads = [
+            threading.Thread(target=reviewer, args=(url, job_id, segment_ids[1 + k], drafts[1 + k], saves, results, start))
+            for k in range(clients)
+        ]  # one segment each: paragraphs 1..clients (segment 0 is the headline)
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        home.cleanup()
+    statuses = Counter(status for _, status, _ in results)
+    ok = sum(n for st, n in statuses.items() if isinstance(st, int) and 200 <= st < 300)
+    p50, p95 = percentiles([elapsed for elapsed, _, _ in results])
+    bad = [(st, body) for _, st, body in results if not (isinstance(st, int) and (200 <= st < 300 or st == 409))]
+    return {"store": label, "saves": len(results), "ok": ok, "conflicts": statuses.get(409, 0), "other": len(bad),
+            "p50": p50, "p95": p95, "wall": wall, "examples": bad[:3], "statuses": statuses}  # fmt: skip
+
+
+def postgres_database(admin_url: str):
+    """A fresh database on the server of ``admin_url``: (its URL, a function that drops it)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"relais_bench_review_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def main_concurrent(args) -> int:
+    stores = [x.strip() for x in args.stores.split(",") if x.strip()]
+    unknown = set(stores) - {"sqlite", "postgres"}
+    if unknown:
+        print(f"error: unknown store {', '.join(sorted(unknown))} (use sqlite, postgres)", file=sys.stderr)
+        return 2
+    if "postgres" in stores and not args.admin_url:
+        print("error: give --admin-url (or set RELAIS_TEST_POSTGRES) for the PostgreSQL store, or --stores sqlite",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    rows = []
+    for label in stores:
+        if label == "sqlite":
+            rows.append(concurrent_run(None, "SQLite", args.clients, args.requests, args.segments))
+        else:
+            url, drop = postgres_database(args.admin_url)
+            try:
+                rows.append(concurrent_run(url, "PostgreSQL", args.clients, args.requests, args.segments))
+            finally:
+                drop()
+    print(f"{args.clients} reviewers saving at once, {args.requests} saves each, each on a segment of their own")
+    print(f"{'store':12}{'saves':>7}{'2xx':>7}{'409':>6}{'other':>7}{'p50':>10}{'p95':>10}{'saves/s':>9}")
+    for r in rows:
+        print(f"{r['store']:12}{r['saves']:>7}{r['ok']:>7}{r['conflicts']:>6}{r['other']:>7}"
+              f"{r['p50'] * 1000:>8.1f}ms{r['p95'] * 1000:>8.1f}ms{r['saves'] / r['wall']:>9.1f}")  # fmt: skip
+        for status, body in r["examples"]:
+            print(f"  {r['store']}: {status} {body}")
+    return 1 if any(r["other"] for r in rows) else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--segments", type=int, default=60)
@@ -121,7 +252,14 @@ def main() -> int:
     parser.add_argument("--password", default="bench password 123")
     parser.add_argument("--job", type=int, help="job to open (with --url)")
     parser.add_argument("--segment", type=int, help="segment id to edit (with --url)")
+    parser.add_argument("--concurrent", action="store_true", help="several reviewers saving at once, on each store")
+    parser.add_argument("--clients", type=int, default=4, help="--concurrent: reviewers")
+    parser.add_argument("--stores", default="sqlite,postgres", help="--concurrent: sqlite, postgres or both")
+    parser.add_argument("--admin-url", default=os.environ.get("RELAIS_TEST_POSTGRES"),
+                        help="--concurrent: a PostgreSQL role that may create databases")  # fmt: skip
     args = parser.parse_args()
+    if args.concurrent:
+        return main_concurrent(args)
 
     proc = home = None
     if args.url:
@@ -130,7 +268,8 @@ def main() -> int:
             return 2
         url, job_id, segment_id = args.url.rstrip("/"), args.job, args.segment
     else:
-        proc, url, job_id, segment_id, home = start_server(args.segments)
+        proc, url, job_id, segment_ids, home = start_server(args.segments)
+        segment_id = segment_ids[5]
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             wait_until_up(client, proc)

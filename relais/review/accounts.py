@@ -124,6 +124,9 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 def authenticate(session: Session, name: str, password: str) -> UserRow | None:
+    """The active person with this name and password, or None.  Slow by design (Argon2id)
+    and read-only: run it in a read session, then ``upgrade_hash`` and ``open_session``
+    in a short write session."""
     user = session.scalar(select(UserRow).where(UserRow.name == name))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
@@ -131,9 +134,14 @@ def authenticate(session: Session, name: str, password: str) -> UserRow | None:
         return None
     if user is None or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
     return user
+
+
+def upgrade_hash(session: Session, user_id: int, password: str) -> None:
+    """Hash a just-verified password again if the stored hash uses older parameters."""
+    user = session.get(UserRow, user_id)
+    if user is not None and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
 
 
 def _digest(token: str) -> str:

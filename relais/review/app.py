@@ -329,12 +329,14 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
                             error=message)  # fmt: skip
             response.headers["Retry-After"] = str(wait)
             return response
-        with store.write() as s:
+        with store.read() as s:  # the password hash is slow: not inside the write lock
             user = accounts.authenticate(s, name, password)
-            if user is None:
-                throttle.failed(name, address)
-            else:
-                throttle.succeeded(name)
+        if user is None:
+            throttle.failed(name, address)
+        else:
+            throttle.succeeded(name)
+            with store.write() as s:
+                accounts.upgrade_hash(s, user.id, password)
                 token, row = accounts.open_session(s, user)
                 csrf, user_name, role = row.csrf_token, user.name, user.role
         if user is None:
