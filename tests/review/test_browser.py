@@ -172,3 +172,64 @@ def test_conflict_between_two_browsers(browser, live_server, store, job):
     assert tina.errors == []
     # Chromium logs the 409 answer itself as a failed resource load; nothing else may fail
     assert [e for e in ada.errors if "status of 409" not in e] == []
+
+
+class RestartableServer:
+    """The app under uvicorn on one fixed loopback port, stopped and started again at will
+    (a server being restarted, as a deployment does)."""
+
+    def __init__(self, store):
+        from tests.llama_server import free_port
+
+        self.store, self.port, self.server, self.thread = store, free_port(), None, None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import threading
+        import time
+
+        import uvicorn
+
+        from relais.review.app import create_app
+
+        config = uvicorn.Config(create_app(self.store), host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off")  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert time.monotonic() < deadline and self.thread.is_alive(), "the review app did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def test_a_save_that_fails_is_retried_until_the_server_has_it(browser, store, job):
+    server = RestartableServer(store)
+    server.start()
+    try:
+        _, page = signed_in_page(browser, server.url, "tina")
+        page.goto(f"{server.url}/jobs/{job.job_id}")
+        target = seg(page, job.segment_ids[4])
+        expect(page.locator("#save-state")).to_have_text("all saved")
+        server.stop()  # the server goes away while the translator types
+        typed = "Les bateaux de pêche sont restés à quai pendant trois semaines."
+        target.locator("textarea").fill(typed)
+        target.locator("textarea").press("Control+s")
+        expect(target.locator(".seg-state")).to_contain_text("not saved yet, trying again")
+        expect(page.locator("#save-state")).to_contain_text("not saved")
+        page.wait_for_timeout(1500)  # a retry or two fail meanwhile: still not saved, never "saved"
+        expect(page.locator("#save-state")).not_to_have_text("all saved")
+        with store.read() as s:
+            assert service.segment_view(s, job.job_id, job.segment_ids[4]).version == 0
+        server.start()  # back: the next retry goes through without anyone pressing a key
+        expect(page.locator("#save-state")).to_have_text("all saved", timeout=20000)
+        expect(target.locator(".version")).to_have_text("v1")
+        with store.read() as s:
+            view = service.segment_view(s, job.job_id, job.segment_ids[4])
+        assert (view.version, view.text) == (1, typed)
+    finally:
+        server.stop()
