@@ -93,9 +93,18 @@ def start_server(segments: int, db_url: str | None = None) -> tuple[subprocess.P
                                                                                    "RELAIS_DATABASE_URL": db_url}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "relais", "--quiet", "serve", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        # The server's log goes to a file: a pipe nobody reads would fill up with the
+        # tracebacks of failing requests and stall the server.
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(Path(home.name) / "server.log", "wb"),
     )  # fmt: skip
+    proc.log_path = Path(home.name) / "server.log"
     return proc, f"http://127.0.0.1:{port}", job.job_id, job.segment_ids, home
+
+
+def server_log(proc: subprocess.Popen) -> str:
+    """The end of a server's log (start_server writes it beside the store)."""
+    path = getattr(proc, "log_path", None)
+    return path.read_text(errors="replace")[-2000:] if path and path.exists() else ""
 
 
 def wait_until_up(client: httpx.Client, proc: subprocess.Popen | None) -> None:
@@ -107,7 +116,7 @@ def wait_until_up(client: httpx.Client, proc: subprocess.Popen | None) -> None:
         except httpx.TransportError:
             pass
         if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
-            raise SystemExit("error: the server did not start" + (f": {proc.stderr.read().decode()}" if proc else ""))
+            raise SystemExit("error: the server did not start" + (f": {server_log(proc)}" if proc else ""))
         time.sleep(0.2)
 
 
