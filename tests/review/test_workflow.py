@@ -1,0 +1,110 @@
+"""The review rules (relais.review.workflow), one table: every role × job situation ×
+action, and what is allowed.  Each refusal also says why, in words a person can act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from relais.errors import RelaisError
+from relais.review.accounts import Actor, PermissionDenied
+from relais.review.workflow import Action, Claim, InvalidState, Situation, decide, offered
+
+ADA = Actor(1, "ada", "admin")
+EDDIE = Actor(2, "eddie", "editor")
+ERIN = Actor(3, "erin", "editor")  # an editor who worked on the article in this round
+TINA = Actor(4, "tina", "translator", ("fr",))
+TOM = Actor(5, "tom", "translator", ("fr",))
+DORA = Actor(6, "dora", "translator", ("de",))
+CLI = Actor(None, "cli:root", "admin")
+ACTORS = {"ada": ADA, "eddie": EDDIE, "erin": ERIN, "tina": TINA, "tom": TOM, "dora": DORA, "cli": CLI}
+
+WORKED = frozenset({TINA.user_id, ERIN.user_id})
+SITUATIONS = {
+    "machine running": Situation(7, "fr", "running", "draft", None, unconfirmed=("block 1, segment 1",)),
+    "draft": Situation(7, "fr", "done", "draft", None, unconfirmed=("block 1, segment 1",)),
+    "claimed by tina": Situation(7, "fr", "done", "in_review", Claim(4, "tina"), WORKED,
+                                 unconfirmed=("block 2, segment 1",)),
+    "claimed by tina, all confirmed": Situation(7, "fr", "done", "in_review", Claim(4, "tina"), WORKED),
+    "claimed by tina, one empty": Situation(7, "fr", "done", "in_review", Claim(4, "tina"), WORKED,
+                                            empty=("block 3, segment 2",)),
+    "in review, claim lapsed, all confirmed": Situation(7, "fr", "done", "in_review", None, WORKED),
+    "approved": Situation(7, "fr", "done", "approved", None, WORKED),
+    "signed off": Situation(7, "fr", "done", "signed_off", None, WORKED),
+    "published": Situation(7, "fr", "done", "published", None, WORKED),
+}  # fmt: skip
+
+EDITING = {"claim", "edit", "confirm"}
+TAKE_OVER = {"claim", "release"}
+# situation → actor → the actions allowed; every other action is refused.
+ALLOWED: dict[str, dict[str, set[str]]] = {
+    "machine running": {},
+    "draft": {"ada": EDITING, "eddie": EDITING, "erin": EDITING, "tina": EDITING, "tom": EDITING},
+    "claimed by tina": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER, "tina": {"edit", "confirm", "release"}},
+    "claimed by tina, all confirmed": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER,
+                                       "tina": {"edit", "confirm", "release", "approve"}},
+    "claimed by tina, one empty": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER,
+                                   "tina": {"edit", "confirm", "release"}},
+    "in review, claim lapsed, all confirmed": {who: EDITING | {"approve"} for who in ("ada", "eddie", "erin", "tina", "tom")},
+    "approved": {"ada": {"sign_off", "reopen"}, "eddie": {"sign_off", "reopen"}, "erin": {"reopen"}},
+    "signed off": {"ada": {"publish", "reopen"}, "eddie": {"publish", "reopen"}, "erin": {"reopen"}},
+    "published": {"ada": {"reopen"}, "eddie": {"reopen"}, "erin": {"reopen"}},
+}  # fmt: skip
+
+CASES = [(s, who, a.value) for s in SITUATIONS for who in ACTORS for a in Action]
+
+
+@pytest.mark.parametrize("situation,who,action", CASES, ids=[f"{s}-{w}-{a}" for s, w, a in CASES])
+def test_rules_table(situation: str, who: str, action: str) -> None:
+    decision = decide(ACTORS[who], SITUATIONS[situation], action)
+    expected = action in ALLOWED[situation].get(who, set())
+    assert decision.allowed is expected, decision.reason
+    if decision.allowed:
+        decision.require()
+        return
+    assert decision.reason and "\n" not in decision.reason
+    assert decision.refusal in (PermissionDenied, InvalidState)
+    with pytest.raises(RelaisError, match="."):
+        decision.require()
+
+
+def test_offered_is_the_table_row() -> None:
+    for name, situation in SITUATIONS.items():
+        for who, actor in ACTORS.items():
+            expected = {a.value: a.value in ALLOWED[name].get(who, set()) for a in Action}
+            assert offered(actor, situation) == expected, (name, who)
+
+
+REASONS = [
+    # (situation, actor, action, refusal, words the reason must contain)
+    ("claimed by tina", "tom", "edit", PermissionDenied, "claimed by tina"),
+    ("claimed by tina", "eddie", "edit", PermissionDenied, "take it over"),
+    ("claimed by tina", "tina", "approve", InvalidState, "block 2, segment 1 is not confirmed"),
+    ("claimed by tina, one empty", "tina", "approve", InvalidState, "block 3, segment 2 has no translation"),
+    ("claimed by tina", "tina", "claim", InvalidState, "already claimed"),
+    ("approved", "erin", "sign_off", PermissionDenied, "four eyes"),
+    ("signed off", "erin", "publish", PermissionDenied, "four eyes"),
+    ("approved", "tina", "sign_off", PermissionDenied, "only an editor"),
+    ("approved", "cli", "sign_off", InvalidState, "--as NAME"),
+    ("draft", "dora", "edit", PermissionDenied, "may not review fr"),
+    ("machine running", "tina", "edit", InvalidState, "machine draft is not finished"),
+    ("approved", "tina", "edit", InvalidState, "reopen it first"),
+    ("draft", "eddie", "reopen", InvalidState, "already open"),
+    ("draft", "tina", "release", InvalidState, "not claimed"),
+    ("claimed by tina", "tom", "release", PermissionDenied, "only tina or an editor"),
+    ("draft", "eddie", "publish", InvalidState, "signed it off"),
+]
+
+
+@pytest.mark.parametrize("situation,who,action,refusal,words", REASONS)
+def test_refusals_say_why(situation, who, action, refusal, words) -> None:
+    decision = decide(ACTORS[who], SITUATIONS[situation], action)
+    assert not decision.allowed
+    assert decision.refusal is refusal
+    assert words in decision.reason, decision.reason
+
+
+def test_many_unconfirmed_segments_are_named_and_counted() -> None:
+    labels = tuple(f"block {i}, segment 1" for i in range(1, 8))
+    s = Situation(7, "fr", "done", "in_review", Claim(4, "tina"), unconfirmed=labels)
+    reason = decide(TINA, s, Action.APPROVE).reason
+    assert "block 1, segment 1; block 2, segment 1; block 3, segment 1 (and 4 more) are not confirmed" in reason
