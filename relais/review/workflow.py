@@ -22,6 +22,10 @@ The rules, as docs/review.md states them:
 - **Four eyes.** Signing off and publishing need an editor who neither edited, confirmed
   nor approved anything in this review round (since the job was last reopened).
 - **Reopen** takes an approved, signed-off or published job back into review (editors).
+- **Importing an XLIFF file** (its final units confirm segments) is for the claimant,
+  or an editor (who takes the job over); a translator must claim the job first.
+- Signing off and publishing also need every segment confirmed: an article approved
+  before confirmations were recorded one by one must be reopened and confirmed.
 """
 
 from __future__ import annotations
@@ -51,6 +55,17 @@ class Action(StrEnum):
     SIGN_OFF = "sign_off"
     REOPEN = "reopen"
     PUBLISH = "publish"
+    IMPORT = "import"  # an XLIFF file's edits and confirmations
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The installation's review settings (``[review]`` in config.toml)."""
+
+    claim_idle: float = DEFAULT_CLAIM_IDLE  # seconds
+
+
+DEFAULT_RULES = Rules()
 
 
 @dataclass(frozen=True)
@@ -142,10 +157,11 @@ def _four_eyes(actor: Actor, s: Situation, action: Action) -> Decision | None:
 _VERB = {
     Action.CLAIM: "Claiming", Action.RELEASE: "Releasing", Action.EDIT: "Editing", Action.CONFIRM: "Confirming",
     Action.APPROVE: "Approving", Action.SIGN_OFF: "Signing off", Action.REOPEN: "Reopening", Action.PUBLISH: "Publishing",
+    Action.IMPORT: "Importing a file",
 }  # fmt: skip
 _VERB_BARE = {Action.CLAIM: "claim", Action.RELEASE: "release", Action.EDIT: "edit", Action.CONFIRM: "confirm",
               Action.APPROVE: "approve", Action.SIGN_OFF: "sign off", Action.REOPEN: "reopen",
-              Action.PUBLISH: "publish"}  # fmt: skip
+              Action.PUBLISH: "publish", Action.IMPORT: "import into"}  # fmt: skip
 
 
 def _first(*decisions: Decision | None) -> Decision | None:
@@ -198,6 +214,14 @@ def _approve(actor: Actor, s: Situation) -> Decision:
     return _yes(a)
 
 
+def _all_confirmed(actor: Actor, s: Situation, action: Action) -> Decision | None:
+    if s.unconfirmed or s.empty:
+        labels = s.unconfirmed + s.empty
+        return _not_now(action, f"{_some(labels)} {_is(labels)} not confirmed by a person: reopen job {s.job_id} "
+                                "and confirm every segment")  # fmt: skip
+    return None
+
+
 def _sign_off(actor: Actor, s: Situation) -> Decision:
     a = Action.SIGN_OFF
     refused = _first(_person(actor, s, a), _four_eyes(actor, s, a))
@@ -205,7 +229,7 @@ def _sign_off(actor: Actor, s: Situation) -> Decision:
         return refused
     if s.review_status != ReviewStatus.APPROVED:
         return _not_now(a, f"job {s.job_id} is {_state_label(s.review_status)}: the translator must approve it first")
-    return _yes(a)
+    return _first(_all_confirmed(actor, s, a)) or _yes(a)
 
 
 def _publish(actor: Actor, s: Situation) -> Decision:
@@ -216,6 +240,19 @@ def _publish(actor: Actor, s: Situation) -> Decision:
     if s.review_status != ReviewStatus.SIGNED_OFF:
         return _not_now(a, f"job {s.job_id} is {_state_label(s.review_status)}: it can be published only after an "
                            "editor has signed it off")  # fmt: skip
+    return _first(_all_confirmed(actor, s, a)) or _yes(a)
+
+
+def _import(actor: Actor, s: Situation) -> Decision:
+    a = Action.IMPORT
+    refused = _first(_language(actor, s, a), _person(actor, s, a), _open(actor, s, a))
+    if refused:
+        return refused
+    if actor.is_editor:
+        return _yes(a)  # an editor takes the job over if someone else holds it
+    if s.claim is None or s.claim.user_id != actor.user_id:
+        holder = f"it is claimed by {s.claim.name}" if s.claim else "claim it first"
+        return _denied(a, f"{actor.name} may import a file into job {s.job_id} only as its claimant: {holder}")
     return _yes(a)
 
 
@@ -253,6 +290,7 @@ RULES = {
     Action.SIGN_OFF: _sign_off,
     Action.REOPEN: _reopen,
     Action.PUBLISH: _publish,
+    Action.IMPORT: _import,
 }
 
 

@@ -31,23 +31,29 @@ SITUATIONS = {
     "approved": Situation(7, "fr", "done", "approved", None, WORKED),
     "signed off": Situation(7, "fr", "done", "signed_off", None, WORKED),
     "published": Situation(7, "fr", "done", "published", None, WORKED),
+    "approved in bulk, never confirmed": Situation(7, "fr", "done", "approved", None, WORKED,
+                                                   unconfirmed=("block 4, segment 1",)),
 }  # fmt: skip
 
 EDITING = {"claim", "edit", "confirm"}
-TAKE_OVER = {"claim", "release"}
+TAKE_OVER = {"claim", "release", "import"}  # an editor may take a claimed job over, or import into it
 # situation → actor → the actions allowed; every other action is refused.
 ALLOWED: dict[str, dict[str, set[str]]] = {
     "machine running": {},
-    "draft": {"ada": EDITING, "eddie": EDITING, "erin": EDITING, "tina": EDITING, "tom": EDITING},
-    "claimed by tina": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER, "tina": {"edit", "confirm", "release"}},
+    "draft": {"ada": EDITING | {"import"}, "eddie": EDITING | {"import"}, "erin": EDITING | {"import"}, "tina": EDITING,
+              "tom": EDITING},
+    "claimed by tina": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER,
+                        "tina": {"edit", "confirm", "release", "import"}},
     "claimed by tina, all confirmed": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER,
-                                       "tina": {"edit", "confirm", "release", "approve"}},
+                                       "tina": {"edit", "confirm", "release", "approve", "import"}},
     "claimed by tina, one empty": {"ada": TAKE_OVER, "eddie": TAKE_OVER, "erin": TAKE_OVER,
-                                   "tina": {"edit", "confirm", "release"}},
-    "in review, claim lapsed, all confirmed": {who: EDITING | {"approve"} for who in ("ada", "eddie", "erin", "tina", "tom")},
+                                   "tina": {"edit", "confirm", "release", "import"}},
+    "in review, claim lapsed, all confirmed": {**{who: EDITING | {"approve", "import"} for who in ("ada", "eddie", "erin")},
+                                               **{who: EDITING | {"approve"} for who in ("tina", "tom")}},
     "approved": {"ada": {"sign_off", "reopen"}, "eddie": {"sign_off", "reopen"}, "erin": {"reopen"}},
     "signed off": {"ada": {"publish", "reopen"}, "eddie": {"publish", "reopen"}, "erin": {"reopen"}},
     "published": {"ada": {"reopen"}, "eddie": {"reopen"}, "erin": {"reopen"}},
+    "approved in bulk, never confirmed": {"ada": {"reopen"}, "eddie": {"reopen"}, "erin": {"reopen"}},
 }  # fmt: skip
 
 CASES = [(s, who, a.value) for s in SITUATIONS for who in ACTORS for a in Action]
@@ -92,6 +98,9 @@ REASONS = [
     ("draft", "tina", "release", InvalidState, "not claimed"),
     ("claimed by tina", "tom", "release", PermissionDenied, "only tina or an editor"),
     ("draft", "eddie", "publish", InvalidState, "signed it off"),
+    ("draft", "tina", "import", PermissionDenied, "claim it first"),
+    ("claimed by tina", "tom", "import", PermissionDenied, "claimed by tina"),
+    ("approved in bulk, never confirmed", "eddie", "sign_off", InvalidState, "block 4, segment 1 is not confirmed"),
 ]
 
 
