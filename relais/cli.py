@@ -578,7 +578,8 @@ def serve(
         raise RelaisError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
     desk = _desk()
     try:
-        app_ = create_app(desk.store, secure_cookies=secure_cookies)
+        app_ = create_app(desk.store, secure_cookies=secure_cookies, rules=desk.rules,
+                          disclosures=desk.config.publish.disclosure)  # fmt: skip
         _say(f"Relais review desk on http://{host}:{port}/ (store: {desk.store.display_url}); Ctrl+C to stop")
         uvicorn.run(app_, host=host, port=port, log_level="warning" if State.quiet else "info", access_log=not State.quiet)
     finally:
@@ -673,15 +674,23 @@ def users_enable(name: Annotated[str, typer.Argument(help="Sign-in name.")]) -> 
 @app.command()
 def publish(
     job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
-    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),
+    as_name: Annotated[str | None, typer.Option("--as", help="The editor who publishes (asks for their password).")] = None,
+    sign_off: Annotated[bool, typer.Option("--sign-off", help="Record that editor's sign-off first.")] = False,
     sign_off_as: Annotated[
-        str | None, typer.Option("--sign-off-as", help="Record this editor's sign-off first (the translator must have approved).")
+        str | None, typer.Option("--sign-off-as", help="The same as --as NAME --sign-off.")
     ] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),
 ) -> None:
-    """Publish an approved, signed-off translation: HTML, Markdown, JSON and the audit record."""
+    """Publish an approved, signed-off translation as an editor who did not work on it:
+    HTML, Markdown, JSON and the audit record."""
+    if sign_off_as and as_name and sign_off_as != as_name:
+        raise RelaisError("--as and --sign-off-as name two people: the command acts as one (sign off on the desk)")
+    name = as_name or sign_off_as
     desk = _desk()
     try:
-        pub = desk.publish(job_id, sign_off_as=sign_off_as)
+        actor = desk.person(name, _read_password(password_stdin, confirm=False) if name else None)
+        pub = desk.publish(job_id, actor, sign_off=sign_off or bool(sign_off_as))
         _write_publication(desk, job_id, pub, output_dir)
     finally:
         desk.close()
@@ -880,12 +889,15 @@ def xliff_export(
 @xliff_app.command("import")
 def xliff_import(
     file: Annotated[str, typer.Argument(help="An XLIFF 1.2 or 2.0 file exported by `relais xliff export`.")],
-    as_name: Annotated[str, typer.Option("--as", help="The reviewer whose edits these are (a user of that language).")],
+    as_name: Annotated[str, typer.Option("--as", help="Whose edits these are: the job's claimant or an editor (asks for their password).")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
 ) -> None:
-    """Bring back a job done in another CAT tool: edits, final states and notes (all or nothing)."""
+    """Bring back a job done in another CAT tool: edits, final units (confirmed by that
+    person) and notes, all or nothing."""
     desk = _desk()
     try:
-        _print_import(desk.xliff_import(file, as_name))
+        actor = desk.person(as_name, _read_password(password_stdin, confirm=False))
+        _print_import(desk.xliff_import(file, actor))
     finally:
         desk.close()
 

@@ -47,6 +47,7 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_QUEUE_RETRY_WAIT": (("queue",), "retry_wait", float),
     "RELAIS_QUEUE_HEARTBEAT": (("queue",), "heartbeat", float),
     "RELAIS_QUEUE_STALLED_AFTER": (("queue",), "stalled_after", float),
+    "RELAIS_CLAIM_IDLE": (("review",), "claim_idle", float),
 }
 
 
@@ -102,6 +103,32 @@ class Queue:
 
 
 @dataclass
+class Review:
+    """[review]: the review desk's rules (relais/review/workflow.py)."""
+
+    claim_idle: float = 3600.0  # seconds a claimant may be idle before the claim lapses
+
+    def __post_init__(self) -> None:
+        self.claim_idle = float(self.claim_idle)
+        if self.claim_idle <= 0:
+            raise ValueError(f"review.claim_idle = {self.claim_idle} is not above 0")
+
+
+@dataclass
+class Publish:
+    """[publish]: what a publication says.  ``disclosure``: the line that ends every
+    published translation, per target language (the locale's line when not given)."""
+
+    disclosure: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for lang, line in self.disclosure.items():
+            if not isinstance(line, str) or not line.strip() or "\n" in line:
+                raise ValueError(f"publish.disclosure.{lang} must be one line of text")
+        self.disclosure = {str(k).lower(): " ".join(v.split()) for k, v in self.disclosure.items()}
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -111,6 +138,8 @@ class Config:
     risk_method: str = DEFAULT_RISK_METHOD  # [checks] risk
     memory: Memory = field(default_factory=Memory)
     queue: Queue = field(default_factory=Queue)
+    review: Review = field(default_factory=Review)
+    publish: Publish = field(default_factory=Publish)
 
     @property
     def db_url(self) -> str:
@@ -157,6 +186,8 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             risk_method=risk_method,
             memory=Memory(**raw.get("memory", {})),
             queue=Queue(**raw.get("queue", {})),
+            review=Review(**raw.get("review", {})),
+            publish=Publish(**raw.get("publish", {})),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

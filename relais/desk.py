@@ -234,22 +234,37 @@ class Desk:
         with self.store.write() as s:
             accounts.set_active(s, name, active)
 
-    def publish(self, job_id: int, sign_off_as: str | None = None):
-        """Publish a signed-off translation from the command line.  ``sign_off_as``: an
-        editor's name, to record that editor's sign-off first (the article must be
-        approved by its translator).  Returns the publication record."""
-        from relais.publish.publisher import publish
-        from relais.review import accounts, service
+    @property
+    def rules(self):
+        """The review rules' settings of this installation (``[review]``)."""
+        from relais.review.workflow import Rules
 
-        actor = accounts.Actor.command_line()
+        return Rules(claim_idle=self.config.review.claim_idle)
+
+    def person(self, name: str | None, password: str | None):
+        """The person a command acts as, after their password (``--as NAME``); without a
+        name, the bare command line, which the review rules let do no review action."""
+        from relais.review import accounts
+
+        if not name:
+            return accounts.Actor.command_line()
+        with self.store.read() as s:  # Argon2 is slow on purpose: not inside a write
+            user = accounts.authenticate(s, name, password or "")
+        if user is None:
+            raise accounts.PermissionDenied(f"wrong name or password for {name}")
+        return accounts.Actor.of(user)
+
+    def publish(self, job_id: int, actor, sign_off: bool = False):
+        """Publish a signed-off translation as ``actor`` (``person``); with ``sign_off``,
+        record that person's sign-off first.  The review rules decide both (four eyes).
+        Returns the publication record."""
+        from relais.publish.publisher import publish
+        from relais.review import service
+
         with self.store.write() as s:
-            if sign_off_as:
-                editor = accounts.get_user(s, sign_off_as)
-                if editor.role not in ("editor", "admin"):
-                    raise accounts.PermissionDenied(f"{sign_off_as} is a {editor.role}, not an editor")
-                actor = accounts.Actor.of(editor)
-                service.sign_off(s, actor, job_id)
-            return publish(s, actor, job_id)
+            if sign_off:
+                service.sign_off(s, actor, job_id, self.rules)
+            return publish(s, actor, job_id, self.rules, disclosures=self.config.publish.disclosure)
 
     def publication(self, job_id: int):
         from relais.publish.publisher import latest_publication
@@ -341,14 +356,11 @@ class Desk:
         with self.store.read() as s:
             return interchange.export_xliff(s, job_id, version)
 
-    def xliff_import(self, source: str, as_name: str):
-        """Bring back a job edited in another CAT tool, as the edits of ``as_name``."""
+    def xliff_import(self, source: str, actor):
+        """Bring back a job edited in another CAT tool, as the edits and confirmations of
+        ``actor`` (``person``: the job's claimant or an editor)."""
         from relais.memory import interchange
-        from relais.review import accounts
 
         data = self._read_interchange(source)
         with self.store.write() as s:
-            user = accounts.get_user(s, as_name)
-            if not user.active:
-                raise accounts.PermissionDenied(f"{as_name} is disabled")
-            return interchange.import_xliff(s, accounts.Actor.of(user), data)
+            return interchange.import_xliff(s, actor, data, self.rules)

@@ -1,8 +1,10 @@
 """Rebuild a translated article, block by block, as Markdown, HTML or JSON.
 
 The input is a ``TranslatedArticle`` (built from the store by ``relais.store.repo``).
-Every format ends with the disclosure line, and until a human has approved the text
-every format says loudly that it is an unreviewed machine draft.
+A publication (``reviewed``) ends with the disclosure line, as a plain line.  Anything
+else is an unreviewed machine draft and never carries the disclosure: it ends with a
+visible line in the target language saying so (the locale's ``unreviewed``), and says
+it to machines too (a comment in Markdown and HTML, a meta tag, the JSON status).
 """
 
 from __future__ import annotations
@@ -78,8 +80,9 @@ class TranslatedArticle:
     date: str | None
     url: str | None
     status: str  # job status
-    disclosure: str
+    disclosure: str  # the line that ends a publication
     blocks: list[TranslatedBlock]
+    notice: str = UNREVIEWED_NOTE  # the visible line that ends an unreviewed draft, in the target language
     reviewed: bool = False
     engine: str | None = None
     models: list[str] = field(default_factory=list)
@@ -100,6 +103,11 @@ class TranslatedArticle:
         if c["failed"] or c["pending"]:
             extra = f" {c['failed']} segment(s) failed, {c['pending']} pending: marked ⟦…⟧."
         return f"{UNREVIEWED_NOTE} Relais job {self.job_id}, engine {self.engine}.{extra}"
+
+    @property
+    def closing_line(self) -> str:
+        """The disclosure for a publication; the unreviewed notice for anything else."""
+        return self.disclosure if self.reviewed else self.notice
 
 
 def render(article: TranslatedArticle, fmt: str) -> str:
@@ -160,7 +168,7 @@ def render_markdown(article: TranslatedArticle) -> str:
             case _:
                 parts.append(text)
     parts.append("---")
-    parts.append(article.disclosure)
+    parts.append(article.closing_line)
     return "\n\n".join(parts) + "\n"
 
 
@@ -208,7 +216,8 @@ def render_html(article: TranslatedArticle) -> str:
                 body.append(f"<figure>{img}<figcaption>{text}</figcaption></figure>")
             case _:
                 body.append(f"<p>{text}</p>")
-    body.append(f'<footer class="disclosure"><p>{html.escape(article.disclosure, quote=False)}</p></footer>')
+    footer = "disclosure" if article.reviewed else "relais-unreviewed"
+    body.append(f'<footer class="{footer}"><p>{html.escape(article.closing_line, quote=False)}</p></footer>')
     # Sanitise what we produce: the text came from a web page and then from a model.
     clean = nh3.clean(
         "\n".join(body),
@@ -229,7 +238,7 @@ def render_html(article: TranslatedArticle) -> str:
         head.insert(2, f"<!-- {html.escape(article.marker())} -->")
         head.append('<meta name="relais-status" content="unreviewed-machine-draft">')
     head.append("</head>")
-    banner = "" if article.reviewed else f'<aside class="relais-unreviewed"><p>{html.escape(UNREVIEWED_NOTE)}</p></aside>\n'
+    banner = "" if article.reviewed else f'<aside class="relais-unreviewed"><p>{html.escape(article.notice)}</p></aside>\n'
     return "\n".join(head) + f"\n<body>\n{banner}<article>\n{clean}\n</article>\n</body>\n</html>\n"
 
 
@@ -238,7 +247,7 @@ def render_json(article: TranslatedArticle) -> str:
         "relais_version": __version__,
         "status": "published" if article.reviewed else "unreviewed_machine_draft",
         "reviewed": article.reviewed,
-        "notice": None if article.reviewed else UNREVIEWED_NOTE,
+        "notice": None if article.reviewed else article.notice,
         "job": {"id": article.job_id, "status": article.status, "engine": article.engine, "models": article.models},
         "article": {
             "id": article.article_id,
@@ -275,6 +284,6 @@ def render_json(article: TranslatedArticle) -> str:
             }
             for b in article.blocks
         ],
-        "disclosure": article.disclosure,
+        "disclosure": article.disclosure if article.reviewed else None,
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -18,7 +18,8 @@ class Locale:
     code: str
     name: str  # in the language itself
     english_name: str
-    disclosure: dict[str, str]  # source language code → disclosure line
+    disclosure: dict[str, str]  # source language code → disclosure line (publications only)
+    unreviewed: str  # the visible line that ends an unreviewed machine draft
 
     def disclosure_from(self, source_lang: str) -> str:
         try:
@@ -43,7 +44,7 @@ def get_locale(code: str) -> Locale:
             f"no locale data for target language '{code}' (available: {', '.join(available())})"
         )
     data = tomllib.loads(resources.files(__package__).joinpath(f"{code}.toml").read_text("utf-8"))
-    return Locale(code, data["name"], data["english_name"], dict(data["disclosure"]))
+    return Locale(code, data["name"], data["english_name"], dict(data["disclosure"]), data["unreviewed"])
 
 
 def parse_targets(spec: str) -> list[str]:

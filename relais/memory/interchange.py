@@ -86,14 +86,14 @@ class ImportReport:
     languages: list[str] = field(default_factory=list)
     job_id: int | None = None
     edited: int = 0  # XLIFF: segments saved as a new revision
-    approved: int = 0  # XLIFF: segments approved
+    confirmed: int = 0  # XLIFF: segments confirmed (final units)
     unchanged: int = 0
     notes: list[tuple[str, str]] = field(default_factory=list)  # (unit id, text) added in the CAT tool
 
     def summary(self) -> str:
         if self.kind.startswith("xliff"):
             text = (f"{self.kind}: job {self.job_id}, {self.units} units: {self.edited} edited, "
-                    f"{self.approved} approved, {self.unchanged} unchanged")  # fmt: skip
+                    f"{self.confirmed} confirmed, {self.unchanged} unchanged")  # fmt: skip
             return text + (f", {len(self.notes)} notes" if self.notes else "")
         langs = f" ({', '.join(self.languages)})" if self.languages else ""
         return f"{self.kind}: {self.units} units{langs}: {self.added} added, {self.duplicates} already there"
@@ -630,7 +630,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
         parent = etree.SubElement(root, f"{{{ns}}}file", {"id": f"job-{job_id}", "original": original,
                                                            f"{{{RELAIS_NS}}}job": str(job_id)})  # fmt: skip
     for s in view.segments:
-        state = "empty" if not s.text.strip() else "approved" if s.approved else "edited" if s.edited else "draft"
+        state = "empty" if not s.text.strip() else "approved" if s.confirmed else "edited" if s.edited else "draft"
         name = f"block {s.block + 1} ({s.kind}), segment {s.index + 1}"
         if version == "1.2":
             tu = etree.SubElement(parent, f"{{{ns}}}trans-unit", id=str(s.id), resname=name)
@@ -753,14 +753,18 @@ def _read_xliff(data: bytes) -> tuple[str, int, str | None, list[_Unit]]:
     return version, job_id, next(iter(trg)), units
 
 
-def import_xliff(session: Session, actor, data: bytes) -> ImportReport:
+def import_xliff(session: Session, actor, data: bytes, rules=None) -> ImportReport:
     """Bring back a job done in another CAT tool: each changed target is saved as a
     revision by ``actor`` on top of the current version (the CAT tool's text is the
-    newer one), units marked final/reviewed/signed-off are approved, and notes added
-    there are recorded.  Every unit is checked before anything is written; any error
-    raises, and the caller's session is rolled back, so nothing changes."""
+    newer one), units marked final/reviewed/signed-off are confirmed by ``actor`` (how:
+    "xliff"), and notes added there are recorded.  Only the job's claimant or an editor
+    may import (an editor takes the job over).  Every unit is checked before anything is
+    written; any error raises, and the caller's session is rolled back, so nothing
+    changes."""
     from relais.review import service
-    from relais.review.accounts import PermissionDenied
+    from relais.review.workflow import DEFAULT_RULES, Action
+
+    rules = rules or DEFAULT_RULES
 
     version, job_id, trg, units = _read_xliff(data)
     job = session.get(JobRow, job_id)
@@ -768,9 +772,8 @@ def import_xliff(session: Session, actor, data: bytes) -> ImportReport:
         raise InputError(f"the XLIFF file is for job {job_id}, which is not in this store")
     if trg != _lang(job.target_language):
         raise InputError(f"the XLIFF file's target language is {trg}, but job {job_id} is into {job.target_language}")
-    if not actor.may_review(job.target_language):
-        raise PermissionDenied(f"{actor.name} may not review {job.target_language} translations")
     view = service.job_view(session, job_id)
+    state = service.may(session, actor, job, Action.IMPORT, rules, view=view)
     segments = {str(s.id): s for s in view.segments}
     plan = []
     for u in units:
@@ -793,17 +796,19 @@ def import_xliff(session: Session, actor, data: bytes) -> ImportReport:
     # first edit on its own.  A no-op UPDATE of the job makes the driver BEGIN first (and
     # on PostgreSQL locks the job against a concurrent import).
     session.execute(update(JobRow).where(JobRow.id == job_id).values(review_status=JobRow.review_status))
+    if state.claim is None or state.claim.user_id != actor.user_id:
+        service.claim(session, actor, job_id, rules)  # an editor takes the job over: the journal says so
     for u, seg in plan:
-        current_version, current_text, approved = seg.version, seg.text, seg.approved
+        current_version, current_text, confirmed = seg.version, seg.text, seg.confirmed
         changed = u.target is not None and u.target != current_text.strip()
         if changed:
-            saved = service.save_segment(session, actor, job_id, seg.id, u.target, current_version)
-            current_version, approved = saved.version, saved.approved
+            saved = service.save_segment(session, actor, job_id, seg.id, u.target, current_version, rules=rules)
+            current_version, confirmed = saved.version, saved.confirmed
             report.edited += 1
-        if u.approve and not approved:
-            service.approve_segment(session, actor, job_id, seg.id, current_version)
-            report.approved += 1
-        if not changed and not (u.approve and not approved):
+        if u.approve and not confirmed:
+            service.confirm_segment(session, actor, job_id, seg.id, current_version, how="xliff", rules=rules)
+            report.confirmed += 1
+        if not changed and not (u.approve and not confirmed):
             report.unchanged += 1
         exported = {_finding_note(f) for f in seg.findings}
         for note in u.notes:

@@ -489,13 +489,14 @@ def _is_approved(text: str, approved: tuple[str, ...]) -> bool:
     return any(_form_pattern(a).fullmatch(text) for a in approved)
 
 
-def propose_from_review(session: Session, actor: Actor, job_id: int) -> list[TermRenderingRow]:
-    """Termbase proposals from what reviewers changed in a job: for each segment whose
-    current text differs from its machine draft, a name or termbase term of the source
-    whose rendering the reviewer replaced (draft "Sergei Lavrov", final "Sergueï Lavrov")
-    becomes a proposed rendering ("Sergueï Lavrov", forbidden "Sergei Lavrov"), waiting
-    for an editor.  Renderings already approved are not proposed again; running it twice
-    adds nothing."""
+def propose_from_review(session: Session, actor: Actor, job_id: int, publication_id: int | None = None) -> list[TermRenderingRow]:
+    """Termbase proposals from what reviewers changed in a job, made when it is published
+    (``publication_id``): for each segment whose current text differs from its machine
+    draft, a name or termbase term of the source whose rendering the reviewer replaced
+    (draft "Sergei Lavrov", final "Sergueï Lavrov") becomes a proposed rendering
+    ("Sergueï Lavrov", forbidden "Sergei Lavrov"), proposed by whoever confirmed that
+    segment and waiting for an editor.  Renderings already approved are not proposed
+    again; running it twice adds nothing."""
     from relais.review.service import job_view  # the review library imports the memory
 
     view = job_view(session, job_id)
@@ -530,9 +531,12 @@ def propose_from_review(session: Session, actor: Actor, job_id: int) -> list[Ter
                     continue
                 term = cand.term or get_or_add_term(session, cand.source, guess_type(cand.source), view.source_language)
                 forbidden = [old] if old.casefold() != new.casefold() else []
-                row = add_rendering(session, term, lang, new, forbidden=forbidden, proposed_by=actor.name, job_id=job_id)
+                row = add_rendering(session, term, lang, new, forbidden=forbidden,
+                                    proposed_by=seg.confirmed_by or actor.name, job_id=job_id)  # fmt: skip
                 if row.status == TermStatus.APPROVED:
                     continue
+                if publication_id is not None and row.publication_id is None:
+                    row.publication_id = publication_id
                 if forbidden and old not in (row.forbidden or []):
                     row.forbidden = sorted({*(row.forbidden or []), old} - {row.text})
                 proposals[row.id] = row

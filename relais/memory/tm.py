@@ -85,6 +85,84 @@ def add_entry(
     return row
 
 
+@dataclass(frozen=True)
+class PublishedUnit:
+    """One segment of a publication, as the memory learns it."""
+
+    segment_id: int
+    source: str
+    target: str
+    confirmed_by: str
+    confirmed_at: datetime | None
+    draft: str | None
+
+
+def remember_publication(
+    session: Session, *, publication_id: int, job_id: int, article_id: int, source_lang: str, target_lang: str,
+    units: list[PublishedUnit], signed_off_by: str | None,
+) -> int:  # fmt: skip
+    """The memory learns a publication: each unit's pair is added (or found) and linked
+    to the publication that supports it, with who confirmed it, who signed it off and
+    the machine draft it replaced.  Only published text enters the memory from a review.
+    Returns how many entries are new."""
+    from relais.store.models import TmSupportRow
+
+    added = 0
+    for u in units:
+        if not u.target.strip():
+            continue
+        row = add_entry(
+            session, source_lang, target_lang, u.source, u.target, job_id=job_id, segment_id=u.segment_id,
+            article_id=article_id, approved_by=u.confirmed_by, approved_at=u.confirmed_at, draft_text=u.draft,
+        )  # fmt: skip
+        if row is not None:
+            added += 1
+            entry_id = row.id
+        else:
+            entry_id = session.scalar(
+                select(TmEntryRow.id).where(
+                    TmEntryRow.source_lang == source_lang, TmEntryRow.target_lang == target_lang,
+                    TmEntryRow.source_key == match_key(u.source.strip()), TmEntryRow.target_text == u.target.strip(),
+                )
+            )  # fmt: skip
+        if entry_id is None:
+            continue
+        exists = session.scalar(
+            select(TmSupportRow.id).where(TmSupportRow.entry_id == entry_id, TmSupportRow.publication_id == publication_id)
+        )
+        if exists is None:
+            session.add(TmSupportRow(entry_id=entry_id, publication_id=publication_id, job_id=job_id,
+                                     segment_id=u.segment_id, confirmed_by=u.confirmed_by, confirmed_at=u.confirmed_at,
+                                     signed_off_by=signed_off_by, draft_text=u.draft))  # fmt: skip
+    session.flush()
+    return added
+
+
+def withdraw_job(session: Session, job_id: int) -> int:
+    """A job was reopened: its publications no longer support anything, and the entries
+    of the review that nothing else supports (no other publication, not imported) leave
+    the memory until the job is published again.  Returns how many left."""
+    from sqlalchemy import delete, exists
+
+    from relais.store.models import TmSupportRow
+
+    supported = set(session.scalars(select(TmSupportRow.entry_id).where(TmSupportRow.job_id == job_id)))
+    made_here = set(session.scalars(select(TmEntryRow.id).where(TmEntryRow.job_id == job_id, TmEntryRow.origin == TmOrigin.REVIEW)))
+    session.execute(delete(TmSupportRow).where(TmSupportRow.job_id == job_id))
+    candidates = sorted(supported | made_here)
+    gone = 0
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        result = session.execute(
+            delete(TmEntryRow).where(
+                TmEntryRow.id.in_(chunk), TmEntryRow.origin == TmOrigin.REVIEW,
+                ~exists().where(TmSupportRow.entry_id == TmEntryRow.id),
+            )  # fmt: skip
+        )
+        gone += result.rowcount or 0
+    return gone
+
+
 # --------------------------------------------------------------------------- lookup
 
 # Fuzzy lookup is two steps.  Retrieval finds a few dozen candidates (SQLite: the word-

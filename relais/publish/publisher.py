@@ -18,8 +18,11 @@ from relais import __version__
 from relais.document.render import render
 from relais.errors import NotFound
 from relais.publish.effort import article_hter, segment_hter, word_diff
-from relais.review.accounts import Actor, PermissionDenied
-from relais.review.service import InvalidState, _job, _record, job_view, journal, revisions
+from relais.memory.termbase import propose_from_review
+from relais.memory.tm import PublishedUnit, remember_publication
+from relais.review.accounts import Actor
+from relais.review.service import _job, _record, job_view, journal, may, revisions
+from relais.review.workflow import DEFAULT_RULES, Action, Rules
 from relais.store import repo
 from relais.store.models import DraftRow, FindingRow, PublicationRow, ReviewStatus
 
@@ -49,7 +52,14 @@ def _iso(ts: datetime) -> str:
     return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).isoformat(timespec="seconds")
 
 
-def audit_record(session: Session, job_id: int, number: int, actor: Actor, published_at: datetime) -> dict:
+def _confirmation(event) -> dict | None:
+    """Who confirmed a segment's published text, when, how, and (in the editor) how long it was on screen."""
+    if event is None:
+        return None
+    return {"by": event.actor, "at": _iso(event.created_at), "how": event.how, "seconds_on_screen": event.seconds}
+
+
+def audit_record(session: Session, job_id: int, number: int, actor: Actor, published_at: datetime, disclosure: str) -> dict:
     job = _job(session, job_id)
     article = job.article
     view = job_view(session, job_id)
@@ -63,7 +73,7 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
         if r.user.name not in editors_of[r.segment_id]:
             editors_of[r.segment_id].append(r.user.name)
         seconds_of[r.segment_id] += r.active_seconds
-    approvers = {(e.segment_id, e.version): e.actor for e in events if e.action == "approve_segment"}
+    confirmations = {(e.segment_id, e.version): e for e in events if e.action == "confirm" and e.how != "bulk"}
 
     segments = []
     for s in view.segments:
@@ -74,7 +84,7 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
                 "draft": s.draft, "final": s.text, "edited": s.draft != s.text, "versions": s.version,
                 "hter": round(segment_hter(s.draft, s.text), 4),
                 "diff": [op.to_dict() for op in word_diff(s.draft or "", s.text) if op.op != "equal"],
-                "editors": editors_of.get(s.id, []), "approved_by": approvers.get((s.id, s.version)),
+                "editors": editors_of.get(s.id, []), "confirmed": _confirmation(confirmations.get((s.id, s.version))),
                 "active_seconds": round(seconds_of[s.id], 1), "risk": s.risk,
                 "engine": ({"engine": d.engine, "model": d.model, "model_version": d.model_version,
                             "prompt_version": d.prompt_version} if d is not None else None),
@@ -87,8 +97,7 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
 
     at_draft, at_approval = _findings(session, job_id, "draft"), _findings(session, job_id, "approval")
     edited = sum(seg["edited"] for seg in segments)
-    translators = sorted({e.actor for e in events if e.action in ("edit", "approve_segment", "approve_article")})
-    locale_disclosure = repo.translated_article(session, job_id).disclosure
+    translators = sorted({e.actor for e in events if e.action in ("edit", "confirm", "approve_article") and e.how != "bulk"})
     return {
         "format": AUDIT_FORMAT,
         "relais_version": __version__,
@@ -102,7 +111,7 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
             "original_sha256": hashlib.sha256(article.original).hexdigest(), "words": article.word_count,
         },  # fmt: skip
         "target_language": job.target_language,
-        "disclosure": locale_disclosure,
+        "disclosure": disclosure,
         "engine": {
             "name": job.engine,
             "models": sorted({d.model for d in drafts.values()}),
@@ -127,27 +136,29 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
         "segments": segments,
         "journal": [
             {"at": _iso(e.created_at), "actor": e.actor, "action": e.action, "segment": e.segment_id,
-             "version": e.version, "before": e.before, "after": e.after}
+             "version": e.version, "before": e.before, "after": e.after, "how": e.how, "seconds": e.seconds}
             for e in events
         ],  # fmt: skip
     }
 
 
-def publish(session: Session, actor: Actor, job_id: int) -> PublicationRow:
-    """Publish a signed-off job: freeze the renderings and the audit record."""
+def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES,
+            disclosures: dict[str, str] | None = None) -> PublicationRow:  # fmt: skip
+    """Publish a signed-off job (an editor who did not work on this round: the review
+    rules decide): freeze the renderings, which end with the disclosure line (the
+    installation's for the target language in ``disclosures``, else the locale's), and
+    the audit record; then let the memory and the termbase learn the published text,
+    each entry linked to this publication."""
     job = _job(session, job_id)
-    if not actor.is_editor:
-        raise PermissionDenied("only an editor can publish")
-    if job.review_status != ReviewStatus.SIGNED_OFF:
-        state = job.review_status.replace("_", " ")
-        raise InvalidState(f"job {job_id} is {state}: it can be published only after an editor has signed it off")
+    may(session, actor, job, Action.PUBLISH, rules)
     number = (session.scalar(select(func.max(PublicationRow.number)).where(PublicationRow.job_id == job_id)) or 0) + 1
     now = datetime.now(UTC)
     _record(session, job, actor, "publish", after=f"publication {number}")
     session.flush()
-    audit = audit_record(session, job_id, number, actor, now)
     final = repo.translated_article(session, job_id, current=True)
     final.reviewed = True
+    final.disclosure = (disclosures or {}).get(job.target_language, final.disclosure)
+    audit = audit_record(session, job_id, number, actor, now, final.disclosure)
     row = PublicationRow(
         job_id=job_id, number=number, actor=actor.name, created_at=now,
         markdown=render(final, "md"), html=render(final, "html"), json=render(final, "json"), audit=audit,
@@ -155,7 +166,26 @@ def publish(session: Session, actor: Actor, job_id: int) -> PublicationRow:
     session.add(row)
     job.review_status = ReviewStatus.PUBLISHED
     session.flush()
+    _learn(session, actor, job, row, audit)
     return row
+
+
+def _learn(session: Session, actor: Actor, job, publication: PublicationRow, audit: dict) -> None:
+    """The memory and the termbase learn from this publication's text, and only from it."""
+    view = job_view(session, job.id)
+    confirmed = {(seg["block"], seg["segment"]): seg["confirmed"] for seg in audit["segments"]}
+    units = []
+    for seg in view.segments:
+        c = confirmed.get((seg.block, seg.index))
+        if c is None or not seg.text.strip():
+            continue
+        units.append(PublishedUnit(seg.id, seg.source, seg.text, c["by"], datetime.fromisoformat(c["at"]), seg.draft))
+    signed = audit["signed_off"]["by"] if audit.get("signed_off") else None
+    remember_publication(
+        session, publication_id=publication.id, job_id=job.id, article_id=job.article_id,
+        source_lang=view.source_language, target_lang=view.target_language, units=units, signed_off_by=signed,
+    )  # fmt: skip
+    propose_from_review(session, actor, job.id, publication_id=publication.id)
 
 
 def latest_publication(session: Session, job_id: int) -> PublicationRow:

@@ -42,10 +42,11 @@ from relais.publish import publisher
 from relais.publish.effort import article_hter, segment_hter
 from relais.review import accounts, gate, service, stats, web
 from relais.review.gate import Who
+from relais.review.workflow import DEFAULT_RULES, Rules, offered
 from relais.review.accounts import Actor, LoginThrottle, PermissionDenied
 from relais.review.service import Conflict, InvalidState
 from relais.store.db import Store
-from relais.store.models import BlockRow, ReviewStatus, Role, TermRenderingRow, TermStatus, TermType, TmEntryRow
+from relais.store.models import BlockRow, JobRow, ReviewStatus, Role, TermRenderingRow, TermStatus, TermType, TmEntryRow
 
 HERE = Path(__file__).parent
 SESSION_COOKIE = gate.SESSION_COOKIE
@@ -81,8 +82,9 @@ class SegmentEdit(BaseModel):
     active_seconds: float = Field(default=0.0, ge=0, le=86400)
 
 
-class SegmentApproval(BaseModel):
-    version: int = Field(ge=0)
+class SegmentConfirmation(BaseModel):
+    version: int = Field(ge=0, description="the version being confirmed: it must still be the current one")
+    seconds: float | None = Field(default=None, ge=0, le=86400, description="how long the segment was on screen")
 
 
 CsrfField = Annotated[str | None, Form(description="the session's CSRF token (or the X-CSRF-Token header)")]
@@ -142,7 +144,8 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None) -> FastAPI:
+def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None,
+               rules: Rules = DEFAULT_RULES, disclosures: dict[str, str] | None = None) -> FastAPI:  # fmt: skip
     app = FastAPI(
         title="Relais review desk",
         version=__version__,
@@ -443,8 +446,16 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         request.state.back = "/"
         with store.write() as s:
             w = signed_in(request, csrf_token, write=True)
-            service.claim(s, w.actor, job_id)
+            service.claim(s, w.actor, job_id, rules)
         return done(request, f"/jobs/{job_id}", f"You have claimed job {job_id}.", {"job": job_id})
+
+    @app.post("/jobs/{job_id}/release", tags=["actions"], summary="Give a claimed article back to the queue")
+    def release(request: Request, job_id: int, csrf_token: CsrfField = None) -> Response:
+        request.state.back = f"/jobs/{job_id}"
+        w = signed_in(request, csrf_token, write=True)
+        with store.write() as s:
+            service.release(s, w.actor, job_id, rules)
+        return done(request, "/", f"Job {job_id} is back in the queue.", {"job": job_id})
 
     # ------------------------------------------------------------------ editor
 
@@ -458,17 +469,9 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
                 "links": {"markdown": f"{base}/publication.md", "html": f"{base}/publication.html",
                           "json": f"{base}/publication.json", "audit": f"{base}/audit.json"}}  # fmt: skip
 
-    def actions_for(w: Who, view: service.JobView) -> dict[str, bool]:
-        st = view.review_status
-        may = w.actor.may_review(view.target_language)
-        return {
-            "edit": may and st in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW),
-            "claim": may and st in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW) and view.assignee != w.actor.name,
-            "approve": may and st in (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW),
-            "signoff": w.actor.is_editor and st == ReviewStatus.APPROVED,
-            "publish": w.actor.is_editor and st == ReviewStatus.SIGNED_OFF,
-            "reopen": w.actor.is_editor and st in (ReviewStatus.APPROVED, ReviewStatus.SIGNED_OFF, ReviewStatus.PUBLISHED),
-        }
+    def actions_for(s: Session, w: Who, view: service.JobView) -> dict[str, bool]:
+        """What the page offers this person: exactly what the review rules allow now."""
+        return offered(w.actor, service.situation(s, s.get(JobRow, view.id), rules, view=view))
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, tags=["pages"], summary="The editor")
     def editor_page(request: Request, job_id: int) -> Response:
@@ -481,7 +484,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
             for r in service.revisions(s, job_id):
                 history[r.segment_id].append(r.text)
             pub = publication_info(s, job_id)
-            actions = actions_for(w, view)
+            actions = actions_for(s, w, view)
             data = {
                 "job": {"id": view.id, "review_status": view.review_status, "target_language": view.target_language},
                 "editable": actions["edit"],
@@ -502,7 +505,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
             may_view(w, view.target_language)
             out = web.job_json(view)
             out["publication"] = publication_info(s, job_id)
-            out["actions"] = actions_for(w, view)
+            out["actions"] = actions_for(s, w, view)
         return out
 
     @app.get("/api/jobs/{job_id}/journal", tags=["api"], summary="Who did what to the job, in order")
@@ -531,16 +534,17 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         with store.read() as s:  # the checks run here, before the write lock is taken
             w = signed_in(request, write=True)
             prepared = service.prepare_edit(s, w.actor, job_id, segment_id, edit.text, edit.base_version,
-                                            edit.active_seconds)  # fmt: skip
+                                            edit.active_seconds, rules)  # fmt: skip
         with store.write() as s:
-            return web.segment_json(service.save_edit(s, w.actor, prepared))
+            return web.segment_json(service.save_edit(s, w.actor, prepared, rules))
 
-    @app.post("/api/jobs/{job_id}/segments/{segment_id}/approve", tags=["api"],
-              summary="Approve one version of a segment")  # fmt: skip
-    def approve_segment(request: Request, job_id: int, segment_id: int, body: SegmentApproval) -> dict[str, Any]:
+    @app.post("/api/jobs/{job_id}/segments/{segment_id}/confirm", tags=["api"],
+              summary="Confirm one version of a segment: this person answers for this text",
+              responses={409: {"description": "the segment changed since: {conflict: {version, text}}"}})  # fmt: skip
+    def confirm_segment(request: Request, job_id: int, segment_id: int, body: SegmentConfirmation) -> dict[str, Any]:
+        w = signed_in(request, write=True)
         with store.write() as s:
-            w = signed_in(request, write=True)
-            seg = service.approve_segment(s, w.actor, job_id, segment_id, body.version)
+            seg = service.confirm_segment(s, w.actor, job_id, segment_id, body.version, seconds=body.seconds, rules=rules)
             return web.segment_json(seg)
 
     @app.post("/jobs/{job_id}/approve", tags=["actions"], summary="Approve the whole article (translator)")
@@ -548,9 +552,9 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         request.state.back = f"/jobs/{job_id}"
         w = signed_in(request, csrf_token, write=True)
         with store.read() as s:  # the whole-article checks run here, before the write lock
-            approval = service.prepare_approval(s, w.actor, job_id)
+            approval = service.prepare_approval(s, w.actor, job_id, rules)
         with store.write() as s:
-            status = service.save_approval(s, w.actor, approval).review_status
+            status = service.save_approval(s, w.actor, approval, rules).review_status
         return done(request, f"/jobs/{job_id}", "Article approved. An editor can now sign it off.",
                     {"review_status": status})  # fmt: skip
 
@@ -559,7 +563,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         request.state.back = f"/jobs/{job_id}"
         with store.write() as s:
             w = signed_in(request, csrf_token, write=True)
-            service.sign_off(s, w.actor, job_id)
+            service.sign_off(s, w.actor, job_id, rules)
         return done(request, f"/jobs/{job_id}", "Signed off. It can be published now.",
                     {"review_status": ReviewStatus.SIGNED_OFF})  # fmt: skip
 
@@ -569,7 +573,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         request.state.back = f"/jobs/{job_id}"
         with store.write() as s:
             w = signed_in(request, csrf_token, write=True)
-            service.reopen(s, w.actor, job_id, reason)
+            service.reopen(s, w.actor, job_id, reason, rules)
         return done(request, f"/jobs/{job_id}", "Reopened for review.", {"review_status": ReviewStatus.IN_REVIEW})
 
     @app.post("/jobs/{job_id}/publish", tags=["actions"], summary="Publish a signed-off article (editor)")
@@ -577,7 +581,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         request.state.back = f"/jobs/{job_id}"
         with store.write() as s:
             w = signed_in(request, csrf_token, write=True)
-            row = publisher.publish(s, w.actor, job_id)
+            row = publisher.publish(s, w.actor, job_id, rules, disclosures)
             number = row.number
             info = publication_info(s, job_id)
         return done(request, f"/jobs/{job_id}", f"Published (publication {number}).",

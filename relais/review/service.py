@@ -3,8 +3,9 @@
 This is the library the web app (``relais.review.app``) and the command line drive.
 Nothing is edited in place: every save adds a revision (version 1, 2, … on top of the
 machine draft, version 0), every approval and sign-off adds a journal event, so any
-published word can be traced to the person who approved it.  Every function checks
-the actor's rights itself, so no caller can skip them.
+published word can be traced to the person who confirmed it.  Every action asks the
+review rules (``relais.review.workflow``) first, so no caller can skip them; nothing
+here decides who may do what.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from relais.checks.registry import run_checks
 from relais.document.inline import PLACEHOLDER_RE, nesting_problem
 from relais.document.model import BlockKind
 from relais.errors import InputError, NotFound, RelaisError
-from relais.review.accounts import Actor, PermissionDenied
+from relais.review.accounts import Actor
+from relais.review.workflow import DEFAULT_RULES, Action, Claim, InvalidState, Rules, Situation, decide
 from relais.store import repo
 from relais.store.models import (
     BlockRow,
@@ -38,9 +40,15 @@ from relais.store.models import (
 )
 
 MAX_SEGMENT_CHARS = 5000
-# Blocks whose every segment needs its own approval: the words readers see first.
-EXPLICIT_KINDS = frozenset({BlockKind.HEADLINE.value, BlockKind.SUBHEADING.value})
-EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW)
+# How a segment's text was confirmed (review_events.how of a "confirm" event).  "bulk":
+# approved by the old whole-article approval, without anyone confirming it: it does not
+# count as confirmed (migration 0008).
+CONFIRMED_HOW = ("editor", "xliff")
+# What counts as working on the article in a review round (four eyes: an editor who did
+# any of these since the job was last reopened may not sign it off or publish it).
+WORK_ACTIONS = ("edit", "confirm", "approve_article")
+# What keeps a claim alive: the claimant's own activity on the job.
+CLAIM_ACTIVITY = ("claim", "edit", "confirm", "approve_article")
 
 
 class Conflict(RelaisError):
@@ -49,10 +57,6 @@ class Conflict(RelaisError):
     def __init__(self, segment_id: int, version: int, text: str, yours: str):
         super().__init__(f"segment {segment_id} was changed by someone else (now version {version})")
         self.segment_id, self.version, self.text, self.yours = segment_id, version, text, yours
-
-
-class InvalidState(RelaisError):
-    """The job is not at a stage where this can be done."""
 
 
 # --------------------------------------------------------------------------- views
@@ -87,14 +91,18 @@ class SegmentView:
     version: int  # 0: the machine draft
     risk: float | None
     error: str | None
-    approved_by: str | None  # who approved the current version, if anyone
-    explicit: bool  # needs its own approval before the article can be approved
+    confirmed_by: str | None  # who confirmed the current version, if anyone
+    confirmed_how: str | None = None  # "editor" or "xliff"
     findings: list[FindingView] = field(default_factory=list)
     draft_findings: list[FindingView] = field(default_factory=list)
 
     @property
-    def approved(self) -> bool:
-        return self.approved_by is not None
+    def confirmed(self) -> bool:
+        return self.confirmed_by is not None
+
+    @property
+    def label(self) -> str:
+        return f"block {self.block + 1}, segment {self.index + 1}"
 
     @property
     def edited(self) -> bool:
@@ -137,27 +145,27 @@ class JobView:
         sev = Counter(f.severity for s in segs for f in s.findings)
         return {
             "segments": len(segs),
-            "approved": sum(s.approved for s in segs),
+            "confirmed": sum(s.confirmed for s in segs),
             "edited": sum(s.edited for s in segs),
-            "explicit_pending": sum(s.explicit and not s.approved for s in segs),
-            "empty": sum(not s.text.strip() for s in segs),
+            "unconfirmed": len(self.unconfirmed()),
+            "empty": len(self.empty()),
             "critical": sev["critical"],
             "major": sev["major"],
             "minor": sev["minor"],
         }
 
+    def unconfirmed(self) -> tuple[str, ...]:
+        """Segments with text that no person has confirmed in its current version."""
+        return tuple(s.label for s in self.segments if s.text.strip() and not s.confirmed)
+
+    def empty(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.segments if not s.text.strip())
+
     def blockers(self) -> list[str]:
-        """Why the article cannot be approved yet (empty: it can)."""
-        out = []
-        for s in self.segments:
-            where = f"block {s.block + 1}, segment {s.index + 1}"
-            if not s.text.strip():
-                out.append(f"{where} has no translation")
-            elif s.explicit and not s.approved:
-                why = "the headline" if s.kind == BlockKind.HEADLINE.value else (
-                    "a subheading" if s.kind == BlockKind.SUBHEADING.value else "it has a critical finding")
-                out.append(f"{where} needs its own approval ({why})")
-        return out
+        """Why the article cannot be approved yet (empty: it can), for the page."""
+        return [f"{label} has no translation" for label in self.empty()] + [
+            f"{label} is not confirmed" for label in self.unconfirmed()
+        ]
 
 
 def _job(session: Session, job_id: int) -> JobRow:
@@ -167,14 +175,14 @@ def _job(session: Session, job_id: int) -> JobRow:
     return job
 
 
-def _approvals(session: Session, job_id: int, segment_id: int | None = None) -> dict[tuple[int, int], str]:
-    """(segment id, version) → the name of whoever approved that version."""
-    q = select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor).where(
-        ReviewEventRow.job_id == job_id, ReviewEventRow.action == "approve_segment"
+def _confirmations(session: Session, job_id: int, segment_id: int | None = None) -> dict[tuple[int, int], tuple[str, str]]:
+    """(segment id, version) → (who confirmed that version, how), bulk approvals left out."""
+    q = select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor, ReviewEventRow.how).where(
+        ReviewEventRow.job_id == job_id, ReviewEventRow.action == "confirm", ReviewEventRow.how.in_(CONFIRMED_HOW)
     )
     if segment_id is not None:
         q = q.where(ReviewEventRow.segment_id == segment_id)
-    return {(sid, version): actor for sid, version, actor in session.execute(q)}
+    return {(sid, version): (actor, how) for sid, version, actor, how in session.execute(q.order_by(ReviewEventRow.id))}
 
 
 _FINDING_COLUMNS = (
@@ -222,7 +230,7 @@ def _blocks(session: Session, job: JobRow, segment_id: int | None = None) -> lis
             ).where(RevisionRow.job_id == job_id)
         )
     }
-    approvals = _approvals(session, job_id, segment_id)
+    confirmations = _confirmations(session, job_id, segment_id)
     draft_by_seg: dict[int, list[FindingView]] = {}
     by_revision: dict[int, list[FindingView]] = {}
     block_level: dict[int, list[FindingView]] = {}
@@ -246,11 +254,11 @@ def _blocks(session: Session, job: JobRow, segment_id: int | None = None) -> lis
         text = revised if rid is not None else (draft_text or "")
         at_draft = draft_by_seg.get(sid, [])
         current = by_revision.get(rid, []) if rid is not None else at_draft
-        critical = any(f.severity == Severity.CRITICAL.value for f in (*at_draft, *current))
+        by, how = confirmations.get((sid, version), (None, None))
         seg = SegmentView(
             id=sid, block=block_pos, index=position, kind=kind, source=source, draft=draft_text, text=text,
-            version=version, risk=risk, error=error, approved_by=approvals.get((sid, version)),
-            explicit=kind in EXPLICIT_KINDS or critical, findings=list(current), draft_findings=list(at_draft),
+            version=version, risk=risk, error=error, confirmed_by=by, confirmed_how=how, findings=list(current),
+            draft_findings=list(at_draft),
         )  # fmt: skip
         if not out or out[-1].index != block_pos:
             out.append(BlockView(block_pos, kind, [], block_level.get(block_pos, [])))
@@ -354,39 +362,82 @@ def queue(
 
 
 def _record(session: Session, job: JobRow, actor: Actor, action: str, segment_id: int | None = None,
-            version: int | None = None, before: str | None = None, after: str | None = None) -> None:  # fmt: skip
+            version: int | None = None, before: str | None = None, after: str | None = None, *,
+            how: str | None = None, seconds: float | None = None) -> None:  # fmt: skip
     session.add(
         ReviewEventRow(
             job_id=job.id, segment_id=segment_id, user_id=actor.user_id, actor=actor.name, action=action,
-            version=version, before=before, after=after,
+            version=version, before=before, after=after, how=how, seconds=seconds,
         )
     )  # fmt: skip
 
 
-def _may_review(actor: Actor, job: JobRow) -> None:
-    if not actor.may_review(job.target_language):
-        raise PermissionDenied(f"{actor.name} may not review {job.target_language} translations")
+def _aware(ts: datetime) -> datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
-def _editable(job: JobRow) -> None:
-    if job.status != JobStatus.DONE:
-        raise InvalidState(f"job {job.id} is {job.status}: its machine draft is not finished")
-    if job.review_status not in EDITABLE:
-        raise InvalidState(f"job {job.id} is {job.review_status.replace('_', ' ')}: an editor must reopen it first")
+def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, view: JobView | None = None,
+              now: datetime | None = None) -> Situation:  # fmt: skip
+    """What the review rules need to know about ``job`` now (``relais.review.workflow``).
+
+    The round is everything since the job was last reopened.  A claim is live while its
+    holder's last activity on the job (claim, edit, confirm, approve) is more recent than
+    ``rules.claim_idle`` seconds."""
+    now = now or datetime.now(UTC)
+    events = session.execute(
+        select(ReviewEventRow.user_id, ReviewEventRow.action, ReviewEventRow.created_at)
+        .where(ReviewEventRow.job_id == job.id)
+        .order_by(ReviewEventRow.id)
+    ).all()
+    reopened = max((i for i, e in enumerate(events) if e.action == "reopen"), default=-1)
+    round_workers = frozenset(e.user_id for e in events[reopened + 1 :] if e.action in WORK_ACTIONS and e.user_id is not None)
+    claim = None
+    if job.assignee_id is not None:
+        last = max((_aware(e.created_at) for e in events if e.user_id == job.assignee_id and e.action in CLAIM_ACTIVITY),
+                   default=None)  # fmt: skip
+        if last is not None and (now - last).total_seconds() <= rules.claim_idle:
+            claim = Claim(job.assignee_id, session.get(UserRow, job.assignee_id).name)
+    view = view or job_view(session, job.id)
+    return Situation(
+        job.id, job.target_language, job.status, job.review_status, claim, round_workers, view.unconfirmed(), view.empty()
+    )
 
 
-def claim(session: Session, actor: Actor, job_id: int) -> None:
+def may(session: Session, actor: Actor, job: JobRow, action: Action, rules: Rules = DEFAULT_RULES, *,
+        view: JobView | None = None) -> Situation:  # fmt: skip
+    """Ask the review rules; raise their refusal (PermissionDenied, InvalidState) if any."""
+    state = situation(session, job, rules, view=view)
+    decide(actor, state, action).require()
+    return state
+
+
+def _claim_for(session: Session, job: JobRow, actor: Actor, state: Situation) -> None:
+    """The person who starts working on an unclaimed (or lapsed) job claims it."""
+    if state.claim is None or state.claim.user_id != actor.user_id:
+        before = state.claim.name if state.claim else None
+        job.assignee_id = actor.user_id
+        _record(session, job, actor, "claim", before=before, after=actor.name)
+    if job.review_status == ReviewStatus.DRAFT:
+        job.review_status = ReviewStatus.IN_REVIEW
+
+
+def claim(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> None:
+    """Claim a job: while the claim is live only the claimant edits and confirms it.  An
+    editor may take over another person's claim (the journal says whose)."""
     job = _job(session, job_id)
-    _may_review(actor, job)
-    _editable(job)
-    if actor.user_id is None:
-        raise InvalidState("only a signed-in person can claim an article")
-    if job.assignee_id not in (None, actor.user_id) and not actor.is_editor:
-        raise PermissionDenied(f"job {job_id} is already claimed by someone else")
-    before = session.get(UserRow, job.assignee_id).name if job.assignee_id else None
+    state = may(session, actor, job, Action.CLAIM, rules)
+    before = state.claim.name if state.claim else None
     job.assignee_id = actor.user_id
     job.review_status = ReviewStatus.IN_REVIEW
-    _record(session, job, actor, "claim", before=before, after=actor.name)
+    _record(session, job, actor, "claim", before=before, after=actor.name, how="take_over" if before else None)
+
+
+def release(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> None:
+    """Give a claimed job back to the queue (the claimant, or an editor)."""
+    job = _job(session, job_id)
+    state = may(session, actor, job, Action.RELEASE, rules)
+    job.assignee_id = None
+    _record(session, job, actor, "release", before=state.claim.name if state.claim else None)
 
 
 def _segment(session: Session, job: JobRow, segment_id: int) -> tuple[SegmentRow, BlockRow]:
@@ -455,17 +506,15 @@ class Edit:
 
 
 def prepare_edit(
-    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0
+    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0,
+    rules: Rules = DEFAULT_RULES,
 ) -> Edit:
     """Everything about saving an edit that only reads: rights, the text's rules, and
     the checks on the new text (the slow part, run before any write lock is taken).
     Raises what ``save_segment`` raises; ``save_edit`` then writes the result."""
     job = _job(session, job_id)
-    _may_review(actor, job)
-    _editable(job)
+    may(session, actor, job, Action.EDIT, rules)
     seg, block = _segment(session, job, segment_id)
-    if actor.user_id is None:
-        raise InvalidState("edits are made by a signed-in person")
     text = text.replace("\r\n", "\n").strip()
     problem = _text_problem(seg.text, text)
     if problem:
@@ -479,15 +528,14 @@ def prepare_edit(
     return Edit(job_id, segment_id, text, base_version, seconds, findings, unchanged)
 
 
-def save_edit(session: Session, actor: Actor, edit: Edit) -> SegmentView:
+def save_edit(session: Session, actor: Actor, edit: Edit, rules: Rules = DEFAULT_RULES) -> SegmentView:
     """Save a prepared edit on top of its base version, in a write session.
 
-    The rights and the job's state are asked again (they may have changed since the
-    edit was prepared); the unique (job, segment, version) key decides a race, so a
-    second save on the same version is a ``Conflict``, never an overwrite."""
+    The rules are asked again (things may have changed since the edit was prepared); the
+    unique (job, segment, version) key decides a race, so a second save on the same
+    version is a ``Conflict``, never an overwrite.  Editing an unclaimed job claims it."""
     job = _job(session, edit.job_id)
-    _may_review(actor, job)
-    _editable(job)
+    state = may(session, actor, job, Action.EDIT, rules)
     seg, block = _segment(session, job, edit.segment_id)
     if edit.unchanged:
         version, current = _current(session, edit.job_id, edit.segment_id)
@@ -507,11 +555,8 @@ def save_edit(session: Session, actor: Actor, edit: Edit) -> SegmentView:
         version, current = _current(session, edit.job_id, edit.segment_id)
         raise Conflict(edit.segment_id, version, current, edit.text) from None
     before = _revision_text(session, edit.job_id, edit.segment_id, version)
+    _claim_for(session, job, actor, state)
     _record(session, job, actor, "edit", edit.segment_id, version + 1, before=before, after=edit.text)
-    if job.review_status == ReviewStatus.DRAFT:
-        job.review_status = ReviewStatus.IN_REVIEW
-        if job.assignee_id is None:
-            job.assignee_id = actor.user_id
     for f in edit.findings:
         session.add(
             FindingRow(
@@ -525,7 +570,8 @@ def save_edit(session: Session, actor: Actor, edit: Edit) -> SegmentView:
 
 
 def save_segment(
-    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0
+    session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0,
+    rules: Rules = DEFAULT_RULES,
 ) -> SegmentView:
     """Save a person's text for a segment on top of ``base_version``, in one write
     session (``prepare_edit`` then ``save_edit``; the web app runs the two in a read and
@@ -534,7 +580,8 @@ def save_segment(
     Raises ``Conflict`` when someone else saved since (never overwrites).  Saving the
     current text again is a no-op.
     """
-    return save_edit(session, actor, prepare_edit(session, actor, job_id, segment_id, text, base_version, active_seconds))
+    edit = prepare_edit(session, actor, job_id, segment_id, text, base_version, active_seconds, rules)
+    return save_edit(session, actor, edit, rules)
 
 
 def _revision_text(session: Session, job_id: int, segment_id: int, version: int) -> str:
@@ -555,7 +602,7 @@ def _edited_view(
     session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, revision: RevisionRow, findings: list[Finding]
 ) -> SegmentView:
     """The view of a segment just saved, from what the save already knows (a new version
-    has no approval yet): two small queries instead of ``segment_view``'s five, because
+    is not confirmed yet): two small queries instead of ``segment_view``'s five, because
     autosave runs on every pause in typing."""
     draft = session.execute(
         select(DraftRow.text, DraftRow.risk, DraftRow.error).where(
@@ -572,30 +619,34 @@ def _edited_view(
         )
     ]  # fmt: skip
     current = [FindingView.of(f) for f in sorted(findings, key=lambda f: f.start)]
-    critical = any(f.severity == Severity.CRITICAL.value for f in (*at_draft, *current))
     draft_text, risk, error = draft if draft is not None else (None, None, None)
     return SegmentView(
         id=seg.id, block=block.position, index=seg.position, kind=block.kind, source=seg.text, draft=draft_text,
-        text=revision.text, version=revision.version, risk=risk, error=error, approved_by=None,
-        explicit=block.kind in EXPLICIT_KINDS or critical, findings=current, draft_findings=at_draft,
+        text=revision.text, version=revision.version, risk=risk, error=error, confirmed_by=None, findings=current,
+        draft_findings=at_draft,
     )  # fmt: skip
 
 
-def approve_segment(session: Session, actor: Actor, job_id: int, segment_id: int, version: int) -> SegmentView:
-    """Approve the given version of a segment (it must still be the current one)."""
+def confirm_segment(session: Session, actor: Actor, job_id: int, segment_id: int, version: int, *,
+                    how: str = "editor", seconds: float | None = None, rules: Rules = DEFAULT_RULES) -> SegmentView:  # fmt: skip
+    """A person confirms the given version of a segment (it must still be the current one):
+    this exact text is theirs to answer for.  ``how``: "editor" (``seconds``: how long the
+    segment was on their screen) or "xliff" (a final unit of a file they imported).  An
+    edit afterwards makes a new version, so the confirmation lapses by itself."""
+    if how not in CONFIRMED_HOW:
+        raise ValueError(f"unknown way of confirming {how!r}")
     job = _job(session, job_id)
-    _may_review(actor, job)
-    _editable(job)
+    state = may(session, actor, job, Action.CONFIRM, rules)
     _segment(session, job, segment_id)
     current, text = _current(session, job_id, segment_id)
     if version != current:
         raise Conflict(segment_id, current, text, "")
     if not text.strip():
-        raise InvalidState("an empty segment cannot be approved: write its translation first")
-    if (segment_id, version) not in _approvals(session, job_id):
-        _record(session, job, actor, "approve_segment", segment_id, version, after=text)
-    if job.review_status == ReviewStatus.DRAFT:
-        job.review_status = ReviewStatus.IN_REVIEW
+        raise InvalidState("an empty segment cannot be confirmed: write its translation first")
+    if (segment_id, version) not in _confirmations(session, job_id, segment_id):
+        _claim_for(session, job, actor, state)
+        on_screen = None if seconds is None else round(max(0.0, min(float(seconds), 86400.0)), 1)
+        _record(session, job, actor, "confirm", segment_id, version, after=text, how=how, seconds=on_screen)
     session.flush()
     return segment_view(session, job_id, segment_id)
 
@@ -610,15 +661,10 @@ class Approval:
     findings: tuple[tuple[int, Finding], ...]  # (segment, finding) of the whole-article checks
 
 
-def _approvable(session: Session, actor: Actor, job_id: int) -> tuple[JobRow, JobView]:
+def _approvable(session: Session, actor: Actor, job_id: int, rules: Rules) -> tuple[JobRow, JobView]:
     job = _job(session, job_id)
-    _may_review(actor, job)
-    _editable(job)
     view = job_view(session, job_id)
-    blockers = view.blockers()
-    if blockers:
-        more = f" (and {len(blockers) - 1} more)" if len(blockers) > 1 else ""
-        raise InvalidState(f"cannot approve the article yet: {blockers[0]}{more}")
+    may(session, actor, job, Action.APPROVE, rules, view=view)
     return job, view
 
 
@@ -633,25 +679,24 @@ def _article_findings(session: Session, view: JobView) -> tuple[tuple[int, Findi
     return tuple(result.findings)
 
 
-def prepare_approval(session: Session, actor: Actor, job_id: int) -> Approval:
-    """Everything about approving an article that only reads: rights, blockers, and the
-    whole-article checks on its current text (slow: run before the write lock)."""
-    _, view = _approvable(session, actor, job_id)
+def prepare_approval(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> Approval:
+    """Everything about approving an article that only reads: the rules (every segment
+    confirmed), and the whole-article checks on its current text (slow: run before the
+    write lock)."""
+    _, view = _approvable(session, actor, job_id, rules)
     versions = tuple((seg.id, seg.version) for seg in view.segments)
     return Approval(job_id, versions, _article_findings(session, view))
 
 
-def save_approval(session: Session, actor: Actor, approval: Approval) -> JobView:
-    """Record a prepared approval in a write session.  Rights and blockers are asked
-    again; if a segment changed since it was prepared, the checks run again here."""
-    job, view = _approvable(session, actor, approval.job_id)
+def save_approval(session: Session, actor: Actor, approval: Approval, rules: Rules = DEFAULT_RULES) -> JobView:
+    """Record a prepared approval in a write session.  The rules are asked again; if a
+    segment changed since it was prepared, the checks run again here.  Nothing enters
+    the memory or the termbase here: they learn from published text only."""
+    job, view = _approvable(session, actor, approval.job_id, rules)
     job_id = job.id
     findings = approval.findings
     if tuple((seg.id, seg.version) for seg in view.segments) != approval.versions:
         findings = _article_findings(session, view)
-    for s in view.segments:
-        if not s.approved:
-            _record(session, job, actor, "approve_segment", s.id, s.version, after=s.text)
     session.execute(FindingRow.__table__.delete().where(FindingRow.job_id == job_id, FindingRow.stage == "approval"))
     for segment_id, f in findings:
         session.add(
@@ -663,85 +708,39 @@ def save_approval(session: Session, actor: Actor, approval: Approval) -> JobView
         )  # fmt: skip
     job.review_status = ReviewStatus.APPROVED
     _record(session, job, actor, "approve_article")
-    remember_approved(session, job, job_view(session, job_id))
-    # Names the translator rendered differently from the machine become termbase
-    # proposals for an editor to approve (relais.memory.termbase).
-    from relais.memory.termbase import propose_from_review
-
-    propose_from_review(session, actor, job_id)
     session.flush()
     return job_view(session, job_id)
 
 
-def approve_article(session: Session, actor: Actor, job_id: int) -> JobView:
+def approve_article(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> JobView:
     """The translator approves the whole article, in one write session
     (``prepare_approval`` then ``save_approval``; the web app runs the two in a read and
-    a write session).
-
-    Segments that need their own approval (headline, subheadings, critical findings)
-    must have it already; the others are approved here, each recorded.  The whole
-    approved text is checked again and the findings are stored at stage "approval".
-    """
-    return save_approval(session, actor, prepare_approval(session, actor, job_id))
+    a write session).  Every segment's current text must have been confirmed by a person
+    first; the refusal names those that are not.  The whole approved text is checked
+    again and the findings are stored at stage "approval"."""
+    return save_approval(session, actor, prepare_approval(session, actor, job_id, rules), rules)
 
 
-def remember_approved(session: Session, job: JobRow, view: JobView) -> int:
-    """Put the approved text of every segment into the translation memory, with who
-    approved it and the machine draft it replaced.  Only here does text enter the
-    memory from a review, and only once a person has approved it."""
-    from relais.memory.tm import add_entry
-
-    approved_at = {
-        (e.segment_id, e.version): e.created_at
-        for e in session.scalars(
-            select(ReviewEventRow).where(ReviewEventRow.job_id == job.id, ReviewEventRow.action == "approve_segment")
-        )
-    }
-    added = 0
-    for seg in view.segments:
-        if seg.approved_by is None or not seg.text.strip():
-            continue
-        row = add_entry(
-            session, view.source_language, view.target_language, seg.source, seg.text,
-            job_id=job.id, segment_id=seg.id, article_id=job.article_id, approved_by=seg.approved_by,
-            approved_at=approved_at.get((seg.id, seg.version)), draft_text=seg.draft,
-        )  # fmt: skip
-        added += row is not None
-    return added
-
-
-def _last_actor(session: Session, job_id: int, action: str) -> ReviewEventRow | None:
-    return session.scalar(
-        select(ReviewEventRow)
-        .where(ReviewEventRow.job_id == job_id, ReviewEventRow.action == action)
-        .order_by(ReviewEventRow.id.desc())
-        .limit(1)
-    )
-
-
-def sign_off(session: Session, actor: Actor, job_id: int) -> None:
-    """An editor signs off an approved article (a second person: four eyes)."""
+def sign_off(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> None:
+    """An editor who did not work on the article in this round signs it off (four eyes)."""
     job = _job(session, job_id)
-    if not actor.is_editor:
-        raise PermissionDenied("only an editor can sign off an article")
-    if job.review_status != ReviewStatus.APPROVED:
-        raise InvalidState(f"job {job_id} is {job.review_status.replace('_', ' ')}: the translator must approve it first")
-    approval = _last_actor(session, job_id, "approve_article")
-    if actor.user_id is not None and approval is not None and approval.user_id == actor.user_id:
-        raise PermissionDenied("the person who approved the translation cannot also sign it off")
+    may(session, actor, job, Action.SIGN_OFF, rules)
     job.review_status = ReviewStatus.SIGNED_OFF
     _record(session, job, actor, "sign_off", after="headline sign-off" if job.headline_signoff else None)
 
 
-def reopen(session: Session, actor: Actor, job_id: int, reason: str = "") -> None:
-    """An editor sends an approved, signed-off or published article back for review."""
+def reopen(session: Session, actor: Actor, job_id: int, reason: str = "", rules: Rules = DEFAULT_RULES) -> None:
+    """An editor sends an approved, signed-off or published article back for review: a
+    new round starts, the claim ends, and what only its publications taught the memory
+    is withdrawn until it is published again."""
+    from relais.memory.tm import withdraw_job
+
     job = _job(session, job_id)
-    if not actor.is_editor:
-        raise PermissionDenied("only an editor can reopen an article")
-    if job.review_status in EDITABLE:
-        raise InvalidState(f"job {job_id} is already open for review")
+    may(session, actor, job, Action.REOPEN, rules)
     before = job.review_status
     job.review_status = ReviewStatus.IN_REVIEW
+    job.assignee_id = None
+    withdraw_job(session, job_id)
     _record(session, job, actor, "reopen", before=before, after=reason.strip()[:2000] or None)
 
 

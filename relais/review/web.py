@@ -111,8 +111,8 @@ def finding_json(f: FindingView) -> dict[str, Any]:
 def segment_json(s: SegmentView) -> dict[str, Any]:
     return {
         "id": s.id, "block": s.block, "index": s.index, "kind": s.kind, "source": s.source, "draft": s.draft,
-        "text": s.text, "version": s.version, "risk": s.risk, "error": s.error, "approved_by": s.approved_by,
-        "approved": s.approved, "edited": s.edited, "explicit": s.explicit, "worst": s.worst,
+        "text": s.text, "version": s.version, "risk": s.risk, "error": s.error, "confirmed_by": s.confirmed_by,
+        "confirmed_how": s.confirmed_how, "confirmed": s.confirmed, "edited": s.edited, "worst": s.worst,
         "findings": [finding_json(f) for f in s.findings],
     }  # fmt: skip
 

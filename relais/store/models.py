@@ -261,9 +261,13 @@ class RevisionRow(Base):
 class ReviewEventRow(Base):
     """The journal of the review: who did what, when, to which version (before → after).
 
-    Actions: ``claim``, ``edit``, ``approve_segment``, ``approve_article``, ``sign_off``,
-    ``reopen``, ``publish``.  A segment is approved when an ``approve_segment`` event names
-    its current version; an edit after that makes a new version, so the approval lapses.
+    Actions: ``claim`` (``how`` "take_over" when an editor took a live claim over),
+    ``release``, ``edit``, ``confirm``, ``approve_article``, ``sign_off``, ``reopen``,
+    ``publish``, ``note``.  A segment is confirmed when a ``confirm`` event names its
+    current version, ``how`` "editor" (``seconds``: how long it was on that person's
+    screen) or "xliff" (a final unit of a file they imported); "bulk" marks the approvals
+    the old whole-article approval made without anyone confirming them, which do not
+    count.  An edit makes a new version, so a confirmation lapses by itself.
     """
 
     __tablename__ = "review_events"
@@ -278,6 +282,8 @@ class ReviewEventRow(Base):
     version: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[str | None] = mapped_column(Text)
     after: Mapped[str | None] = mapped_column(Text)
+    how: Mapped[str | None] = mapped_column(String(16))
+    seconds: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -304,6 +310,25 @@ class PublicationRow(Base):
 class TmOrigin:
     REVIEW = "review"  # approved by a person in Relais
     IMPORT = "import"  # brought in from a TMX file or an XLIFF job
+
+
+class TmSupportRow(Base):
+    """A publication that supports a memory entry: the entry is used while at least one
+    publication of a job not reopened since supports it (or it was imported)."""
+
+    __tablename__ = "tm_support"
+    __table_args__ = (UniqueConstraint("entry_id", "publication_id"), Index("ix_tm_support_job", "job_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("tm_entries.id", ondelete="CASCADE"))
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"))
+    confirmed_by: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    signed_off_by: Mapped[str | None] = mapped_column(String(200))
+    draft_text: Mapped[str | None] = mapped_column(Text)  # the machine draft the person's text replaced
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class TmEntryRow(Base):
@@ -419,6 +444,8 @@ class TermRenderingRow(Base):
     proposed_by: Mapped[str | None] = mapped_column(String(200))
     approved_by: Mapped[str | None] = mapped_column(String(200))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))  # where it was proposed
+    # the publication whose text it was learnt from (proposals from a review)
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

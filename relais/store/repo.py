@@ -302,6 +302,7 @@ def translated_article(session: Session, job_id: int, current: bool = False) -> 
         url=article.url,
         status=job.status,
         disclosure=locale.disclosure_from(article.source_language),
+        notice=locale.unreviewed,
         blocks=out_blocks,
         reviewed=False,
         engine=job.engine,

@@ -30,7 +30,7 @@
       list: el.querySelector(".findings"),
       state: el.querySelector(".seg-state"),
       versionEl: el.querySelector(".version"),
-      approvalEl: el.querySelector(".approval"),
+      confirmationEl: el.querySelector(".confirmation"),
       conflictEl: el.querySelector(".conflict"),
       version: d.version,
       saved: d.text,
@@ -46,6 +46,8 @@
       conflict: null,
       error: null,
       retries: 0, // saves in a row that failed for a passing reason
+      screenSeconds: 0, // how long it had the focus before (seconds)
+      focusedAt: 0, // when it took the focus (ms), 0 while it has not
     };
     segments.push(st);
     byId.set(id, st);
@@ -147,9 +149,8 @@
 
   function renderMeta(st) {
     st.versionEl.textContent = "v" + st.version;
-    st.approvalEl.textContent = st.d.approved_by ? "✓ approved by " + st.d.approved_by : "";
-    st.el.classList.toggle("approved", Boolean(st.d.approved_by));
-    st.el.classList.toggle("explicit", Boolean(st.d.explicit));
+    st.confirmationEl.textContent = st.d.confirmed_by ? "✓ confirmed by " + st.d.confirmed_by : "";
+    st.el.classList.toggle("confirmed", Boolean(st.d.confirmed_by));
   }
 
   function autosize(st) {
@@ -289,18 +290,23 @@
     save(st, { force: true });
   }
 
-  async function approve(st) {
+  // Confirm the segment's current text (saving it first if it changed), then move to
+  // the next segment nobody has confirmed yet.  The seconds it was on screen go along.
+  async function confirmSegment(st) {
     if (!editable) return;
     if (dirty(st) || st.inflight) {
       const ok = await save(st);
       if (!ok) return;
     }
     setSegState(st, "saving");
-    const r = await call("POST", `/api/jobs/${jobId}/segments/${st.id}/approve`, { version: st.version });
+    const body = { version: st.version, seconds: Math.round(onScreen(st) * 10) / 10 };
+    const r = await call("POST", `/api/jobs/${jobId}/segments/${st.id}/confirm`, body);
     if (r.ok) {
       apply(st, r.json);
       setSegState(st, "saved-now");
       refreshBlockers();
+      const next = nextUnconfirmed(st);
+      if (next) { focusSegment(next); next.ta.setSelectionRange(0, 0); }
     } else if (r.status === 409 && r.json.conflict) {
       st.error = "changed by someone else (now version " + r.json.conflict.version + "): reload the page";
       setSegState(st, "error", st.error);
@@ -308,6 +314,20 @@
       st.error = detail(r.json);
       setSegState(st, "error", st.error);
     }
+  }
+
+  function nextUnconfirmed(st) {
+    const i = segments.indexOf(st);
+    for (let k = 1; k <= segments.length; k++) {
+      const other = segments[(i + k) % segments.length];
+      if (!other.d.confirmed_by) return other;
+    }
+    return null;
+  }
+
+  // Time on screen: while the segment has the focus and the page is visible.
+  function onScreen(st) {
+    return st.screenSeconds + (st.focusedAt ? (Date.now() - st.focusedAt) / 1000 : 0);
   }
 
   async function undo(st) {
@@ -331,8 +351,8 @@
       const ul = document.getElementById("blockers");
       const ready = document.getElementById("ready");
       const btn = document.getElementById("approve-article");
-      const count = document.getElementById("count-approved");
-      if (count) count.textContent = String(r.json.counts.approved);
+      const count = document.getElementById("count-confirmed");
+      if (count) count.textContent = String(r.json.counts.confirmed);
       if (!ul) return;
       ul.textContent = "";
       for (const b of r.json.blockers) {
@@ -412,6 +432,11 @@
       if (current && current !== st) current.el.classList.remove("current");
       current = st;
       st.el.classList.add("current");
+      if (!document.hidden) st.focusedAt = Date.now();
+    });
+    st.ta.addEventListener("blur", () => {
+      if (st.focusedAt) st.screenSeconds += (Date.now() - st.focusedAt) / 1000;
+      st.focusedAt = 0;
     });
     st.ta.addEventListener("keydown", () => {
       const now = Date.now();
@@ -427,8 +452,8 @@
     });
     st.ta.addEventListener("blur", () => { if (dirty(st)) save(st); });
     st.ta.addEventListener("scroll", () => { st.backdrop.scrollTop = st.ta.scrollTop; });
-    const approveBtn = st.el.querySelector(".approve-seg");
-    if (approveBtn) approveBtn.addEventListener("click", () => approve(st));
+    const confirmBtn = st.el.querySelector(".confirm-seg");
+    if (confirmBtn) confirmBtn.addEventListener("click", () => confirmSegment(st));
     const undoBtn = st.el.querySelector(".undo-seg");
     if (undoBtn) undoBtn.addEventListener("click", () => undo(st));
     st.el.querySelector(".keep-theirs").addEventListener("click", () => resolveConflict(st, false));
@@ -447,6 +472,12 @@
     });
   }
   window.addEventListener("resize", () => segments.forEach(autosize));
+  document.addEventListener("visibilitychange", () => {
+    const st = current;
+    if (!st) return;
+    if (document.hidden && st.focusedAt) { st.screenSeconds += (Date.now() - st.focusedAt) / 1000; st.focusedAt = 0; }
+    else if (!document.hidden && document.activeElement === st.ta) st.focusedAt = Date.now();
+  });
 
   document.addEventListener("keydown", (e) => {
     const st = current;
@@ -455,7 +486,7 @@
     else if (e.altKey && !e.ctrlKey && e.key === "ArrowUp") { e.preventDefault(); move(-1); }
     else if (e.altKey && !e.ctrlKey && code === "KeyN") { e.preventDefault(); nextFinding(); }
     else if (e.altKey && !e.ctrlKey && e.key === "Enter") { e.preventDefault(); if (st) acceptSuggestion(st); }
-    else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === "Enter") { e.preventDefault(); if (st) approve(st); }
+    else if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key === "Enter") { e.preventDefault(); if (st) confirmSegment(st); }
     else if (e.altKey && !e.ctrlKey && code === "KeyZ") { e.preventDefault(); if (st) undo(st); }
     else if ((e.ctrlKey || e.metaKey) && !e.altKey && code === "KeyS") { e.preventDefault(); if (st) save(st); }
     else if (e.altKey && (code === "Digit1" || code === "Digit2")) {
