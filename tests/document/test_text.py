@@ -101,3 +101,13 @@ def test_an_article_file_follows_the_same_rule(data: bytes, needle: str) -> None
 def test_an_article_file_gets_the_store_s_line_breaks_and_keeps_its_tabs() -> None:
     text = decode_article("# Title\r\n\r\n\tcode\x0bline\u2028two \u202eflipped\u202c.\r\n".encode())
     assert text == "# Title\n\n\tcode\nline\ntwo flipped.\n"
+
+
+def test_characters_a_parser_decodes_from_references_are_cleaned() -> None:
+    from relais.document.ingest import ingest_bytes
+
+    body = " ".join(["The council approved the new sea wall on Tuesday evening after a long debate about costs."] * 3)
+    article = ingest_bytes(f"# Sea wall vote\n\n{body} It was &#x202E;close&#x202C; at &#x9b;the end.".encode(), fmt="markdown")
+    last = article.blocks[-1].text
+    assert last.endswith("It was close at \ufffdthe end.")  # markdown-it makes a C1 reference U+FFFD itself
+    assert person_text(last) == last

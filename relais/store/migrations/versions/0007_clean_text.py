@@ -131,7 +131,8 @@ C = sa.column
 
 def _rows(bind, table, *columns):
     """Every row of ``table`` (id first), streamed."""
-    return bind.execution_options(stream_results=True).execute(sa.select(table.c.id, *(table.c[c] for c in columns)))
+    stmt = sa.select(table.c.id, *(table.c[c] for c in columns))
+    return bind.execute(stmt, execution_options={"stream_results": True})
 
 
 def _update(bind, table, changes: list[dict]) -> None:
