@@ -22,6 +22,7 @@ from relais.checks.base import CheckContext, Finding, SegmentPair, Severity
 from relais.checks.registry import run_checks
 from relais.document.inline import PLACEHOLDER_RE, nesting_problem
 from relais.document.model import BlockKind
+from relais.document.text import person_text
 from relais.errors import InputError, NotFound, RelaisError
 from relais.review.accounts import Actor
 from relais.review.workflow import DEFAULT_RULES, Action, Claim, InvalidState, Rules, Situation, decide
@@ -515,7 +516,7 @@ def prepare_edit(
     job = _job(session, job_id)
     may(session, actor, job, Action.EDIT, rules)
     seg, block = _segment(session, job, segment_id)
-    text = text.replace("\r\n", "\n").strip()
+    text = person_text(text).strip()  # the store's text rule: controls refused, line breaks "\n"
     problem = _text_problem(seg.text, text)
     if problem:
         raise InputError(problem)
