@@ -1,6 +1,9 @@
-"""Rendering a translated article: structure kept, disclosure last, draft marker everywhere."""
+"""Rendering a translated article: structure kept; a draft ends with the visible unreviewed
+notice in the target language and never with the disclosure; a publication ends with the
+disclosure as a plain line."""
 
 import json
+from html import unescape
 
 import pytest
 
@@ -14,9 +17,10 @@ from relais.document.render import (
     render_json,
     render_markdown,
 )
-from relais.locales import get_locale
+from relais.locales import available, get_locale
 
 DISCLOSURE = get_locale("fr").disclosure_from("en")
+NOTICE = get_locale("fr").unreviewed
 
 
 def _block(i, kind, source, text, marks=None, attrs=None, status="translated"):
@@ -52,11 +56,11 @@ def _article(reviewed=False):
     return TranslatedArticle(
         job_id=3, article_id=1, source_language="en", target_language="fr", title="Flood plan approved",
         author="Ana Ferreira", date="2026-06-04", url="https://example.org/flood", status="done",
-        disclosure=DISCLOSURE, blocks=blocks, reviewed=reviewed, engine="llama", models=["gemma"],
+        disclosure=DISCLOSURE, blocks=blocks, reviewed=reviewed, engine="llama", models=["gemma"], notice=NOTICE,
     )  # fmt: skip
 
 
-def test_markdown_structure_marker_and_disclosure():
+def test_markdown_structure_marker_and_notice():
     md = render_markdown(_article())
     lines = [line for line in md.splitlines() if line.strip()]
     assert lines[0].startswith("<!-- " + UNREVIEWED)
@@ -67,11 +71,14 @@ def test_markdown_structure_marker_and_disclosure():
     assert "> « Nous sommes prêts », a-t-elle dit." in md
     assert "![](https://example.org/r.jpg)\n_La rivière en mai_" in md
     assert "⟦It failed.⟧" in md
-    assert lines[-1] == DISCLOSURE
+    assert lines[-1] == NOTICE and DISCLOSURE not in md
 
 
-def test_reviewed_markdown_has_no_marker():
-    assert UNREVIEWED not in render_markdown(_article(reviewed=True))
+def test_reviewed_markdown_has_no_marker_and_ends_with_the_plain_disclosure():
+    md = render_markdown(_article(reviewed=True))
+    assert UNREVIEWED not in md and NOTICE not in md
+    assert md.rstrip().splitlines()[-1] == DISCLOSURE
+    assert not DISCLOSURE.startswith(("«", "„", "“", '"'))
 
 
 def test_html_is_sanitised_and_marked():
@@ -83,15 +90,22 @@ def test_html_is_sanitised_and_marked():
     assert "javascript:" not in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.rstrip().endswith("</html>")
-    body = html.split("<article>")[1].split("</article>")[0]
-    assert body.strip().endswith(f"{DISCLOSURE}</p></footer>")
+    body = unescape(html.split("<article>")[1].split("</article>")[0])
+    assert body.strip().endswith(f'<footer class="relais-unreviewed"><p>{NOTICE}</p></footer>')
+    assert DISCLOSURE not in html
+    assert f'<aside class="relais-unreviewed"><p>{NOTICE}</p></aside>' in unescape(html)
+    published = render_html(_article(reviewed=True))
+    assert published.split("</article>")[0].strip().endswith(f'<footer class="disclosure"><p>{DISCLOSURE}</p></footer>')
+    assert NOTICE not in published and "relais-unreviewed" not in published
 
 
 def test_json_has_segments_offsets_and_status():
     data = json.loads(render_json(_article()))
     assert data["status"] == "unreviewed_machine_draft" and data["reviewed"] is False
     assert data["target_language"] == "fr"
-    assert data["disclosure"] == DISCLOSURE
+    assert data["disclosure"] is None and data["notice"] == NOTICE
+    assert DISCLOSURE not in render_json(_article())
+    assert json.loads(render_json(_article(reviewed=True)))["disclosure"] == DISCLOSURE
     assert [b["kind"] for b in data["blocks"]][:3] == ["headline", "standfirst", "key_point"]
     seg = data["blocks"][5]["segments"][0]
     assert seg["source_start"] == 0 and seg["source_end"] == len(seg["source"])
@@ -99,7 +113,10 @@ def test_json_has_segments_offsets_and_status():
     assert data["counts"]["failed"] == 1
 
 
-@pytest.mark.parametrize("code", ["fr", "de", "es", "it", "pt"])
-def test_every_main_language_has_a_disclosure_line(code):
-    line = get_locale(code).disclosure_from("en")
-    assert len(line) > 60 and "'" not in line
+@pytest.mark.parametrize("code", available())
+def test_every_language_has_a_plain_disclosure_line_and_an_unreviewed_notice(code):
+    locale = get_locale(code)
+    line = locale.disclosure_from("en")
+    assert len(line) > 60 and "'" not in line and "\n" not in line
+    assert line[0].isupper() and line[-1] == "."  # a sentence, not a quotation
+    assert len(locale.unreviewed) > 40 and "\n" not in locale.unreviewed and locale.unreviewed != line

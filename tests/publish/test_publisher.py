@@ -1,4 +1,5 @@
-"""Publishing: only after sign-off, frozen renderings without the draft marker, a full audit record."""
+"""Publishing: only after a four-eyes sign-off, frozen renderings ending with the plain
+disclosure line, a full audit record, and the memory learning from published text only."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from relais.review import accounts, service
 from relais.review.accounts import Actor, PermissionDenied
 from relais.review.service import InvalidState
 from relais.store.db import open_store
-from relais.store.models import PublicationRow, ReviewStatus
+from relais.memory.tm import lookup
+from relais.store.models import PublicationRow, ReviewStatus, TermRenderingRow, TmEntryRow, TmSupportRow
 
 FIXED = "La tempête a endommagé 4 200 mètres de digue en janvier."
 DISCLOSURE = "Cet article a été traduit de l’anglais à l’aide d’outils d’intelligence artificielle"
@@ -42,8 +44,7 @@ def review_and_sign_off(store, job):
             active_seconds=10,
         )  # fmt: skip
         for seg in service.job_view(s, job.job_id).segments:
-            if seg.explicit:
-                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+            service.confirm_segment(s, tina, job.job_id, seg.id, seg.version, seconds=4.0)
         service.approve_article(s, tina, job.job_id)
         service.sign_off(s, eddie, job.job_id)
     return tina, eddie
@@ -70,9 +71,10 @@ def test_published_renderings_and_audit_record(seeded):
         pub = publish(s, eddie, job.job_id)
         assert service.job_view(s, job.job_id).review_status == ReviewStatus.PUBLISHED
     for text in (pub.markdown, pub.html, pub.json):
-        assert UNREVIEWED not in text
-        assert DISCLOSURE in text
+        assert UNREVIEWED not in text and "Traduction automatique non relue" not in text
+        assert DISCLOSURE in text and "« Cet article" not in text  # a plain line, no quotation marks
         assert "4 200 mètres" in text and "4 300" not in text
+    assert pub.markdown.rstrip().endswith("puis relu et corrigé par un traducteur local.")
     assert "[printemps](https://example.org/plan)" in pub.markdown
     assert json.loads(pub.json)["reviewed"] is True
 
@@ -91,7 +93,10 @@ def test_published_renderings_and_audit_record(seeded):
     fixed = audit["segments"][3]
     assert fixed["draft"].endswith("4 300 mètres de digue en janvier.") and fixed["final"] == FIXED
     assert fixed["diff"] == [{"op": "replace", "before": "300", "after": "200"}]
-    assert fixed["editors"] == ["tina"] and fixed["approved_by"] == "tina" and fixed["hter"] > 0
+    assert fixed["editors"] == ["tina"] and fixed["hter"] > 0
+    assert fixed["confirmed"]["by"] == "tina" and fixed["confirmed"]["how"] == "editor"
+    assert fixed["confirmed"]["seconds_on_screen"] == 4.0 and fixed["confirmed"]["at"]
+    assert all(seg["confirmed"]["by"] == "tina" for seg in audit["segments"])
     assert [e["action"] for e in audit["journal"]][:2] == ["claim", "edit"]
     assert audit["journal"][-1]["action"] == "publish"
     json.dumps(audit)  # exportable as JSON as stored
@@ -104,13 +109,73 @@ def test_a_correction_is_a_second_publication_and_the_first_is_kept(seeded):
         publish(s, eddie, job.job_id)
         service.reopen(s, eddie, job.job_id, "figure was wrong in the source")
         seg = service.segment_view(s, job.job_id, job.segment_ids[4])
-        service.save_segment(s, tina, job.job_id, seg.id, "Les bateaux de pêche sont restés à quai trois semaines.", seg.version)
+        seg = service.save_segment(s, tina, job.job_id, seg.id, "Les bateaux de pêche sont restés à quai trois semaines.",
+                                   seg.version)  # fmt: skip
+        service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
         service.approve_article(s, tina, job.job_id)
         service.sign_off(s, eddie, job.job_id)
         second = publish(s, eddie, job.job_id)
     assert second.number == 2
-    with store.write() as s:
+    with store.read() as s:
         pubs = s.scalars(select(PublicationRow).order_by(PublicationRow.number)).all()
         assert [p.number for p in pubs] == [1, 2]
         assert "restés à quai" not in pubs[0].markdown and "restés à quai" in pubs[1].markdown
         assert latest_publication(s, job.job_id).number == 2
+
+
+def _memory(store) -> dict[str, list[int]]:
+    """target text → the publications supporting it, for every memory entry."""
+    with store.read() as s:
+        rows = s.execute(
+            select(TmEntryRow.target_text, TmSupportRow.publication_id)
+            .outerjoin(TmSupportRow, TmSupportRow.entry_id == TmEntryRow.id)
+        ).all()
+    out: dict[str, list[int]] = {}
+    for text, publication in rows:
+        out.setdefault(text, [])
+        if publication is not None:
+            out[text].append(publication)
+    return out
+
+
+def test_the_memory_and_termbase_learn_only_from_publications(seeded):
+    store, job = seeded
+    _, eddie = review_and_sign_off(store, job)
+    assert _memory(store) == {}  # confirmed, approved, signed off: still nothing learnt
+    with store.read() as s:
+        assert s.scalars(select(TermRenderingRow)).all() == []
+    with store.write() as s:
+        pub = publish(s, eddie, job.job_id)
+    memory = _memory(store)
+    assert len(memory) == 6 and all(pubs == [pub.id] for pubs in memory.values())
+    assert FIXED in memory
+    with store.read() as s:
+        support = s.scalar(select(TmSupportRow).join(TmEntryRow, TmSupportRow.entry_id == TmEntryRow.id)
+                           .where(TmEntryRow.target_text == FIXED))  # fmt: skip
+        assert (support.confirmed_by, support.signed_off_by) == ("tina", "eddie")
+        assert support.draft_text.endswith("4 300 mètres de digue en janvier.")
+        hits = lookup(s, "en", "fr", "The storm damaged 4,200 metres of sea wall in January.")
+        assert hits and hits[0].exact and hits[0].target_text == FIXED
+
+
+def test_after_reopening_the_next_job_does_not_use_what_only_this_article_taught(seeded):
+    store, job = seeded
+    tina, eddie = review_and_sign_off(store, job)
+    with store.write() as s:
+        publish(s, eddie, job.job_id)
+    with store.write() as s:
+        service.reopen(s, eddie, job.job_id, "the figure is disputed")
+    assert _memory(store) == {}  # withdrawn: nothing but this publication supported them
+    with store.read() as s:
+        assert lookup(s, "en", "fr", "The storm damaged 4,200 metres of sea wall in January.") == []
+    # published again after review: learnt again, from the new publication
+    with store.write() as s:
+        seg = service.segment_view(s, job.job_id, job.segment_ids[4])
+        service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
+        for seg in service.job_view(s, job.job_id).segments:
+            if not seg.confirmed:
+                service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
+        service.approve_article(s, tina, job.job_id)
+        service.sign_off(s, eddie, job.job_id)
+        second = publish(s, eddie, job.job_id)
+    assert set(_memory(store)[FIXED]) == {second.id}

@@ -1,4 +1,5 @@
-"""The review library: edits, conflicts, approvals, sign-off, the journal (a real seeded store)."""
+"""The review library: edits, conflicts, claims, confirmations, approval, four eyes,
+the journal (a real seeded store)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ def job(seeded):
     return seeded[1]
 
 
+def _translator(store, name: str) -> Actor:
+    """A second French translator, added for the test."""
+    with store.write() as s:
+        if name not in {u.name for u in accounts.list_users(s)}:
+            accounts.add_user(s, name, PASSWORD, "translator", ["fr"])
+    return actor(store, name)
+
+
 def actor(store, name: str) -> Actor:
     with store.read() as s:
         return Actor.of(accounts.get_user(s, name))
@@ -43,17 +52,18 @@ def segment(store, job, index):
         return service.segment_view(s, job.job_id, job.segment_ids[index])
 
 
-def test_draft_view_shows_the_real_findings_and_what_needs_explicit_approval(store, job):
-    with store.write() as s:
+def test_draft_view_shows_the_real_findings_and_that_nothing_is_confirmed(store, job):
+    with store.read() as s:
         view = service.job_view(s, job.job_id)
     segs = view.segments
     assert [s.version for s in segs] == [0] * 6
     assert [f.check for f in segs[3].findings] == ["numbers.mismatch"]
     assert segs[3].findings[0].severity == "critical"
     assert "untranslated.fragment" in {f.check for f in segs[5].findings}
-    # headline, subheading and the critical segment need their own approval
-    assert [s.explicit for s in segs] == [True, False, True, True, False, False]
-    assert len(view.blockers()) == 3
+    # every segment needs a person's confirmation before the article can be approved
+    assert not any(s.confirmed for s in segs)
+    assert view.unconfirmed() == tuple(f"block {i}, segment 1" for i in range(1, 7))
+    assert len(view.blockers()) == 6
 
 
 def test_a_fixing_edit_is_rechecked_and_its_finding_disappears(store, job):
@@ -63,7 +73,7 @@ def test_a_fixing_edit_is_rechecked_and_its_finding_disappears(store, job):
     assert seg.version == 1 and seg.text == FIXED_FIGURE
     assert seg.findings == []
     assert [f.check for f in seg.draft_findings] == ["numbers.mismatch"]
-    assert seg.explicit  # had a critical finding at draft time: still needs its own approval
+    assert not seg.confirmed  # a new version: nobody has confirmed it yet
     with store.write() as s:
         stored = s.scalars(select(FindingRow).where(FindingRow.stage == "revision")).all()
         assert stored == []  # nothing found in the fixed text
@@ -84,6 +94,7 @@ def test_second_save_on_the_same_version_is_a_conflict_and_nothing_is_lost(store
     sid = job.segment_ids[4]
     with store.write() as s:
         service.save_segment(s, tina, job.job_id, sid, "Les chalutiers sont restés au port pendant trois semaines.", 0)
+        service.release(s, tina, job.job_id)  # nobody holds the job now: ada may edit too
     with pytest.raises(Conflict) as exc:
         with store.write() as s:
             service.save_segment(s, ada, job.job_id, sid, "Les navires de pêche sont restés à quai trois semaines.", 0)
@@ -94,7 +105,7 @@ def test_second_save_on_the_same_version_is_a_conflict_and_nothing_is_lost(store
     with store.write() as s:
         seg = service.save_segment(s, ada, job.job_id, sid, exc.value.yours, exc.value.version)
     assert seg.version == 2
-    with store.write() as s:
+    with store.read() as s:
         texts = [r.text for r in s.scalars(select(RevisionRow).order_by(RevisionRow.version))]
     assert texts == ["Les chalutiers sont restés au port pendant trois semaines.", exc.value.yours]
 
@@ -131,53 +142,97 @@ def test_translators_touch_only_their_languages(store, job):
         assert [i.job_id for i in service.queue(s, actor(store, "tina"))] == [job.job_id]
 
 
-def test_an_edit_after_approval_makes_the_approval_lapse(store, job):
+def test_an_edit_after_confirmation_makes_the_confirmation_lapse(store, job):
     tina = actor(store, "tina")
     sid = job.segment_ids[4]
     with store.write() as s:
-        assert service.approve_segment(s, tina, job.job_id, sid, 0).approved_by == "tina"
+        seg = service.confirm_segment(s, tina, job.job_id, sid, 0, seconds=12.5)
+        assert (seg.confirmed_by, seg.confirmed_how) == ("tina", "editor")
         seg = service.save_segment(s, tina, job.job_id, sid, "Les bateaux sont restés au port trois semaines.", 0)
-    assert not seg.approved
+    assert not seg.confirmed
+    with store.read() as s:
+        event = s.scalar(select(ReviewEventRow).where(ReviewEventRow.action == "confirm"))
+    assert (event.actor, event.version, event.how, event.seconds) == ("tina", 0, "editor", 12.5)
 
 
-def test_approving_a_stale_version_is_a_conflict(store, job):
+def test_confirming_a_stale_version_is_a_conflict(store, job):
     tina = actor(store, "tina")
     sid = job.segment_ids[4]
     with store.write() as s:
         service.save_segment(s, tina, job.job_id, sid, "Les bateaux sont restés au port trois semaines.", 0)
     with pytest.raises(Conflict):
         with store.write() as s:
-            service.approve_segment(s, tina, job.job_id, sid, 0)
+            service.confirm_segment(s, tina, job.job_id, sid, 0)
 
 
-def _approve_all_explicit(store, job, who="tina"):
+def confirm_all(store, job, who="tina"):
     person = actor(store, who)
     with store.write() as s:
         for seg in service.job_view(s, job.job_id).segments:
-            if seg.explicit and not seg.approved:
-                service.approve_segment(s, person, job.job_id, seg.id, seg.version)
+            if not seg.confirmed:
+                service.confirm_segment(s, person, job.job_id, seg.id, seg.version)
 
 
-def test_the_article_needs_each_explicit_approval_first(store, job):
+def test_the_article_needs_every_segment_confirmed_one_by_one(store, job):
     tina = actor(store, "tina")
-    with pytest.raises(InvalidState, match="needs its own approval"):
+    with pytest.raises(InvalidState, match="not confirmed"):
         with store.write() as s:
             service.approve_article(s, tina, job.job_id)
-    _approve_all_explicit(store, job)
+    with store.write() as s:
+        for seg in service.job_view(s, job.job_id).segments[:-1]:
+            service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
+    with pytest.raises(InvalidState, match="block 6, segment 1 is not confirmed"):  # names the one left
+        with store.write() as s:
+            service.approve_article(s, tina, job.job_id)
+    confirm_all(store, job)
     with store.write() as s:
         view = service.approve_article(s, tina, job.job_id)
     assert view.review_status == ReviewStatus.APPROVED
-    assert all(seg.approved for seg in view.segments)
-    with store.write() as s:
-        approvals = s.scalars(select(ReviewEventRow).where(ReviewEventRow.action == "approve_segment")).all()
-        assert len(approvals) == 6 and {a.actor for a in approvals} == {"tina"}
+    assert all(seg.confirmed for seg in view.segments)
+    with store.read() as s:
+        confirmations = s.scalars(select(ReviewEventRow).where(ReviewEventRow.action == "confirm")).all()
+        assert len(confirmations) == 6 and {c.actor for c in confirmations} == {"tina"}
+        # approving the article confirmed nothing by itself
+        assert s.scalar(select(ReviewEventRow).where(ReviewEventRow.action == "approve_article")).segment_id is None
         # the whole approved text was checked again
         assert s.scalars(select(FindingRow).where(FindingRow.stage == "approval")).all()
 
 
+def test_a_claim_reserves_the_job_until_released_taken_over_or_idle(store, job):
+    tina, tom, eddie = actor(store, "tina"), _translator(store, "tom"), actor(store, "eddie")
+    sid = job.segment_ids[4]
+    with store.write() as s:
+        service.claim(s, tina, job.job_id)
+    for attempt in (lambda s: service.save_segment(s, tom, job.job_id, sid, "Autre.", 0),
+                    lambda s: service.confirm_segment(s, tom, job.job_id, sid, 0),
+                    lambda s: service.claim(s, tom, job.job_id),
+                    lambda s: service.save_segment(s, eddie, job.job_id, sid, "Autre.", 0)):  # fmt: skip
+        with pytest.raises(PermissionDenied, match="claimed by tina"):
+            with store.write() as s:
+                attempt(s)
+    with store.write() as s:
+        service.claim(s, eddie, job.job_id)  # an editor takes it over
+        service.save_segment(s, eddie, job.job_id, sid, "Les bateaux sont restés au port trois semaines.", 0)
+    with pytest.raises(PermissionDenied, match="claimed by eddie"):
+        with store.write() as s:
+            service.save_segment(s, tina, job.job_id, sid, "Autre.", 1)
+    with store.write() as s:
+        service.release(s, eddie, job.job_id)
+        service.claim(s, tom, job.job_id)
+    # a claim lapses when its holder is idle longer than the rules allow
+    idle = service.Rules(claim_idle=0.001)
+    with store.write() as s:
+        service.save_segment(s, tina, job.job_id, sid, "Les bateaux restèrent au port trois semaines.", 1, rules=idle)
+    with store.read() as s:
+        events = [(e.actor, e.action, e.before, e.how) for e in service.journal(s, job.job_id)]
+    assert ("eddie", "claim", "tina", "take_over") in events
+    assert ("eddie", "release", "eddie", None) in events
+    assert events[-2:] == [("tina", "claim", None, None), ("tina", "edit", "Les bateaux sont restés au port trois semaines.", None)]
+
+
 def test_approved_article_is_locked_until_an_editor_reopens_it(store, job):
     tina, eddie = actor(store, "tina"), actor(store, "eddie")
-    _approve_all_explicit(store, job)
+    confirm_all(store, job)
     with store.write() as s:
         service.approve_article(s, tina, job.job_id)
     with pytest.raises(InvalidState, match="reopen"):
@@ -191,23 +246,36 @@ def test_approved_article_is_locked_until_an_editor_reopens_it(store, job):
         assert service.job_view(s, job.job_id).review_status == ReviewStatus.IN_REVIEW
 
 
-def test_sign_off_needs_an_editor_who_did_not_approve(store, job):
-    _approve_all_explicit(store, job, who="eddie")
+def test_sign_off_and_publication_need_an_editor_who_did_not_work_on_the_round(store, job):
+    from relais.publish.publisher import publish
+
     eddie, ada, tina = actor(store, "eddie"), actor(store, "ada"), actor(store, "tina")
     with pytest.raises(InvalidState, match="approve it first"):
         with store.write() as s:
-            service.sign_off(s, eddie, job.job_id)
+            service.sign_off(s, ada, job.job_id)
+    confirm_all(store, job)
     with store.write() as s:
-        service.approve_article(s, eddie, job.job_id)  # an editor may translate too
-    with pytest.raises(PermissionDenied, match="cannot also sign it off"):
-        with store.write() as s:
-            service.sign_off(s, eddie, job.job_id)
-    with pytest.raises(PermissionDenied, match="only an editor"):
-        with store.write() as s:
-            service.sign_off(s, tina, job.job_id)
+        service.release(s, tina, job.job_id)
+        service.claim(s, eddie, job.job_id)
+        service.save_segment(s, eddie, job.job_id, job.segment_ids[3], FIXED_FIGURE, 0)  # an editor rewrites one
+        service.confirm_segment(s, eddie, job.job_id, job.segment_ids[3], 1)
+        service.release(s, eddie, job.job_id)
+        service.claim(s, tina, job.job_id)
+        service.approve_article(s, tina, job.job_id)  # and has a translator approve it
+    for who in (eddie, tina):
+        with pytest.raises(PermissionDenied, match="four eyes|only an editor"):
+            with store.write() as s:
+                service.sign_off(s, who, job.job_id)
     with store.write() as s:
         service.sign_off(s, ada, job.job_id)
-        assert service.job_view(s, job.job_id).review_status == ReviewStatus.SIGNED_OFF
+    with pytest.raises(PermissionDenied, match="four eyes"):
+        with store.write() as s:
+            publish(s, eddie, job.job_id)
+    with store.write() as s:
+        publish(s, ada, job.job_id)
+        # a new round after reopening: eddie did nothing in it, so he may sign it off then
+        service.reopen(s, ada, job.job_id, "a late correction")
+        assert service.job_view(s, job.job_id).review_status == ReviewStatus.IN_REVIEW
 
 
 def test_the_journal_records_who_did_what(store, job):

@@ -117,4 +117,5 @@ def test_translated_article_marks_pending_and_failed(store):
     assert draft.counts == {"segments": 4, "translated": 1, "failed": 1, "pending": 2}
     assert draft.blocks[0].text == "Le conseil vote"
     assert draft.blocks[1].text == "⟦The council met on Monday.⟧ ⟦It voted 7 to 2.⟧"
-    assert draft.disclosure.startswith("«\u202fCet article a été traduit de l’anglais")
+    assert draft.disclosure.startswith("Cet article a été traduit de l’anglais")
+    assert draft.notice.startswith("Traduction automatique non relue")

@@ -101,11 +101,14 @@ def upgrade() -> None:
         )
     )
     with op.batch_alter_table("term_renderings") as batch:
-        batch.add_column(sa.Column("publication_id", sa.Integer(), sa.ForeignKey("publications.id", ondelete="SET NULL")))
+        batch.add_column(sa.Column("publication_id", sa.Integer()))
+        batch.create_foreign_key("fk_term_renderings_publication", "publications", ["publication_id"], ["id"],
+                                 ondelete="SET NULL")  # fmt: skip
 
 
 def downgrade() -> None:
     with op.batch_alter_table("term_renderings") as batch:
+        batch.drop_constraint("fk_term_renderings_publication", type_="foreignkey")
         batch.drop_column("publication_id")
     op.drop_index("ix_tm_support_job", "tm_support")
     op.drop_table("tm_support")
