@@ -16,7 +16,7 @@ from relais.review.accounts import Actor
 from relais.store.db import open_store
 from tests.helpers import ROOT, RelaisHome, assert_one_line_error, relais_env, run_relais
 from tests.llama_server import free_port
-from tests.review.seed import SeededJob
+from tests.review.seed import PASSWORD, SeededJob
 
 
 def test_users_add_list_and_bad_input(relais_home):
@@ -42,8 +42,7 @@ def _approve_as_translator(home: RelaisHome, job: SeededJob) -> SeededJob:
         tina = Actor.of(accounts.get_user(s, "tina"))
         service.save_segment(s, tina, job.job_id, job.segment_ids[3], "La tempête a endommagé 4 200 mètres de digue en janvier.", 0)
         for seg in service.job_view(s, job.job_id).segments:
-            if seg.explicit:
-                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+            service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
         service.approve_article(s, tina, job.job_id)
     store.close()
     return job
@@ -51,21 +50,31 @@ def _approve_as_translator(home: RelaisHome, job: SeededJob) -> SeededJob:
 
 def test_publish_from_the_command_line(seeded_home, seeded_job, tmp_path):
     job = _approve_as_translator(seeded_home, seeded_job)
-    not_signed = run_relais(seeded_home, "publish", str(job.job_id))
+    password = PASSWORD.encode() + b"\n"
+    nobody = run_relais(seeded_home, "publish", str(job.job_id))
+    assert_one_line_error(nobody, "--as NAME")  # the bare command line publishes nothing
+    no_password = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "eddie", input=b"")
+    assert_one_line_error(no_password, "--password-stdin")
+    wrong = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "eddie", "--password-stdin",
+                       input=b"not eddie's password\n")  # fmt: skip
+    assert_one_line_error(wrong, "wrong name or password")
+    not_signed = run_relais(seeded_home, "publish", str(job.job_id), "--as", "eddie", "--password-stdin", input=password)
     assert_one_line_error(not_signed, "signed it off")
-    translator = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "tina")
-    assert_one_line_error(translator, "not an editor")
+    translator = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "tina", "--password-stdin",
+                            input=password)  # fmt: skip
+    assert_one_line_error(translator, "only an editor")
     out = tmp_path / "pub"
-    proc = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "eddie", "-o", str(out))
+    proc = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "eddie", "--password-stdin", "-o", str(out),
+                      input=password)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     files = sorted(p.name for p in out.iterdir())
     assert files == ["story.fr.audit.json", "story.fr.html", "story.fr.json", "story.fr.md"]
     md = (out / "story.fr.md").read_text("utf-8")
-    assert "4 200 mètres" in md and "UNREVIEWED" not in md and md.rstrip().endswith("traducteur local.\u202f»")
+    assert "4 200 mètres" in md and "UNREVIEWED" not in md and md.rstrip().endswith("par un traducteur local.")
     audit = json.loads((out / "story.fr.audit.json").read_text("utf-8"))
     assert audit["signed_off"]["by"] == "eddie" and audit["approved"]["by"] == "tina"
     assert audit["published_by"] == "eddie"
-    twice = run_relais(seeded_home, "publish", str(job.job_id))
+    twice = run_relais(seeded_home, "publish", str(job.job_id), "--as", "eddie", "--password-stdin", input=password)
     assert_one_line_error(twice, "published")
     again = run_relais(seeded_home, "published", str(job.job_id), "-o", str(tmp_path / "again"))
     assert again.returncode == 0

@@ -1,7 +1,7 @@
 """The main job end to end through the real command line, with a tiny real GGUF model.
 
 The tiny model's words are random; these tests are about everything around them:
-structure, links, furniture, disclosure, marker, formats, several targets, the store.
+structure, links, furniture, the unreviewed notice, marker, formats, several targets, the store.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ from relais.document.furniture import find_furniture
 from relais.locales import get_locale
 from tests.helpers import EXAMPLES, relais_env, run_relais
 
-FR_DISCLOSURE = "« Cet article a été traduit de l’anglais à l’aide d’outils d’intelligence artificielle, puis relu et corrigé par un traducteur local. »".replace(
-    "« ", "«\u202f"
-).replace(" »", "\u202f»")
+FR_NOTICE = "Traduction automatique non relue\u00a0: aucun traducteur n’a encore vérifié ni corrigé ce texte. Ne pas publier."
 
 
 @pytest.fixture
@@ -45,7 +43,9 @@ def test_web_page_to_french_markdown(relais_home, tmp_path, env):
         assert f"]({url})" in md
     assert find_furniture(md) is None
     assert "Copy link" not in md and "Ana Ferreira" not in md
-    assert lines[-1] == FR_DISCLOSURE == get_locale("fr").disclosure_from("en")
+    # an unreviewed draft says so in French, last, and never carries the disclosure
+    assert lines[-1] == FR_NOTICE == get_locale("fr").unreviewed
+    assert get_locale("fr").disclosure_from("en") not in md
 
 
 def test_several_targets_into_a_directory(relais_home, tmp_path, env):
@@ -54,7 +54,8 @@ def test_several_targets_into_a_directory(relais_home, tmp_path, env):
     assert proc.returncode == 0, proc.stderr
     for code in ("fr", "de", "es"):
         text = (out / f"story.{code}.md").read_text()
-        assert text.rstrip().endswith(get_locale(code).disclosure_from("en"))
+        assert text.rstrip().endswith(get_locale(code).unreviewed)
+        assert get_locale(code).disclosure_from("en") not in text
     listed = run_relais(relais_home, "list", env=env)
     assert len(re.findall(r"^│ \d+ ", listed.stdout, flags=re.M)) == 3
 

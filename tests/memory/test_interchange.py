@@ -153,13 +153,23 @@ def _actor(session, name: str) -> Actor:
     return Actor.of(accounts.get_user(session, name))
 
 
+def _claimant(session, job, name: str = "tina") -> Actor:
+    """``name``, who has claimed the job: only the claimant (or an editor) may import into it."""
+    person = _actor(session, name)
+    try:
+        service.claim(session, person, job.job_id)
+    except service.InvalidState:  # already theirs
+        pass
+    return person
+
+
 def test_xliff_export_states_tags_and_notes(seeded):
     store, job = seeded
     try:
         with store.write() as s:
             tina = _actor(s, "tina")
             service.save_segment(s, tina, job.job_id, job.segment_ids[1], "Le conseil a adopté le plan par 7 voix contre 2.", 0)
-            service.approve_segment(s, tina, job.job_id, job.segment_ids[0], 0)
+            service.confirm_segment(s, tina, job.job_id, job.segment_ids[0], 0)
             x12 = ic.export_xliff(s, job.job_id, "1.2").decode()
             x20 = ic.export_xliff(s, job.job_id, "2.0").decode()
         assert 'xmlns="urn:oasis:names:tc:xliff:document:1.2"' in x12 and f'relais:job="{job.job_id}"' in x12
@@ -183,8 +193,8 @@ def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(seeded):
     store, job = seeded
     try:
         with store.write() as s:
-            report = ic.import_xliff(s, _actor(s, "tina"), _filled("job-returned-1.2.xlf", job))
-        assert (report.edited, report.approved, report.unchanged) == (1, 1, 4)
+            report = ic.import_xliff(s, _claimant(s, job), _filled("job-returned-1.2.xlf", job))
+        assert (report.edited, report.confirmed, report.unchanged) == (1, 1, 4)
         assert report.notes == [(str(job.segment_ids[5]),
                                  'English left at the end: please ask the desk whether "the mayor" is Ms Le Gall.')]  # fmt: skip
         with store.write() as s:
@@ -193,14 +203,14 @@ def test_xliff_12_from_a_cat_tool_applies_edit_approval_and_note(seeded):
             assert edited.text == "La tempête a endommagé 4 200 mètres de digue en janvier." and edited.version == 1
             rev = s.scalar(select(RevisionRow).where(RevisionRow.segment_id == job.segment_ids[3]))
             assert rev.user.name == "tina"
-            assert view[job.segment_ids[0]].approved_by == "tina"
-            assert not view[job.segment_ids[3]].approved  # "translated", not final
+            assert view[job.segment_ids[0]].confirmed_by == "tina"
+            assert not view[job.segment_ids[3]].confirmed  # "translated", not final
             notes = list(s.scalars(select(ReviewEventRow).where(ReviewEventRow.action == "note")))
             assert [(n.segment_id, n.actor) for n in notes] == [(job.segment_ids[5], "tina")]
         # importing the same file again changes nothing more
         with store.write() as s:
-            again = ic.import_xliff(s, _actor(s, "tina"), _filled("job-returned-1.2.xlf", job))
-            assert (again.edited, again.approved) == (0, 0)
+            again = ic.import_xliff(s, _claimant(s, job), _filled("job-returned-1.2.xlf", job))
+            assert (again.edited, again.confirmed) == (0, 0)
     finally:
         store.close()
 
@@ -210,12 +220,12 @@ def test_xliff_20_from_a_cat_tool_applies_edit_approval_and_note(seeded):
     try:
         with store.write() as s:
             report = ic.import_xliff(s, _actor(s, "eddie"), _filled("job-returned-2.0.xlf", job))
-        assert report.kind == "xliff 2.0" and (report.edited, report.approved) == (1, 1)
+        assert report.kind == "xliff 2.0" and (report.edited, report.confirmed) == (1, 1)
         assert [u for u, _ in report.notes] == [str(job.segment_ids[4])]
         with store.write() as s:
             view = {seg.id: seg for seg in service.job_view(s, job.job_id).segments}
             assert view[job.segment_ids[5]].text == "Les travaux commenceront au <a1>printemps</a1>, a déclaré le maire."
-            assert view[job.segment_ids[2]].approved_by == "eddie"
+            assert view[job.segment_ids[2]].confirmed_by == "eddie"
     finally:
         store.close()
 
@@ -232,11 +242,11 @@ def test_xliff_round_trip_of_our_own_export_with_an_edit(seeded, version):
         else:
             data = data.replace('<segment state="initial">\n        <source>A costly', '<segment state="reviewed">\n        <source>A costly')
         with store.write() as s:
-            report = ic.import_xliff(s, _actor(s, "tina"), data.encode())
-            assert (report.edited, report.approved, report.notes) == (1, 1, [])
+            report = ic.import_xliff(s, _claimant(s, job), data.encode())
+            assert (report.edited, report.confirmed, report.notes) == (1, 1, [])
             view = {seg.id: seg for seg in service.job_view(s, job.job_id).segments}
             assert "4 200 mètres" in view[job.segment_ids[3]].text
-            assert view[job.segment_ids[2]].approved_by == "tina"
+            assert view[job.segment_ids[2]].confirmed_by == "tina"
             assert view[job.segment_ids[5]].text.count("<a1>") == 1
     finally:
         store.close()
@@ -255,22 +265,22 @@ def test_xliff_import_failing_halfway_changes_nothing(seeded, monkeypatch):
         with store.write() as s:
             before = _store_state(s)
         calls = []
-        real = service.approve_segment
+        real = service.confirm_segment
 
         def fail_on_approval(*args, **kwargs):  # the edit of s3 has been written by now
             calls.append(args)
             raise service.InvalidState("simulated failure after the first write")
 
-        monkeypatch.setattr(service, "approve_segment", fail_on_approval)
+        monkeypatch.setattr(service, "confirm_segment", fail_on_approval)
         data = _filled("job-returned-1.2.xlf", job).replace(
             f'<trans-unit id="{job.segment_ids[0]}" approved="yes">'.encode(), f'<trans-unit id="{job.segment_ids[0]}">'.encode()
         ).replace(b'<target state="final">', b'<target state="translated">')
         data = data.replace(b'state="needs-review-translation">Les travaux', b'state="final">Les travaux')
         with pytest.raises(service.InvalidState):
             with store.write() as s:
-                ic.import_xliff(s, _actor(s, "tina"), data)
+                ic.import_xliff(s, _claimant(s, job), data)
         assert calls, "the failure must come after the edit was saved"
-        monkeypatch.setattr(service, "approve_segment", real)
+        monkeypatch.setattr(service, "confirm_segment", real)
         with store.write() as s:
             assert _store_state(s) == before
             assert service.job_view(s, job.job_id).segments[3].version == 0
@@ -299,7 +309,7 @@ def test_xliff_refusals_name_the_unit_and_change_nothing(seeded, change, message
         data = change(_filled("job-returned-1.2.xlf", job), job)
         with pytest.raises(InputError) as exc:
             with store.write() as s:
-                ic.import_xliff(s, _actor(s, "tina"), data)
+                ic.import_xliff(s, _claimant(s, job), data)
         assert message in str(exc.value) and "\n" not in str(exc.value)
         with store.write() as s:
             assert _store_state(s) == before
