@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import codecs
 import re
-import unicodedata
 
+from relais.document.text import person_text, refused_count
 from relais.errors import InputError
 
 # Well-known file signatures, so the message can say what the file is.
@@ -34,8 +34,8 @@ _DECLARED_CHARSET = re.compile(
     re.IGNORECASE,
 )
 SNIFF_BYTES = 4096
-# Share of control characters (other than tab, newline, carriage return, form feed)
-# above which text is taken for binary data.
+# Share of control characters (those the text rule refuses) above which text is taken
+# for binary data rather than for a text with a stray control character.
 MAX_CONTROL_SHARE = 0.01
 
 
@@ -49,8 +49,11 @@ def decode_article(data: bytes) -> str:
     text = _decode(data)
     if not text.strip():
         raise InputError("the file is empty (only whitespace)")
-    _refuse_control_characters(text)
-    return text
+    _refuse_binary(text)
+    # The one rule of text entering the store (relais.document.text): a control character
+    # is refused, named, with its line and column; line breaks become "\n", bidi
+    # controls go; tabs stay for the format's parser.
+    return person_text(text, "an article", tabs=True)
 
 
 def _known_binary(data: bytes) -> str | None:
@@ -102,8 +105,8 @@ def _declared_charset(data: bytes) -> str | None:
     return name
 
 
-def _refuse_control_characters(text: str) -> None:
+def _refuse_binary(text: str) -> None:
     sample = text[:100_000]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    controls = refused_count(sample)
     if controls > 8 and controls > MAX_CONTROL_SHARE * len(sample):
         raise InputError(f"this looks like a binary file, not a text article ({controls} control characters)")

@@ -24,6 +24,7 @@ from relais.document.furniture import DEFAULT_LANGUAGES, is_furniture, key_point
 from relais.document.inline import strip_placeholders
 from relais.document.model import Block, BlockKind
 from relais.document.richtext import normalise
+from relais.document.text import machine_text
 
 # A byline is looked for only among the first blocks (headline, standfirst, byline…),
 # never in the body where "By …" lines are real sentences.
@@ -58,7 +59,10 @@ def tidy_blocks(
 
 
 def _clean_block(block: Block, languages: Sequence[str], strip_ui_text: bool = True) -> Block | None:
-    text = strip_furniture(block.text, languages) if strip_ui_text else block.text
+    # What a parser decoded from the file's character references (&#x202E;) under the
+    # store's text rule; the file's own characters were checked by decode_article.
+    text = machine_text(block.text)
+    text = strip_furniture(text, languages) if strip_ui_text else text
     text, marks = normalise(text, block.marks)
     plain = strip_placeholders(text)
     if not any(ch.isalnum() for ch in plain) or (strip_ui_text and is_furniture(text, languages)):

@@ -5,7 +5,9 @@ Every engine is one class with the same contract (in the spirit of Weblate's
 ``SegmentRequest`` objects and stores the ``SegmentResult`` objects they return.
 
 Subclasses implement ``_generate`` (one raw attempt for a batch).  ``translate`` is the
-one path every engine shares: it validates each output (``relais.engines.validate``),
+one path every engine shares: it cleans each output by the store's text rule
+(``relais.document.text.machine_text``: control characters removed, line breaks made
+"\n", bidi controls removed), validates what is left (``relais.engines.validate``),
 retries the bad ones once, and reports what is still bad as a failed segment with its
 reason, never dropping one.  Infrastructure trouble (server down, timeouts after the
 engine's own retries) raises ``EngineUnavailable`` instead, so that the job can be
@@ -15,9 +17,10 @@ resumed later rather than recording segments as failed.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
+from relais.document.text import machine_text
 from relais.errors import RelaisError
 
 if TYPE_CHECKING:
@@ -172,7 +175,7 @@ class Engine(ABC):
 
         if not batch:
             return []
-        raws = self._generate(batch)
+        raws = [_cleaned(raw) for raw in self._generate(batch)]
         if len(raws) != len(batch):
             raise EngineUnavailable(
                 f"engine {self.name} returned {len(raws)} translations for {len(batch)} segments"
@@ -186,7 +189,7 @@ class Engine(ABC):
                 retry_idx.append(i)
         if retry_idx:
             retry_batch = [batch[i] for i in retry_idx]
-            second = self._generate(retry_batch, retry=True)
+            second = [_cleaned(raw) for raw in self._generate(retry_batch, retry=True)]
             if len(second) != len(retry_batch):
                 raise EngineUnavailable(
                     f"engine {self.name} returned {len(second)} translations for {len(retry_batch)} segments"
@@ -218,6 +221,12 @@ class Engine(ABC):
         if problem:
             return SegmentResult(req.key, None, prov, error=f"{problem} (output: {raw.text[:200]!r})")
         return SegmentResult(req.key, clean_output(raw.text), prov)
+
+
+def _cleaned(raw: RawOutput) -> RawOutput:
+    """The raw output under the store's text rule for machine text: what is validated is
+    what would be stored."""
+    return replace(raw, text=machine_text(raw.text), error=machine_text(raw.error) if raw.error else raw.error)
 
 
 def clean_output(text: str) -> str:

@@ -36,6 +36,16 @@ Conventions (see also the README):
 
 Every import runs in the caller's session and raises ``InputError`` before anything is
 committed, so a bad file changes nothing.
+
+Text follows the store's one rule (``relais.document.text``).  On import a file's text is
+a person's: a control character is refused, naming the unit, the character and where it
+is; line breaks become "\n" and bidi controls are removed.  XML 1.0 cannot hold VT or FF
+at all, not even as ``&#11;``, yet Word's soft line break reaches TMX files that way
+(Trados); so before parsing, VT and FF (raw, or as character references) become line
+feeds, the line break they stand for.  Any other C0 control makes the file not
+well-formed, refused with its line and column.  On export every stored text and
+attribute goes through ``xml_text``: what XML 1.0 cannot carry becomes U+FFFD, so an
+export works whatever is stored.
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from relais import __version__
 from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem, placeholder_tokens
+from relais.document.text import person_text, xml_text
 from relais.errors import InputError
 from relais.memory.tm import add_entry
 from relais.memory.termbase import add_rendering, get_or_add_term, term_key
@@ -106,14 +117,31 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _parse(data: bytes, what: str) -> etree._Element:
-    """A hardened parse: no entity expansion, no DTD loading, no network, no huge trees."""
+# VT and FF as character references (&#11; &#x0B; &#12; &#xc;), any leading zeros.
+_BREAK_REFERENCE = re.compile(rb"&#(?:0*1[12]|[xX]0*[bBcC]);")
+
+
+def _breaks_as_line_feeds(data: bytes) -> bytes:
+    """VT and FF, which XML 1.0 cannot hold, as line feeds: references always, raw bytes
+    when the file is in an ASCII-compatible encoding (not UTF-16, where such a byte can
+    be half of another character)."""
+    data = _BREAK_REFERENCE.sub(b"&#10;", data)
+    if b"\x00" in data[:4096] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data
+    return data.replace(b"\x0b", b"\n").replace(b"\x0c", b"\n")
+
+
+def _parse(data: bytes, what: str) -> tuple[etree._Element, bytes]:
+    """A hardened parse: no entity expansion, no DTD loading, no network, no huge trees.
+    Returns the root and the bytes parsed (VT and FF made line feeds), which the
+    translate-toolkit stores then read."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not data or not data.strip():
         raise InputError(f"the {what} file is empty")
     if len(data) > MAX_BYTES:
         raise InputError(f"the {what} file is over {MAX_BYTES:,} bytes")
+    data = _breaks_as_line_feeds(data)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False,
         remove_pis=True,
@@ -132,7 +160,15 @@ def _parse(data: bytes, what: str) -> etree._Element:
         raise InputError(f"the {what} file declares XML entities, which Relais refuses (entity expansion)")
     if any(isinstance(node, etree._Entity) for node in root.iter()):
         raise InputError(f"the {what} file uses undeclared XML entities")
-    return root
+    return root, data
+
+
+def _person(text: str, where: str, what: str) -> str:
+    """A file's text under the store's rule, a refusal naming the unit it is in."""
+    try:
+        return person_text(text, what)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
 
 
 def _lang(code: str | None) -> str | None:
@@ -171,6 +207,7 @@ def _text(el) -> str:
 
 
 def _append_text(parent, node_or_none, text: str) -> None:
+    text = xml_text(text)
     if node_or_none is None:
         parent.text = (parent.text or "") + text
     else:
@@ -310,7 +347,7 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
     """Add every unit of a TMX file to the memory, for each target language in it."""
     from translate.storage import tmx
 
-    root = _parse(data, "TMX")
+    root, data = _parse(data, "TMX")
     if _local(root) != "tmx":
         raise InputError(f"not a TMX file (the root element is <{_local(root)}>, not <tmx>)")
     if root.find("body") is None:
@@ -398,16 +435,16 @@ def export_tmx(session: Session, source_lang: str | None = None, target_lang: st
     )  # fmt: skip
     body = etree.SubElement(root, "body")
     for e in entries:
-        tu = etree.SubElement(body, "tu", tuid=str(e.id), srclang=e.source_lang)
+        tu = etree.SubElement(body, "tu", tuid=str(e.id), srclang=xml_text(e.source_lang))
         if e.approved_by:
-            tu.set("creationid", e.approved_by)
+            tu.set("creationid", xml_text(e.approved_by))
         if e.approved_at:
             tu.set("creationdate", _fmt_tmx_date(e.approved_at))
         if e.note:
-            etree.SubElement(tu, "note").text = e.note
-        etree.SubElement(tu, "prop", type="x-relais-origin").text = e.origin
+            etree.SubElement(tu, "note").text = xml_text(e.note)
+        etree.SubElement(tu, "prop", type="x-relais-origin").text = xml_text(e.origin)
         for lang, text in ((e.source_lang, e.source_text), (e.target_lang, e.target_text)):
-            tuv = etree.SubElement(tu, "tuv", {LANG: lang})
+            tuv = etree.SubElement(tu, "tuv", {LANG: xml_text(lang)})
             _write_inline(etree.SubElement(tuv, "seg"), text, "tmx")
     return _serialise(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
 
@@ -459,7 +496,7 @@ def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED,
 
     if status not in (TermStatus.APPROVED, TermStatus.PROPOSED):
         raise InputError(f"unknown status {status!r} (approved or proposed)")
-    root = _parse(data, "TBX")
+    root, data = _parse(data, "TBX")
     if _local(root) != "martif":
         raise InputError(f"not a TBX file (the root element is <{_local(root)}>, not <martif>)")
     try:
@@ -490,20 +527,21 @@ def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED,
             code = _lang(lang_set.get(LANG)) or file_lang
             if code is None:
                 raise InputError(f"{where}: a <langSet> has no xml:lang")
-            lang_notes.setdefault(code, []).extend(_direct_notes(lang_set))
+            lang_notes.setdefault(code, []).extend(_person(n, where, "a note") for n in _direct_notes(lang_set))
             for tig in (c for c in lang_set if _local(c) in ("tig", "ntig")):
                 term = next((t for t in tig.iter() if _local(t) == "term"), None)
-                text = " ".join(_text(term).split()) if term is not None else ""
+                text = " ".join(_person(_text(term), where, f"the {code} term").split()) if term is not None else ""
                 if not text:
                     raise InputError(f"{where}: a {code} term is empty")
-                notes = [_text(x).strip() for x in tig.iter() if _local(x) == "note" and _text(x).strip()]
+                notes = [_person(_text(x).strip(), where, "a note") for x in tig.iter()
+                         if _local(x) == "note" and _text(x).strip()]  # fmt: skip
                 by_lang.setdefault(code, []).append((text, _tig_status(tig), notes))
         sources = [t for t in by_lang.pop(wanted, []) if (t[1] or "") not in DEPRECATED]
         if not sources:
             raise InputError(f"{where}: it has no {wanted} term")
         if not by_lang:
             raise InputError(f"{where}: it has no term in another language than {wanted}")
-        entry_notes = _direct_notes(entry) + lang_notes.get(wanted, []) + sources[0][2]
+        entry_notes = [_person(n, where, "a note") for n in _direct_notes(entry)] + lang_notes.get(wanted, []) + sources[0][2]
         report.units += 1
         existed = session.scalar(select(TermRow.id).where(TermRow.source_lang == wanted,
                                                           TermRow.source_key == term_key(sources[0][0])))  # fmt: skip
@@ -559,17 +597,17 @@ def export_tbx(session: Session, lang: str | None = None) -> bytes:
     body = etree.SubElement(etree.SubElement(root, "text"), "body")
     for term in terms:
         entry = etree.SubElement(body, "termEntry", id=f"t{term.id}")
-        etree.SubElement(entry, "descrip", type="entityType").text = term.type
+        etree.SubElement(entry, "descrip", type="entityType").text = xml_text(term.type)
         if term.note:
-            etree.SubElement(entry, "note").text = term.note
-        src = etree.SubElement(entry, "langSet", {LANG: term.source_lang})
+            etree.SubElement(entry, "note").text = xml_text(term.note)
+        src = etree.SubElement(entry, "langSet", {LANG: xml_text(term.source_lang)})
         _tig(src, term.source_term, "preferredTerm-admn-sts")
         by_lang: dict[str, list[TermRenderingRow]] = {}
         for r in term.renderings:
             if lang is None or r.lang == lang:
                 by_lang.setdefault(r.lang, []).append(r)
         for code, renderings in sorted(by_lang.items()):
-            lang_set = etree.SubElement(entry, "langSet", {LANG: code})
+            lang_set = etree.SubElement(entry, "langSet", {LANG: xml_text(code)})
             forbidden: list[str] = []
             for r in renderings:
                 status = "preferredTerm-admn-sts" if r.status == TermStatus.APPROVED else "admittedTerm-admn-sts"
@@ -582,10 +620,10 @@ def export_tbx(session: Session, lang: str | None = None) -> bytes:
 
 def _tig(parent, text: str, status: str, note: str | None = None) -> None:
     tig = etree.SubElement(parent, "tig")
-    etree.SubElement(tig, "term").text = text
+    etree.SubElement(tig, "term").text = xml_text(text)
     etree.SubElement(tig, "termNote", type="administrativeStatus").text = status
     if note:
-        etree.SubElement(tig, "note").text = note
+        etree.SubElement(tig, "note").text = xml_text(note)
 
 
 # --------------------------------------------------------------------------- XLIFF
@@ -611,8 +649,8 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
         raise InputError(f"unknown XLIFF version {version!r} (1.2 or 2.0)")
     view = service.job_view(session, job_id)
     article = session.get(ArticleRow, view.article_id)
-    original = article.source_name or f"article-{article.id}"
-    src, trg = view.source_language, view.target_language
+    original = xml_text(article.source_name or f"article-{article.id}")
+    src, trg = xml_text(view.source_language), xml_text(view.target_language)
     if version == "1.2":
         ns = XLIFF12_NS
         root = etree.Element(f"{{{ns}}}xliff", version="1.2", nsmap={None: ns, "relais": RELAIS_NS})
@@ -631,7 +669,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
                                                            f"{{{RELAIS_NS}}}job": str(job_id)})  # fmt: skip
     for s in view.segments:
         state = "empty" if not s.text.strip() else "approved" if s.approved else "edited" if s.edited else "draft"
-        name = f"block {s.block + 1} ({s.kind}), segment {s.index + 1}"
+        name = xml_text(f"block {s.block + 1} ({s.kind}), segment {s.index + 1}")
         if version == "1.2":
             tu = etree.SubElement(parent, f"{{{ns}}}trans-unit", id=str(s.id), resname=name)
             if state == "approved":
@@ -642,7 +680,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
             for f in s.findings:
                 note = etree.SubElement(tu, f"{{{ns}}}note", {"from": NOTE_ORIGIN,
                                                               "priority": _SEVERITY_PRIORITY.get(f.severity, "5")})  # fmt: skip
-                note.text = _finding_note(f)
+                note.text = xml_text(_finding_note(f))
         else:
             unit = etree.SubElement(parent, f"{{{ns}}}unit", id=str(s.id), name=name)
             if s.findings:
@@ -650,7 +688,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
                 for f in s.findings:
                     note = etree.SubElement(notes, f"{{{ns}}}note", category=NOTE_ORIGIN,
                                             priority=_SEVERITY_PRIORITY.get(f.severity, "5"))  # fmt: skip
-                    note.text = _finding_note(f)
+                    note.text = xml_text(_finding_note(f))
             seg = etree.SubElement(unit, f"{{{ns}}}segment", state=STATES_20[state])
             _write_inline(etree.SubElement(seg, f"{{{ns}}}source"), s.source, "x20", ns)
             if s.text.strip():
@@ -671,7 +709,7 @@ def _read_xliff(data: bytes) -> tuple[str, int, str | None, list[_Unit]]:
     """(version, job id, target language, units) of an XLIFF 1.2 or 2.0 file."""
     from translate.storage import xliff, xliff2
 
-    root = _parse(data, "XLIFF")
+    root, data = _parse(data, "XLIFF")
     qname = etree.QName(root)
     if qname.localname != "xliff":
         raise InputError(f"not an XLIFF file (the root element is <{qname.localname}>, not <xliff>)")
@@ -781,11 +819,13 @@ def import_xliff(session: Session, actor, data: bytes) -> ImportReport:
         if " ".join(u.source.split()) != " ".join(seg.source.split()):
             raise InputError(f"{where}: its source is not the text of segment {u.id} of job {job_id}")
         if u.target is not None:
+            u.target = _person(u.target, where, "the target").strip()
             problem = _tags_problem(seg.source, u.target)
             if problem:
                 raise InputError(f"{where}: {problem}")
         if u.approve and not (u.target or seg.text).strip():
             raise InputError(f"{where}: marked final but has no translation")
+        u.notes = [_person(note, where, "a note") for note in u.notes]
         plan.append((u, seg))
     report = ImportReport(f"xliff {version}", units=len(units), job_id=job_id)
     # Write before the first savepoint: pysqlite opens no transaction for a SAVEPOINT, so

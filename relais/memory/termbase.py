@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from relais.checks.names import fold, is_common_english, locate, name_data, source_names, tokens_match, words_of
 from relais.document.inline import strip_placeholders
+from relais.document.text import person_text
 from relais.errors import InputError, NotFound
 from relais.memory.normalise import match_key
 from relais.review.accounts import Actor, PermissionDenied
@@ -28,10 +29,23 @@ def term_key(term: str) -> str:
     return match_key(term).casefold()
 
 
+def _one_line(text: str, what: str) -> str:
+    """A term, rendering or variant under the store's text rule (controls refused, with
+    ``what`` named), on one line with single spaces."""
+    return " ".join(person_text(text, what).split())
+
+
+def _note(note: str | None) -> str | None:
+    return (person_text(note, "the note").strip() or None) if note is not None else None
+
+
 def get_or_add_term(
     session: Session, source_term: str, type_: str = TermType.TERM, source_lang: str = "en", note: str | None = None
 ) -> TermRow:
-    source_term = " ".join(source_term.split())
+    """The term ``source_term`` (found by its key) or a new one.  Every text is under the
+    store's text rule (``relais.document.text``): a control character is refused, named."""
+    source_term = _one_line(source_term, "the source term")
+    note = _note(note)
     if not source_term:
         raise InputError("a term needs its source text")
     if type_ not in TermType.ALL:
@@ -60,8 +74,11 @@ def add_rendering(
 ) -> TermRenderingRow:
     """Add (or return the existing) rendering of ``term`` in ``lang``.  Approving a
     rendering leaves the language's other approved renderings of the term as they are;
-    callers that replace one use ``approve_rendering``."""
-    text = " ".join(text.split())
+    callers that replace one use ``approve_rendering``.  The rendering, its forbidden
+    variants and the note are under the store's text rule (controls refused, named)."""
+    text = _one_line(text, "the rendering")
+    variants = sorted({v for v in (_one_line(f, "a forbidden variant") for f in forbidden or []) if v} - {text})
+    note = _note(note)
     if not text:
         raise InputError("a rendering needs its text")
     if status not in (TermStatus.PROPOSED, TermStatus.APPROVED):
@@ -73,7 +90,7 @@ def add_rendering(
     )
     if row is None:
         row = TermRenderingRow(
-            term_id=term.id, lang=lang, text=text, forbidden=sorted({" ".join(f.split()) for f in forbidden or [] if f.strip()}),
+            term_id=term.id, lang=lang, text=text, forbidden=variants,
             status=status, note=note, proposed_by=proposed_by, job_id=job_id,
         )  # fmt: skip
         session.add(row)

@@ -30,6 +30,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
+from relais.document.text import machine_text, person_text
 from relais.errors import InputError
 from relais.memory.normalise import match_key
 from relais.store.models import TmEntryRow, TmOrigin
@@ -54,10 +55,16 @@ def add_entry(
     note: str | None = None,
 ) -> TmEntryRow | None:
     """Store one approved unit; returns None when the same pair is already there (the
-    existing entry keeps its provenance)."""
+    existing entry keeps its provenance).  Its texts are under the store's text rule
+    (``relais.document.text``): a control character is refused (``InputError`` naming it),
+    line breaks become "\n", bidi controls go."""
     if origin not in (TmOrigin.REVIEW, TmOrigin.IMPORT):
         raise ValueError(f"unknown origin {origin!r}")
-    source_text, target_text = source_text.strip(), target_text.strip()
+    source_text = person_text(source_text, "the source text").strip()
+    target_text = person_text(target_text, "the target text").strip()
+    note = person_text(note, "the note") if note is not None else None
+    approved_by = person_text(approved_by, "the approver's name") if approved_by is not None else None
+    draft_text = machine_text(draft_text) if draft_text is not None else None
     if not source_text or not target_text:
         raise InputError("a translation unit needs a source and a target text")
     if len(source_text) > MAX_TEXT or len(target_text) > MAX_TEXT:
@@ -189,13 +196,16 @@ def lookup(
     """Memory matches for one source segment, best first, at most ``limit``.
 
     Exact matches (same ``match_key``) come first with score 1.0, newest approval first;
-    then fuzzy matches scoring at least ``threshold`` (0..1), best first.
+    then fuzzy matches scoring at least ``threshold`` (0..1), best first.  The query only
+    searches: control characters in it are removed (``machine_text``), never sent to the
+    database, so any text is a valid query.
     """
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold!r}")
     if limit < 1:
         return []
-    key = match_key(text)
+    source_lang, target_lang = machine_text(source_lang), machine_text(target_lang)
+    key = match_key(machine_text(text))
     if not key:
         return []
     exact_ids = _exact_ids(session, source_lang, target_lang, key, limit)
@@ -397,7 +407,11 @@ def search(
     limit: int = 50,
 ) -> list[TmEntryRow]:
     """Concordance: entries whose source or target text contains ``query`` (case-insensitive,
-    typographic variants folded), newest first."""
+    typographic variants folded), newest first.  Control characters in the query and the
+    languages are removed first (``machine_text``): any text is a valid query."""
+    query = machine_text(query)
+    source_lang = machine_text(source_lang) if source_lang else source_lang
+    target_lang = machine_text(target_lang) if target_lang else target_lang
     key = match_key(query)
     if not key:
         return []

@@ -76,7 +76,7 @@ def hash_password(password: str) -> str:
 
 
 def add_user(session: Session, name: str, password: str, role: str, languages: list[str] | None = None) -> UserRow:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):  # fullmatch: "$" would let a final newline through
         raise InputError(f"invalid user name {name!r}: letters, digits and . _ @ - only, at most 100")
     if role not in Role.ALL:
         raise InputError(f"unknown role {role!r} (choose from {', '.join(Role.ALL)})")

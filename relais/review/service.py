@@ -21,6 +21,7 @@ from relais.checks.base import CheckContext, Finding, SegmentPair, Severity
 from relais.checks.registry import run_checks
 from relais.document.inline import PLACEHOLDER_RE, nesting_problem
 from relais.document.model import BlockKind
+from relais.document.text import person_text
 from relais.errors import InputError, NotFound, RelaisError
 from relais.review.accounts import Actor, PermissionDenied
 from relais.store import repo
@@ -466,7 +467,7 @@ def prepare_edit(
     seg, block = _segment(session, job, segment_id)
     if actor.user_id is None:
         raise InvalidState("edits are made by a signed-in person")
-    text = text.replace("\r\n", "\n").strip()
+    text = person_text(text).strip()  # the store's text rule: controls refused, line breaks "\n"
     problem = _text_problem(seg.text, text)
     if problem:
         raise InputError(problem)

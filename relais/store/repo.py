@@ -161,22 +161,20 @@ def drafted_segment_ids(session: Session, job_id: int) -> set[int]:
     return set(session.scalars(select(DraftRow.segment_id).where(DraftRow.job_id == job_id)))
 
 
-def _no_nul(value: str | None) -> str | None:
-    # A model can emit NUL (a random-weight one does); PostgreSQL text cannot hold it, so
-    # it is stored, on every backend alike, as U+FFFD, the replacement character.
-    return value.replace("\x00", "\ufffd") if value else value
-
-
 def save_drafts(session: Session, job_id: int, results: list[tuple[int, SegmentResult]]) -> None:
-    """Record engine results (``(segment_id, result)``) for a job."""
+    """Record engine results (``(segment_id, result)``) for a job.
+
+    Their text is already under the store's text rule (``relais.document.text``): an
+    engine's output is cleaned in ``Engine.translate`` (control characters removed, so a
+    model's NUL never reaches PostgreSQL), a memory match is stored text."""
     for segment_id, result in results:
         prov = result.provenance
         session.add(
             DraftRow(
                 job_id=job_id,
                 segment_id=segment_id,
-                text=_no_nul(result.text) if result.ok else None,
-                error=_no_nul(result.error),
+                text=result.text if result.ok else None,
+                error=result.error,
                 engine=prov.engine,
                 model=prov.model,
                 model_version=prov.model_version,
