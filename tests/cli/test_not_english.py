@@ -46,7 +46,7 @@ def test_english_quoting_chinese_and_arabic_is_translated(relais_home, tmp_path,
     folder.mkdir()
     for n, (sample, fmt) in enumerate(zip(ENGLISH, FORMATS, strict=True)):
         (folder / f"story-{n}{SUFFIXES[fmt]}").write_bytes(as_file(sample, fmt))
-    proc = run_relais(relais_home, "translate", str(folder), "--to", "fr", "-o", str(tmp_path / "out"), env=env)
+    proc = run_relais(relais_home, "translate", str(folder), "--to", "fr", "--wait", "-o", str(tmp_path / "out"), env=env)
     assert proc.returncode == 0, proc.stderr
     assert "skipped" not in proc.stderr
     assert _stored_articles(relais_home.db_url) == len(ENGLISH)

@@ -50,7 +50,7 @@ def test_the_trial_directory_gets_three_names_and_keeps_them(relais_home, env, t
     (folder / "a-b.md").write_text(article(2, 1), encoding="utf-8")
     (folder / "a-b.html").write_text(_as_page(article(3, 1)), encoding="utf-8")
 
-    first = run_relais(relais_home, "translate", str(folder), "--to", "fr", "-o", f"{out}/", env=env)
+    first = run_relais(relais_home, "translate", str(folder), "--to", "fr", "--wait", "-o", f"{out}/", env=env)
     assert first.returncode == 0, first.stderr
     names = sorted(p.name for p in out.iterdir())
     assert names == ["a-b-2.fr.md", "a-b-3.fr.md", "a-b.fr.md"]
@@ -62,7 +62,7 @@ def test_the_trial_directory_gets_three_names_and_keeps_them(relais_home, env, t
     for name in names:  # a later run must replace these files, not keep them
         with (out / name).open("a", encoding="utf-8") as handle:
             handle.write("\nstale line\n")
-    second = run_relais(relais_home, "translate", str(folder), "--to", "fr", "-o", f"{out}/", env=env)
+    second = run_relais(relais_home, "translate", str(folder), "--to", "fr", "--wait", "-o", f"{out}/", env=env)
     assert second.returncode == 0, second.stderr
     assert sorted(p.name for p in out.iterdir()) == names
     assert {name: _source_of(relais_home, out / name) for name in names} == owners
