@@ -47,7 +47,6 @@ from relais.store.models import JobRow
 
 # Every file of a stem, whoever wrote it: a stem is one article × language, all formats.
 STEM_SUFFIXES = (".md", ".html", ".json", ".audit.json")
-PUBLICATION_SUFFIXES = STEM_SUFFIXES
 _MARKER = re.compile(re.escape(UNREVIEWED) + r"\b.*?\bRelais job (\d+),", re.DOTALL)
 _MARKER_WINDOW = 4096  # the marker sits at the top of the file
 _SLUG_UNSAFE = re.compile(r"[^\w.-]+")
@@ -100,7 +99,7 @@ class OutputFolder:
         self._claimed: dict[str, Owner] = {}  # stem → owner, this run
         self._identities: dict[str, Owner | None] = {}  # file name → owner read from it
 
-    def claim(self, name: str | None, article_id: int, targets: Sequence[str], label: str | None = None) -> Claim:
+    def claim(self, name: str | None, article_id: int, targets: Sequence[str]) -> Claim:
         """The slug for ``article_id``'s files in ``targets``: the plain slug of ``name``
         when it is free or already this article's, else its own earlier ``{slug}-N`` or
         the first free one.  The stems are reserved for the rest of the run."""
@@ -124,8 +123,7 @@ class OutputFolder:
         if chosen == base:
             return Claim(chosen, None)
         names = f"{chosen}.{targets[0]}.*" if len(targets) == 1 else f"{chosen}.{{{','.join(targets)}}}.*"
-        who = label or name or "standard input"
-        return Claim(chosen, f"{who} (article {article_id}): {problem}, so its files are named {names}")
+        return Claim(chosen, f"{name or 'standard input'} (article {article_id}): {problem}, so its files are named {names}")
 
     # -- the rules -------------------------------------------------------------------
     def _candidates(self, base: str):
@@ -140,7 +138,7 @@ class OutputFolder:
         """"own", "free", or why the stem is another's."""
         claimed = self._claimed.get(stem)
         if claimed is not None:
-            return "own" if claimed == owner else f"is written in this run for {claimed}"
+            return "own" if claimed == owner else f"is taken in this run by the translation of {claimed}"
         files = [stem + suffix for suffix in STEM_SUFFIXES if stem + suffix in self._on_disk]
         if not files:
             return "free"
