@@ -2,9 +2,10 @@
 
 ``python -m tests.barrier DIR NAME TARGET ARGS...`` imports what it will run, says it is
 ready (``DIR/NAME.ready``), waits for ``DIR/go``, then runs ``TARGET``: ``relais`` (the
-command line, with ``ARGS``) or ``module:function`` (called with ``ARGS`` as strings).
-Importing first means every process meets the barrier with its start-up cost paid, so
-what follows the barrier really runs at once.
+command line, with ``ARGS``) or ``module:function``, which is called with ``ARGS`` (as
+strings) before the barrier, to prepare, and returns what to call after it.  Importing
+and preparing first means every process meets the barrier with its start-up cost paid,
+so what follows the barrier really runs at once.
 
 ``Barrier`` starts such processes and releases them together.
 """
@@ -20,21 +21,21 @@ from pathlib import Path
 POLL = 0.0005  # seconds between two looks at the go file
 
 
-def _target(spec: str):
+def _prepare(spec: str, args: tuple[str, ...]):
     if spec == "relais":
         from relais.cli import main
 
-        def run(*args: str) -> None:
+        def run() -> None:
             sys.argv = ["relais", *args]
             main()
 
         return run
     module, _, function = spec.partition(":")
-    return getattr(importlib.import_module(module), function)
+    return getattr(importlib.import_module(module), function)(*args)
 
 
 def _main(folder: str, name: str, spec: str, *args: str) -> None:
-    run = _target(spec)
+    run = _prepare(spec, args)
     folder_path = Path(folder)
     (folder_path / f"{name}.ready").touch()
     go = folder_path / "go"
@@ -43,7 +44,7 @@ def _main(folder: str, name: str, spec: str, *args: str) -> None:
         if time.monotonic() > deadline:
             sys.exit("barrier: never released")
         time.sleep(POLL)
-    run(*args)
+    run()
 
 
 class Barrier:

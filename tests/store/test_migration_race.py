@@ -14,13 +14,17 @@ from tests.helpers import ROOT, query, relais_env, RelaisHome
 PROCESSES = 4
 
 
-def open_and_say(url: str) -> None:
-    """Run in each racing process: open the store, say whether this process migrated it."""
-    store = Store(url)
-    try:
-        print("migrated" if store.migrate() else "current", flush=True)
-    finally:
-        store.close()
+def open_and_say(url: str):
+    """In each racing process, once released: open the store, say whether this process migrated it."""
+
+    def run() -> None:
+        store = Store(url)
+        try:
+            print("migrated" if store.migrate() else "current", flush=True)
+        finally:
+            store.close()
+
+    return run
 
 
 def test_processes_opening_a_fresh_store_at_once_all_succeed_and_migrate_it_once(new_store_url, tmp_path):
