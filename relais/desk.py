@@ -39,8 +39,9 @@ class IngestResult:
 class Desk:
     def __init__(self, config: Config | None = None):
         self.config = config or load_config()
-        # Jobs done when this desk queued them: run again if run here (``executor``).  Any
-        # other job found done when claimed was finished by another process meanwhile.
+        # Jobs this desk knew done (when it queued them, or because it ran them): run again
+        # if asked to (``executor``).  Any other job found done when claimed was finished
+        # by another process meanwhile, and is not run twice.
         self._again: set[int] = set()
 
     @cached_property
@@ -96,7 +97,8 @@ class Desk:
         """One job per target language.  An existing job for the same article and
         language is reused (and resumed if unfinished) unless ``fresh``.  With a task
         queue, every job not done yet is queued in the same transaction.  A job already
-        done is run again by this desk (it translates nothing, and checks the draft again)."""
+        done may be run again by this desk (it translates nothing, and checks the draft
+        again)."""
         engine = engine or self.config.engine
         if engine not in ENGINES:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
@@ -197,8 +199,9 @@ class Desk:
 
     def executor(self, engines: EnginePool, progress=None) -> Executor:
         """Runs jobs here.  A job found running is left to its owner while that owner
-        lives (``owner_alive``); one found done is run again only if it was done when
-        this desk queued it (``queue``), never when another process finished it meanwhile."""
+        lives (``owner_alive``); one found done is run again only if this desk knew it
+        done (it was done when ``queue`` returned it, or ``run`` ran it), never when
+        another process finished it meanwhile."""
         memory = MemorySettings(self.config.memory.fuzzy_threshold, self.config.memory.fuzzy_limit)
         return InProcessExecutor(
             self.store, engines, progress=progress, risk_method=self.config.risk_method, memory=memory,
@@ -221,6 +224,7 @@ class Desk:
             outcome = executor.submit(job_id)
             if outcome is not None:
                 outcomes.append(outcome)
+            self._again.add(job_id)
         return outcomes
 
     def jobs(self, status: str | None = None) -> list[repo.JobSummary]:
