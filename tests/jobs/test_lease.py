@@ -95,7 +95,11 @@ def test_two_resumes_at_once_run_the_job_once(relais_home, tiny_gguf, tmp_path):
     barrier.release(procs)
     outputs = [(p.wait(timeout=300), p.stderr.read().decode()) for p in procs]
     elsewhere = "finished by another process meanwhile"
-    ran = [err for code, err in outputs if code == 0 and re.search(rf"job {job_id} done, \d+ translated", err) and elsewhere not in err]
+    ran = [
+        err
+        for code, err in outputs
+        if code == 0 and re.search(rf"job {job_id} done, \d+ translated", err) and elsewhere not in err
+    ]
     assert len(ran) == 1, outputs
     ((code, err),) = [(code, err) for code, err in outputs if err not in ran]
     assert "Traceback" not in err, err
