@@ -135,26 +135,29 @@ def _run_jobs(desk, job_ids: list[int], labels: dict[int, str], overall: str | N
         engines.close()
 
 
-def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> list:
-    """Follow jobs the workers run until each is done or parked; their summaries."""
-    import time
-
+def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> tuple[list[int], list]:
+    """Follow jobs the workers run (``Desk.follow``).  Returns (jobs to run here, []) as
+    soon as some must run here because no worker is left, else ([], their summaries)
+    once each is done or parked, after saying how each ended."""
     from relais.store.models import JobStatus
 
     with _progress() as progress:
         bar = progress.add_task(f"{len(job_ids)} job(s) on the workers", total=None)
-        while True:
-            states = desk.job_states(job_ids)
-            ended = [r for r in states if r.job.status in JobStatus.ENDED]
+
+        def show(states) -> None:
+            ended = sum(r.job.status in JobStatus.ENDED for r in states)
             progress.update(
                 bar,
                 completed=sum(r.drafted for r in states),
                 total=sum(r.segments for r in states),
-                description=f"{len(ended)}/{len(states)} job(s) ended",
+                description=f"{ended}/{len(states)} job(s) ended",
             )
-            if len(ended) == len(states):
-                break
-            time.sleep(1.0)
+
+        mine = desk.follow(job_ids, on_poll=show)
+    if mine:
+        _say(f"no worker is alive: running {len(mine)} job(s) here (`relais worker` was stopped or stopped answering)")
+        return mine, []
+    states = desk.job_states(job_ids)
     for r in sorted(states, key=lambda r: r.job.id):
         label = labels.get(r.job.id, f"job {r.job.id}")
         if r.job.status == JobStatus.PARKED:
@@ -166,12 +169,13 @@ def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> list:
         _say(msg)
         if r.job.error:
             _say(f"  [yellow]note:[/yellow] {escape(r.job.error)}")
-    return states
+    return [], states
 
 
 def _execute(desk, job_ids: list[int], labels: dict[int, str], wait: bool = True, overall: str | None = None) -> list[int]:
-    """Run jobs here, or leave them to the workers (and follow them when ``wait``).
-    Returns the jobs parked by the workers."""
+    """Run jobs here, or leave them to the workers (and follow them when ``wait``; jobs
+    whose worker died with no worker left are then run here).  Returns the jobs parked
+    by the workers."""
     from relais.store.models import JobStatus
 
     if not wait and desk.task_queue is not None:
@@ -179,11 +183,16 @@ def _execute(desk, job_ids: list[int], labels: dict[int, str], wait: bool = True
         _say(f"queued {len(job_ids)} job(s) for the workers{idle}; `relais jobs` shows where they stand")
         return []
     mine, theirs = desk.dispatch(job_ids)
-    if mine:
-        _report(_run_jobs(desk, mine, labels, overall), labels)
-    if not theirs:
-        return []
-    states = _wait_for_workers(desk, theirs, labels)
+    states: list = []
+    while mine or theirs:
+        if mine:
+            _report(_run_jobs(desk, mine, labels, overall), labels)
+            theirs = [j for j in theirs if j not in mine]
+        if not theirs:
+            break
+        mine, states = _wait_for_workers(desk, theirs, labels)
+        if not mine:
+            break
     return [r.job.id for r in states if r.job.status == JobStatus.PARKED]
 
 
