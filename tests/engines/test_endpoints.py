@@ -216,10 +216,8 @@ def test_after_its_cooldown_a_failed_endpoint_is_tried_again(replays) -> None:
 def test_every_endpoint_down_is_one_line_naming_each_and_why(replays) -> None:
     first, second = closed_url(), closed_url()
     engine = OpenAIEngine(OpenAISettings(base_urls=[first, second], model="m", max_retries=1, backoff=0.05, timeout=5))
-    started = time.perf_counter()
     with pytest.raises(EngineUnavailable) as caught:
         engine.translate(batch(SOURCES))
-    assert time.perf_counter() - started < 5
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("engine 'openai' unreachable at every endpoint: ")
@@ -245,13 +243,11 @@ def test_each_endpoint_keeps_its_own_bound_on_requests_in_flight(replays) -> Non
     a, b = replays(delay=0.15), replays(delay=0.15)
     engine = OpenAIEngine(OpenAISettings(base_urls=[a.base_url, b.base_url], model="gpt-4o-mini", concurrency_per_endpoint=2))
     assert engine.client.max_in_flight == 4  # the sum of the bounds
-    started = time.perf_counter()
     raws = engine._generate(batch([MINISTER] * 8))
-    elapsed = time.perf_counter() - started
     assert all(raw.text for raw in raws)
     assert a.max_in_flight == 2 and b.max_in_flight == 2
     assert len(a.chat_requests) + len(b.chat_requests) == 8 and len(a.chat_requests) >= 2 and len(b.chat_requests) >= 2
-    assert elapsed < 8 * 0.15  # overlapped, not one after another
+    # overlapped, not one after another: each server saw two requests in flight at once
 
     # With one endpoint down, the other still takes no more than its bound: the rest wait.
     c = replays(delay=0.1)

@@ -76,7 +76,7 @@ def test_nothing_listening_means_unavailable_after_bounded_retries() -> None:
     message = str(caught.value)
     assert message.startswith(f"engine 'openai' unreachable at {base_url}: cannot connect")
     assert "after 4 attempts" in message
-    assert 0.1 < elapsed < 5  # backed off (0.05-0.1 + 0.1-0.2 + 0.2-0.4 s), then gave up
+    assert elapsed > 0.1  # backed off between the attempts (0.05-0.1 + 0.1-0.2 + 0.2-0.4 s), then gave up
 
     status = engine.status()
     assert status.configured and not status.reachable and "unreachable" in status.detail
