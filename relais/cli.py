@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -72,11 +71,19 @@ def _format_for(output: str | None, fmt: str | None) -> str:
     return "md"
 
 
-def _slug(name: str | None, article_id: int) -> str:
-    if not name:
-        return f"article-{article_id}"
-    stem = Path(name).stem
-    return re.sub(r"[^\w.-]+", "-", stem).strip("-") or f"article-{article_id}"
+def _output_folder(desk, folder: Path):
+    from relais.publish.outputs import OutputFolder
+
+    return OutputFolder(folder, desk.store)
+
+
+def _claim(folder, name: str | None, article_id: int, targets: list[str]):
+    """The names of an article's files in ``folder`` (relais.publish.outputs), with a
+    note when they differ from its file name's."""
+    claim = folder.claim(name, article_id, targets)
+    if claim.note:
+        err.print(f"[yellow]note:[/yellow] {escape(claim.note)}")
+    return claim
 
 
 def _progress() -> Progress:
@@ -128,26 +135,29 @@ def _run_jobs(desk, job_ids: list[int], labels: dict[int, str], overall: str | N
         engines.close()
 
 
-def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> list:
-    """Follow jobs the workers run until each is done or parked; their summaries."""
-    import time
-
+def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> tuple[list[int], list]:
+    """Follow jobs the workers run (``Desk.follow``).  Returns (jobs to run here, []) as
+    soon as some must run here because no worker is left, else ([], their summaries)
+    once each is done or parked, after saying how each ended."""
     from relais.store.models import JobStatus
 
     with _progress() as progress:
         bar = progress.add_task(f"{len(job_ids)} job(s) on the workers", total=None)
-        while True:
-            states = desk.job_states(job_ids)
-            ended = [r for r in states if r.job.status in JobStatus.ENDED]
+
+        def show(states) -> None:
+            ended = sum(r.job.status in JobStatus.ENDED for r in states)
             progress.update(
                 bar,
                 completed=sum(r.drafted for r in states),
                 total=sum(r.segments for r in states),
-                description=f"{len(ended)}/{len(states)} job(s) ended",
+                description=f"{ended}/{len(states)} job(s) ended",
             )
-            if len(ended) == len(states):
-                break
-            time.sleep(1.0)
+
+        mine = desk.follow(job_ids, on_poll=show)
+    if mine:
+        _say(f"no worker is alive: running {len(mine)} job(s) here (`relais worker` was stopped or stopped answering)")
+        return mine, []
+    states = desk.job_states(job_ids)
     for r in sorted(states, key=lambda r: r.job.id):
         label = labels.get(r.job.id, f"job {r.job.id}")
         if r.job.status == JobStatus.PARKED:
@@ -159,12 +169,13 @@ def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> list:
         _say(msg)
         if r.job.error:
             _say(f"  [yellow]note:[/yellow] {escape(r.job.error)}")
-    return states
+    return [], states
 
 
 def _execute(desk, job_ids: list[int], labels: dict[int, str], wait: bool = True, overall: str | None = None) -> list[int]:
-    """Run jobs here, or leave them to the workers (and follow them when ``wait``).
-    Returns the jobs parked by the workers."""
+    """Run jobs here, or leave them to the workers (and follow them when ``wait``; jobs
+    whose worker died with no worker left are then run here).  Returns the jobs parked
+    by the workers."""
     from relais.store.models import JobStatus
 
     if not wait and desk.task_queue is not None:
@@ -172,11 +183,16 @@ def _execute(desk, job_ids: list[int], labels: dict[int, str], wait: bool = True
         _say(f"queued {len(job_ids)} job(s) for the workers{idle}; `relais jobs` shows where they stand")
         return []
     mine, theirs = desk.dispatch(job_ids)
-    if mine:
-        _report(_run_jobs(desk, mine, labels, overall), labels)
-    if not theirs:
-        return []
-    states = _wait_for_workers(desk, theirs, labels)
+    states: list = []
+    while mine or theirs:
+        if mine:
+            _report(_run_jobs(desk, mine, labels, overall), labels)
+            theirs = [j for j in theirs if j not in mine]
+        if not theirs:
+            break
+        mine, states = _wait_for_workers(desk, theirs, labels)
+        if not mine:
+            break
     return [r.job.id for r in states if r.job.status == JobStatus.PARKED]
 
 
@@ -254,12 +270,13 @@ def translate(
         job_ids = desk.queue(ingested.article_id, targets, engine, fresh=fresh)
         labels = {j: f"{t}" for j, t in zip(job_ids, targets)}
         parked = _execute(desk, job_ids, labels, wait=True)
-        for job_id, target in zip(job_ids, targets):
-            if job_id in parked:
-                continue
+        written = [(job_id, target) for job_id, target in zip(job_ids, targets) if job_id not in parked]
+        if out_dir is not None and written:
+            claim = _claim(_output_folder(desk, out_dir), name, ingested.article_id, [t for _, t in written])
+        for job_id, target in written:
             text = desk.render(job_id, fmt)
             if out_dir is not None:
-                _write(out_dir / f"{_slug(name, ingested.article_id)}.{target}.{EXTENSIONS[fmt]}", text)
+                _write(claim.path(out_dir, target, f".{EXTENSIONS[fmt]}"), text)
             elif output:
                 _write(Path(output), text)
             else:
@@ -308,10 +325,16 @@ def _translate_directory(desk, directory: Path, targets, out_dir, fmt, input_for
     parked = _execute(desk, job_ids, labels, wait=wait, overall=f"{len(job_ids)} job(s)") if job_ids else []
     states = {r.job.id: r for r in desk.job_states(job_ids)}
     if out_dir is not None:
+        done: dict[tuple[str, int], list[tuple[int, str]]] = {}  # (file name, article) → its done jobs
         for job_id in job_ids:
             if states[job_id].job.status == JobStatus.DONE:
                 name, article_id, target = names[job_id]
-                _write(out_dir / f"{_slug(name, article_id)}.{target}.{EXTENSIONS[fmt]}", desk.render(job_id, fmt))
+                done.setdefault((name, article_id), []).append((job_id, target))
+        folder = _output_folder(desk, out_dir)
+        for (name, article_id), jobs in done.items():
+            claim = _claim(folder, name, article_id, [target for _, target in jobs])
+            for job_id, target in jobs:
+                _write(claim.path(out_dir, target, f".{EXTENSIONS[fmt]}"), desk.render(job_id, fmt))
     table = Table("job", "article", "file", "to", "status", "done")
     for job_id in job_ids:
         r = states[job_id]
@@ -713,14 +736,15 @@ def _write_publication(desk, job_id: int, pub, output_dir: Path) -> None:
     import json
 
     audit = pub.audit
-    stem = f"{_slug(audit['source'].get('name'), audit['source']['article'])}.{audit['target_language']}"
+    source, target = audit["source"], audit["target_language"]
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
+        claim = _claim(_output_folder(desk, output_dir), source.get("name"), source["article"], [target])
         files = {
-            output_dir / f"{stem}.md": pub.markdown,
-            output_dir / f"{stem}.html": pub.html,
-            output_dir / f"{stem}.json": pub.json,
-            output_dir / f"{stem}.audit.json": json.dumps(audit, ensure_ascii=False, indent=2) + "\n",
+            claim.path(output_dir, target, ".md"): pub.markdown,
+            claim.path(output_dir, target, ".html"): pub.html,
+            claim.path(output_dir, target, ".json"): pub.json,
+            claim.path(output_dir, target, ".audit.json"): json.dumps(audit, ensure_ascii=False, indent=2) + "\n",
         }
         for path, text in files.items():
             path.write_text(text, encoding="utf-8")

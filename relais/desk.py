@@ -7,6 +7,7 @@ knows nothing of the others' internals.
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from functools import cached_property
@@ -38,6 +39,10 @@ class IngestResult:
 class Desk:
     def __init__(self, config: Config | None = None):
         self.config = config or load_config()
+        # Jobs this desk knew done (when it queued them, or because it ran them): run again
+        # if asked to (``executor``).  Any other job found done when claimed was finished
+        # by another process meanwhile, and is not run twice.
+        self._again: set[int] = set()
 
     @cached_property
     def store(self) -> Store:
@@ -91,7 +96,9 @@ class Desk:
     def queue(self, article_id: int, targets: list[str], engine: str | None = None, fresh: bool = False) -> list[int]:
         """One job per target language.  An existing job for the same article and
         language is reused (and resumed if unfinished) unless ``fresh``.  With a task
-        queue, every job not done yet is queued in the same transaction."""
+        queue, every job not done yet is queued in the same transaction.  A job already
+        done may be run again by this desk (it translates nothing, and checks the draft
+        again)."""
         engine = engine or self.config.engine
         if engine not in ENGINES:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
@@ -108,6 +115,7 @@ class Desk:
             if self.task_queue is not None:
                 self.task_queue.defer(s, [j for j in jobs if j.status != JobStatus.DONE])
             ids = [j.id for j in jobs]
+            self._again.update(j.id for j in jobs if j.status == JobStatus.DONE)
         return ids
 
     def requeue(self, job_ids: list[int]) -> None:
@@ -123,15 +131,38 @@ class Desk:
             self.task_queue.defer(s, jobs)
 
     def dispatch(self, job_ids: list[int]) -> tuple[list[int], list[int]]:
-        """Split queued jobs into (run here, left to workers).  On SQLite, or when no
-        worker is alive, this process takes every job no worker has started."""
+        """Split jobs into (run here now, left to others).  On SQLite every job runs here.
+        On PostgreSQL, while any worker is alive, every job is left to the workers (they
+        also put back the jobs of a worker that died).  With no live worker this process
+        takes the jobs back from the queue (``TaskQueue.take_back``): waiting ones, and
+        ones held by a worker silent for ``[queue] stalled_after`` seconds, which resume
+        from their stored drafts; a job another live process runs is left to it."""
         if self.task_queue is None:
             return list(job_ids), []
         if self.live_workers():
             return [], list(job_ids)
         with self.store.write() as s:
-            mine = self.task_queue.take_back(s, job_ids)
+            mine = self.task_queue.take_back(s, job_ids, self.owner_alive)
         return mine, [j for j in job_ids if j not in mine]
+
+    def follow(self, job_ids: list[int], on_poll=None, poll: float = 1.0) -> list[int]:
+        """Wait while others run these jobs, until each has ended (done or parked):
+        returns [].  Returns early, with the jobs taken back, when some must run here
+        because no worker is left alive (``dispatch``): the caller runs them, then
+        follows the rest again.  So it never waits without end for a worker that died:
+        at most ``[queue] stalled_after`` seconds after the last one stopped answering.
+        ``on_poll(states)`` sees the jobs' summaries at every look (each ``poll`` seconds)."""
+        while True:
+            states = self.job_states(job_ids)
+            if on_poll:
+                on_poll(states)
+            pending = [r.job.id for r in states if r.job.status not in JobStatus.ENDED]
+            if not pending:
+                return []
+            mine, _ = self.dispatch(pending)
+            if mine:
+                return mine
+            time.sleep(poll)
 
     def live_workers(self) -> int:
         """Workers with a fresh heartbeat (0 without a task queue)."""
@@ -140,22 +171,42 @@ class Desk:
         with self.store.read() as s:
             return self.task_queue.live_workers(s)
 
+    def owner_alive(self, owner: str | None) -> bool:
+        """Whether the process a job's ``owner`` names still runs: a worker while its
+        heartbeat is fresh, another process of this machine while its pid exists (one of
+        another machine is taken to be alive)."""
+        if self.task_queue is None:
+            return owner_alive(owner)
+        from relais.jobs.queue import owner_alive_on
+
+        return owner_alive_on(self.store, self.config.queue.stalled_after)(owner)
+
     def job_states(self, job_ids: list[int]) -> list[repo.JobSummary]:
         with self.store.read() as s:
             return repo.list_jobs(s, job_ids=job_ids)
 
     def resumable_jobs(self) -> list[int]:
-        """Jobs left queued, running in a process that died, failed for want of an
-        engine, or parked by the task queue."""
+        """Jobs left queued, running in a process that died (or a worker whose heartbeat
+        stopped), failed for want of an engine, or parked by the task queue."""
         with self.store.read() as s:
-            ids = [j.id for j in repo.unfinished_jobs(s) if j.status == JobStatus.QUEUED or not owner_alive(j.owner)]
+            unfinished = repo.unfinished_jobs(s)
+            ids = [j.id for j in unfinished if j.status == JobStatus.QUEUED]
+            running = [(j.id, j.owner) for j in unfinished if j.status != JobStatus.QUEUED]
             for status in (JobStatus.FAILED, JobStatus.PARKED):
                 ids += [row.job.id for row in repo.list_jobs(s, status=status)]
+        ids += [job_id for job_id, owner in running if not self.owner_alive(owner)]
         return sorted(set(ids))
 
     def executor(self, engines: EnginePool, progress=None) -> Executor:
+        """Runs jobs here.  A job found running is left to its owner while that owner
+        lives (``owner_alive``); one found done is run again only if this desk knew it
+        done (it was done when ``queue`` returned it, or ``run`` ran it), never when
+        another process finished it meanwhile."""
         memory = MemorySettings(self.config.memory.fuzzy_threshold, self.config.memory.fuzzy_limit)
-        return InProcessExecutor(self.store, engines, progress=progress, risk_method=self.config.risk_method, memory=memory)
+        return InProcessExecutor(
+            self.store, engines, progress=progress, risk_method=self.config.risk_method, memory=memory,
+            alive=self.owner_alive, again=self._again.__contains__,
+        )  # fmt: skip
 
     def check_engine(self, engines: EnginePool, job_ids: list[int]) -> None:
         """Fail fast, with the engine's own words, when a job's engine cannot run."""
@@ -173,6 +224,7 @@ class Desk:
             outcome = executor.submit(job_id)
             if outcome is not None:
                 outcomes.append(outcome)
+            self._again.add(job_id)
         return outcomes
 
     def jobs(self, status: str | None = None) -> list[repo.JobSummary]:

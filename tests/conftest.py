@@ -46,6 +46,17 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("RELAIS_TEST_BACKEND=postgres needs RELAIS_TEST_POSTGRES (./dev.sh test sets it)")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``shipped`` run the shipped demo model (seconds to minutes each) and are
+    not about the store: ``./dev.sh test`` runs them in its SQLite pass only."""
+    if not stores.on_postgres():
+        return
+    skip = pytest.mark.skip(reason="runs the shipped demo model: in the SQLite pass only (not about the store)")
+    for item in items:
+        if item.get_closest_marker("shipped"):
+            item.add_marker(skip)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     where = f" ({make_url(ADMIN_URL).render_as_string(hide_password=True)})" if stores.on_postgres() else ""
     return f"relais store backend: {stores.BACKEND}{where}"

@@ -3,9 +3,11 @@
 ``ingest_bytes`` checks the size, decodes (refusing empty and binary input), picks the
 format (given, from the file name, or sniffed from the content), parses, tidies
 (furniture, byline, key points; see ``relais.document.tidy``), then checks that there
-is article text, that it is within the word limit and that it is English.  Every
-refusal is an ``InputError`` with a one-line message, prefixed with the file name when
-one is known.
+is article text, that it is within the word limit and that it is English (in any
+script: ``relais.document.language.confidently_not`` counts Chinese, Japanese and Thai
+by characters and sums close varieties per macrolanguage), before anything is stored.
+Every refusal is an ``InputError`` with a one-line message, prefixed with the file name
+when one is known.
 """
 
 from __future__ import annotations

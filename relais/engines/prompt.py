@@ -31,8 +31,12 @@ PROMPT_VERSION = "3"
 
 # The tags that delimit article data in chat prompts.  ``validate`` rejects outputs that
 # contain them (the model copied its prompt), and data that contains them is defused.
+# One pattern for both, matching what a model may read as one of these tags: any case,
+# whitespace (newlines too) around the slash and the name, attributes or a closing slash
+# after the name (``</source >``, ``< / SOURCE>``, ``<source\tlang="en">``, ``<next/>``),
+# but not a longer word (``<sources>``) and not ordinary text (``a < b > c``, ``<a1>``).
 _DELIMITER_TAGS = ("source", "context", "headline", "previous", "next", "glossary", "examples", "example")
-DELIMITER_RE = re.compile(r"</?(?:%s)>" % "|".join(_DELIMITER_TAGS), re.IGNORECASE)
+DELIMITER_RE = re.compile(r"<\s*/?\s*(?:%s)(?![\w-])[^<>]*>" % "|".join(_DELIMITER_TAGS), re.IGNORECASE)
 
 BLOCK_KIND_HINTS = {
     "headline": "a headline: keep it short and in headline style",
@@ -47,7 +51,8 @@ BLOCK_KIND_HINTS = {
 
 
 def defuse(text: str) -> str:
-    """Article text that mimics a prompt delimiter (``</source>``) cannot close one."""
+    """Article text that mimics a prompt delimiter (``</source>``, in any of the forms
+    ``DELIMITER_RE`` knows) cannot open or close one: its ``<`` becomes ``‹``."""
     return DELIMITER_RE.sub(lambda m: "‹" + m.group(0)[1:], text)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from relais.config import Config
 from relais.engines.base import Engine
 from relais.engines.registry import create_engine
-from relais.jobs.runner import DEFAULT_RISK_METHOD, JobOutcome, MemorySettings, ProgressCallback, run_job
+from relais.jobs.runner import DEFAULT_RISK_METHOD, JobOutcome, MemorySettings, ProgressCallback, owner_alive, run_job
 from relais.store import repo
 from relais.store.db import Store
 
@@ -55,6 +55,8 @@ class InProcessExecutor(Executor):
         batch_size: int = 4,
         risk_method: str = DEFAULT_RISK_METHOD,
         memory: MemorySettings | None = None,
+        alive: Callable[[str | None], bool] = owner_alive,
+        again: Callable[[int], bool] = lambda job_id: True,
     ):
         self.store = store
         self.engines = engines
@@ -62,6 +64,8 @@ class InProcessExecutor(Executor):
         self.batch_size = batch_size
         self.risk_method = risk_method  # how each draft's meaning risk is scored (config checks.risk)
         self.memory = memory  # translation-memory lookup settings (config [memory])
+        self.alive = alive  # whether the owner of a job found running still lives (runner.claim)
+        self.again = again  # whether a job found done is run again (runner.claim)
 
     def submit(self, job_id: int) -> JobOutcome:
         with self.store.read() as s:
@@ -70,5 +74,5 @@ class InProcessExecutor(Executor):
         callback = self.progress(job_id) if self.progress else None
         return run_job(
             self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback, risk_method=self.risk_method,
-            memory=self.memory,
+            memory=self.memory, alive=self.alive, again=self.again(job_id),
         )

@@ -12,7 +12,9 @@ On SQLite there is no queue; ``relais translate`` runs jobs in its own process.
 - A run that fails is retried with a doubling wait (``[queue] retry_wait``) until
   ``[queue] attempts`` runs have failed; the job is then ``parked`` with its error.
 - Workers send heartbeats; every worker looks for entries whose worker has been silent
-  for ``[queue] stalled_after`` seconds and puts them back in the queue.
+  for ``[queue] stalled_after`` seconds and puts them back in the queue.  With no live
+  worker at all, the command that queued a job takes it back (``TaskQueue.take_back``)
+  and runs it in its own process, so nothing waits for a worker that will not come.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from procrastinate import App, PsycopgConnector
+from procrastinate import App, PsycopgConnector, sql
 from procrastinate.exceptions import AlreadyEnqueued, ProcrastinateException
 from procrastinate.job_context import JobContext
 from procrastinate.jobs import Job
@@ -76,6 +79,31 @@ class Backoff(BaseRetryStrategy):
         return RetryDecision(retry_in={"seconds": self.wait(job.attempts)})
 
 
+def owner_alive_on(store: Store, stalled_after: float) -> Callable[[str | None], bool]:
+    """Whether the owner of a job lives: a worker while its heartbeat is younger than
+    ``stalled_after`` seconds (on any machine), any other process as ``runner.owner_alive``."""
+
+    def alive(owner: str | None) -> bool:
+        if owner and WORKER_OWNER in owner:
+            try:
+                worker_id = int(owner.rsplit(WORKER_OWNER, 1)[1])
+            except ValueError:
+                return False
+            with store.read() as s:
+                return bool(
+                    s.execute(
+                        text(
+                            "SELECT last_heartbeat > now() - make_interval(secs => :secs) "
+                            "FROM procrastinate_workers WHERE id = :id"
+                        ),
+                        {"secs": stalled_after, "id": worker_id},
+                    ).scalar()
+                )
+        return owner_alive(owner)
+
+    return alive
+
+
 @dataclass
 class WorkerContext:
     """What the task needs in a worker process: the store, the settings, and one set of
@@ -98,23 +126,7 @@ class WorkerContext:
         return pool.get(name)
 
     def owner_alive(self, owner: str | None) -> bool:
-        """A worker owner lives while its heartbeat is fresh; others as ``runner.owner_alive``."""
-        if owner and WORKER_OWNER in owner:
-            try:
-                worker_id = int(owner.rsplit(WORKER_OWNER, 1)[1])
-            except ValueError:
-                return False
-            with self.store.read() as s:
-                return bool(
-                    s.execute(
-                        text(
-                            "SELECT last_heartbeat > now() - make_interval(secs => :secs) "
-                            "FROM procrastinate_workers WHERE id = :id"
-                        ),
-                        {"secs": self.config.queue.stalled_after, "id": worker_id},
-                    ).scalar()
-                )
-        return owner_alive(owner)
+        return owner_alive_on(self.store, self.config.queue.stalled_after)(owner)
 
     def close(self) -> None:
         for pool in self._pools:
@@ -141,7 +153,7 @@ def _translate(context: JobContext, job_id: int, backoff: Backoff) -> str:
     try:
         outcome = run_job(
             store, job_id, ctx.engine(engine_name), risk_method=ctx.config.risk_method, memory=memory,
-            owner=owner, alive=ctx.owner_alive,
+            owner=owner, alive=ctx.owner_alive, again=False,
         )  # fmt: skip
     except JobBusy as exc:
         log.info("job %s (%s): %s; leaving it to that process", job_id, target, exc)
@@ -191,10 +203,15 @@ class TaskQueue:
         return session.connection().connection.driver_connection
 
     def defer(self, session: Session, jobs: list[JobRow]) -> None:
-        """Queue ``jobs`` in ``session``'s transaction (a job already waiting is left as it is)."""
+        """Queue ``jobs`` in ``session``'s transaction.  A job whose entry is still open
+        (waiting, or held by a worker, live or stalled) gets no second one: a stalled
+        entry is put back by the workers' recovery or taken back by ``take_back``."""
         session.flush()
+        open_ = set(self._open_entries(session, [j.id for j in jobs]))
         conn = self._connection(session)
         for job in jobs:
+            if job.id in open_:
+                continue
             task = self.app.configure_task(
                 TASK, connection=conn, queue=queue_name(job.target_language), lock=_lock(job.id), queueing_lock=_lock(job.id)
             )
@@ -204,32 +221,61 @@ class TaskQueue:
             except AlreadyEnqueued:
                 pass
 
+    def _open_entries(self, session: Session, job_ids: list[int], *, lock: bool = False) -> dict[int, list]:
+        """Job id → its waiting or running queue entries (id, status, whether their
+        worker's heartbeat is fresh); ``lock`` locks them until the transaction ends."""
+        locks = {_lock(j): j for j in job_ids}
+        rows = session.execute(
+            text(
+                "SELECT j.id, j.lock, j.status, "
+                "       coalesce(w.last_heartbeat > now() - make_interval(secs => :secs), false) AS live "
+                "  FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+                " WHERE j.task_name = :task AND j.lock = ANY(:locks) AND j.status IN ('todo', 'doing') "
+                " ORDER BY j.id" + (" FOR UPDATE OF j" if lock else "")
+            ),
+            {"task": TASK, "locks": list(locks), "secs": self.config.queue.stalled_after},
+        ).all()
+        entries: dict[int, list] = {}
+        for r in rows:
+            entries.setdefault(locks[r.lock], []).append(r)
+        return entries
+
     def live_workers(self, session: Session) -> int:
         return session.execute(
             text("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => :secs)"),
             {"secs": self.config.queue.stalled_after},
         ).scalar_one()
 
-    def take_back(self, session: Session, job_ids: list[int]) -> list[int]:
-        """Withdraw the waiting queue entries of these jobs so the caller runs them itself.
+    def take_back(self, session: Session, job_ids: list[int], alive: Callable[[str | None], bool]) -> list[int]:
+        """Withdraw the queue entries of these jobs so the caller runs them itself.
 
-        Returns the jobs taken: those no worker has started.  A job a worker is running
-        (its entry is "doing") is left to the worker.
+        Returns the jobs taken.  A waiting entry is cancelled.  An entry held by a worker
+        whose heartbeat is older than ``stalled_after`` (killed, machine lost) is marked
+        aborted: its job resumes from its stored drafts in the caller.  A job a live
+        worker holds is left to it, and so is a job without an open entry that another
+        live process runs (``alive`` of its owner).  The entries stay locked until the
+        session's transaction ends, so a worker cannot fetch one meanwhile.
         """
         if not job_ids:
             return []
-        locks = {_lock(j): j for j in job_ids}
-        rows = session.execute(
-            text("SELECT id, lock, status FROM procrastinate_jobs WHERE task_name = :task AND lock = ANY(:locks) AND status IN ('todo', 'doing')"),
-            {"task": TASK, "locks": list(locks)},
-        ).all()
-        busy = {locks[r.lock] for r in rows if r.status == "doing"}
+        entries = self._open_entries(session, job_ids, lock=True)
         conn = self._connection(session)
-        for r in rows:
-            if r.status == "todo" and locks[r.lock] not in busy:
-                if not self.app.job_manager.cancel_job_by_id(r.id, connection=conn):
-                    busy.add(locks[r.lock])  # a worker fetched it meanwhile
-        return [j for j in job_ids if j not in busy]
+        taken = []
+        for job_id in job_ids:
+            rows = entries.get(job_id, [])
+            if any(r.status == "doing" and r.live for r in rows):
+                continue
+            if not rows:
+                job = session.get(JobRow, job_id)
+                if job is not None and job.status == JobStatus.RUNNING and alive(job.owner):
+                    continue  # run by a live process outside the queue (another `relais translate`)
+            for r in rows:
+                if r.status == "todo":
+                    self.app.job_manager.cancel_job_by_id(r.id, connection=conn)
+                else:
+                    conn.execute(sql.queries["finish_job"], {"job_id": r.id, "status": "aborted", "delete_job": False})
+            taken.append(job_id)
+        return taken
 
 
 async def _recover_stalled(app: App, settings: Queue) -> None:

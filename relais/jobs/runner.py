@@ -88,16 +88,34 @@ class JobBusy(RelaisError):
     """Another live process is running this job."""
 
 
-def _claim(store: Store, job_id: int, owner: str | None = None, alive: Callable[[str | None], bool] = owner_alive) -> None:
+def claim(
+    store: Store,
+    job_id: int,
+    owner: str | None = None,
+    alive: Callable[[str | None], bool] = owner_alive,
+    *,
+    again: bool = True,
+) -> bool:
+    """Lease the job to ``owner`` (default "host:pid"): mark it running in one write
+    session, so two processes never both hold it.  On PostgreSQL the job row is read
+    ``FOR UPDATE``; on SQLite the write session holds the database's write lock from
+    ``BEGIN IMMEDIATE`` on, so the check and the set are one step in either store.
+
+    Raises ``JobBusy`` when the job is running and ``alive(owner)`` says its owner still
+    lives.  Returns False, leasing nothing, when the job is done and not ``again`` (it
+    was finished by another process since the caller looked)."""
     with store.write() as s:
         job = repo.get_job(s, job_id, for_update=True)
         if job.status == JobStatus.RUNNING and alive(job.owner):
             raise JobBusy(f"job {job_id} is being run by process {job.owner}")
+        if job.status == JobStatus.DONE and not again:
+            return False
         job.status = JobStatus.RUNNING
         job.owner = owner or owner_id()
         job.attempts += 1
         job.error = None
         job.started_at = job.started_at or utcnow()
+        return True
 
 
 def finish_run(store: Store, job_id: int, status: str, error: str | None = None) -> None:
@@ -196,17 +214,21 @@ def run_job(
     memory: MemorySettings | None = None,
     owner: str | None = None,
     alive: Callable[[str | None], bool] = owner_alive,
+    again: bool = True,
 ) -> JobOutcome:
     """Translate what is left of a job, score the meaning risk of what is not scored yet
     (``risk_method``, see ``relais.config.RISK_METHODS``), then run the checks.
 
     ``owner`` names this run in the job row (default "host:pid"); ``alive`` tells whether
     the owner of a job found running still lives (``JobBusy`` if so; the task queue
-    passes its own, which knows the workers of every machine).
+    passes its own, which knows the workers of every machine).  A job found done is run
+    again (translating nothing, checking again) only if ``again``; otherwise the outcome
+    says it was finished elsewhere (see ``claim``).
 
     Raises ``EngineUnavailable`` after marking the job failed when the engine cannot
     translate; during risk scoring it only leaves the risks it could not score empty."""
-    _claim(store, job_id, owner, alive)
+    if not claim(store, job_id, owner, alive, again=again):
+        return _finished_elsewhere(store, job_id)
     pending = _requests(store, job_id, memory)
     todo, total, skipped = pending.requests, pending.total, pending.skipped
     translated = failed = 0
@@ -253,6 +275,12 @@ def run_job(
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
     outcome.from_memory = len(pending.reused)
     return outcome
+
+
+def _finished_elsewhere(store: Store, job_id: int) -> JobOutcome:
+    with store.read() as s:
+        drafted = len(repo.drafted_segment_ids(s, job_id))
+    return JobOutcome(job_id, JobStatus.DONE, 0, 0, drafted, error="finished by another process meanwhile; not run again")
 
 
 @dataclass

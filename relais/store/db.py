@@ -13,8 +13,8 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,8 @@ from relais.errors import RelaisError
 
 MODE_OPTION = "relais_mode"  # execution option: which kind of session a connection serves
 READ, WRITE = "read", "write"
+# PostgreSQL advisory lock key ("relais" in ASCII) held while migrations run (Store.migrate).
+MIGRATION_LOCK = 0x72656C616973
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -38,9 +40,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets the review app read while a job writes; foreign keys are off by default in SQLite.
+    # busy_timeout first: on a new file, switching to WAL waits for another process
+    # opening it at the same moment.
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -72,20 +76,41 @@ class Store:
         self._writing = threading.local()  # whether this thread has a write session open
         self._writers = sessionmaker(self.engine.execution_options(**{MODE_OPTION: WRITE}), expire_on_commit=False)
 
-    def migrate(self) -> None:
-        """Bring the schema to the latest revision (cheap when it already is)."""
+    def migrate(self) -> bool:
+        """Bring the schema to the latest revision; True if this call ran migrations.
+
+        Any number of processes may call it at once on the same store: the migrations
+        run under a lock (a PostgreSQL advisory lock, SQLite's write lock) taken before
+        the revision is read, so one process migrates while the others wait for it,
+        then find the schema current.  A store already at the latest revision is only
+        read, without the lock."""
         cfg = alembic_config(self.url)
         head = ScriptDirectory.from_config(cfg).get_current_head()
         try:
             with self.engine.connect() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
-                if current == head:
-                    return
+                if MigrationContext.configure(conn).get_current_revision() == head:
+                    return False
+            with self.engine.connect() as conn:
+                self._lock_schema(conn)
+                if MigrationContext.configure(conn).get_current_revision() == head:
+                    conn.rollback()  # another process migrated it while this one waited
+                    return False
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
                 conn.commit()
+                return True
         except OperationalError as exc:
             raise RelaisError(f"cannot open the store at {self.display_url}: {exc.orig}") from None
+
+    def _lock_schema(self, conn: Connection) -> None:
+        """Begin ``conn``'s transaction holding the lock migrations run under, until it ends."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        else:
+            # SQLite: BEGIN IMMEDIATE (see _sqlite_begin) takes the write lock before the
+            # first statement, waiting up to busy_timeout for another process's migration.
+            conn.execution_options(**{MODE_OPTION: WRITE})
+            conn.exec_driver_sql("SELECT 1")
 
     @property
     def display_url(self) -> str:

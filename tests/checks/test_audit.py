@@ -4,6 +4,7 @@ JSON shape, exit status."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from relais.checks.base import Finding, SegmentPair, Severity
 from relais.checks.locate import Locator, tagged_to_plain
 from relais.document.ingest import ingest_bytes
 from relais.document.model import BlockKind
-from tests.helpers import assert_one_line_error, run_relais
+from tests.helpers import assert_one_line_error, relais_env, run_relais
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = (FIXTURES / "harbour.en.md").read_bytes()
@@ -129,18 +130,26 @@ def test_cli_check_target_in_the_wrong_language(relais_home, tmp_path):
     assert_one_line_error(proc, "not French")
 
 
-@pytest.mark.slow
-def test_cli_check_with_back_translation_risk(relais_home, tmp_path):
-    """--risk back-translates with the configured engine (here the shipped demo model)."""
+RISKY_SOURCE = "# Harbour strike ends\n\nPrices rose amid the strike.\n\nThe port reopened on Monday.\n"
+RISKY_TARGET = "# Fin de la grève au port\n\nLes prix ont augmenté malgré la grève.\n\nLe port a rouvert lundi.\n"
+
+
+def test_cli_check_with_back_translation_risk(relais_home, tmp_path, tiny_gguf):
+    """--risk back-translates with the configured engine (here a tiny random-weight GGUF:
+    its words do not matter).  "amid" rendered as "malgré" is a high risk by the rules
+    alone, so it is reported whatever the back-translation says, and the message tells
+    that the back-translation was asked for (its chrF, or that it gave no score)."""
     src, tgt = tmp_path / "a.md", tmp_path / "b.md"
-    src.write_bytes(SOURCE)
-    tgt.write_bytes(TARGET)
-    proc = run_relais(relais_home, "check", str(src), str(tgt), "--to", "fr", "--risk", "--format", "json", "--fail-on", "none")
+    src.write_text(RISKY_SOURCE)
+    tgt.write_text(RISKY_TARGET)
+    env = relais_env(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf))
+    proc = run_relais(
+        relais_home, "check", str(src), str(tgt), "--to", "fr", "--risk", "--format", "json", "--fail-on", "none", env=env
+    )
     assert proc.returncode == 0, proc.stderr
     risks = [f for f in json.loads(proc.stdout)["findings"] if f["check"] == "meaning.risk"]
-    # The 270M demo model back-translates poorly, so some faithful segments look risky.
-    assert risks
-    text = TARGET.decode()
+    assert "Les prix ont augmenté malgré la grève." in {f["text"] for f in risks}
     for f in risks:
-        assert f["severity"] == "major" and "back-translation chrF" in f["message"]
-        assert text[f["start"] : f["end"]] == f["text"] and f["text"].strip()
+        assert f["severity"] == "major"
+        assert re.search(r"\((back-translation chrF \d+ against the source|no back-translation score)\)", f["message"])
+        assert RISKY_TARGET[f["start"] : f["end"]] == f["text"] and f["text"].strip()

@@ -106,6 +106,7 @@ def test_digest_cache_follows_file_changes_and_falls_back_when_read_only(tmp_pat
     assert list(model.parent.glob(".*.tmp")) == []
 
 
+@pytest.mark.shipped  # reads the whole shipped model; nothing about the store
 def test_the_installed_package_provides_the_published_file(tmp_path: Path) -> None:
     parts = shipped_parts()
     assert parts is not None and len(parts.chunks) == 4

@@ -11,6 +11,7 @@ from relais.config import load_config
 from relais.engines.base import EngineConfigError, EngineUnavailable, SegmentRequest
 from relais.engines.openai import OpenAIEngine, OpenAISettings
 from relais.engines.prompt import chat_messages
+from tests.engines.attempts import RawAttempts, assert_translate_guarantees
 from tests.llama_server import free_port
 
 SOURCES = [
@@ -30,10 +31,12 @@ def test_concurrent_requests_come_back_in_request_order(llama_server: str) -> No
     engine = OpenAIEngine(OpenAISettings(base_url=llama_server, concurrency=3, max_tokens=12))
     together = engine._generate(batch())
     one_by_one = [engine._generate([req])[0] for req in batch()]
-    # Greedy decoding on the server: each answer is a function of its own prompt only, so
-    # answers fetched three at a time must line up with answers fetched one by one.
-    assert [raw.text for raw in together] == [raw.text for raw in one_by_one]
-    assert len({raw.text for raw in together}) == len(SOURCES)
+    # Answers fetched three at a time line up with answers fetched one by one: each is the
+    # answer to its own prompt, by the server's count of that prompt's tokens (the model's
+    # words may differ between machines; the prompts' lengths do not).
+    counts = [raw.input_tokens for raw in together]
+    assert counts == [raw.input_tokens for raw in one_by_one]
+    assert all(counts) and len(set(counts)) == len(SOURCES)
 
 
 def test_token_counts_are_the_servers_usage(llama_server: str, tiny_gguf) -> None:
@@ -49,11 +52,11 @@ def test_token_counts_are_the_servers_usage(llama_server: str, tiny_gguf) -> Non
     assert (raw.input_tokens, raw.output_tokens) == (answer["usage"]["prompt_tokens"], answer["usage"]["completion_tokens"])
     assert raw.input_tokens > 100
 
-    # A random model's gibberish never passes validation: retried, failed, both attempts counted.
-    [retry] = engine._generate([request], retry=True)
-    [result] = engine.translate([request])
-    assert result.error and "(output: " in result.error and result.provenance.attempts == 2
-    assert result.provenance.input_tokens == raw.input_tokens + retry.input_tokens
+    # Whatever the random model says: validated, a rejected answer asked again once (with
+    # the retry prompt), then failed with the reason; both attempts' tokens counted.
+    with RawAttempts(engine) as attempts:
+        [result] = engine.translate([request])
+    assert_translate_guarantees([request], [result], attempts)
     assert engine.model == str(tiny_gguf)  # discovered from /models
     assert result.provenance.model_version.startswith(str(tiny_gguf) + "@")
 
@@ -73,7 +76,7 @@ def test_nothing_listening_means_unavailable_after_bounded_retries() -> None:
     message = str(caught.value)
     assert message.startswith(f"engine 'openai' unreachable at {base_url}: cannot connect")
     assert "after 4 attempts" in message
-    assert 0.1 < elapsed < 5  # backed off (0.05-0.1 + 0.1-0.2 + 0.2-0.4 s), then gave up
+    assert elapsed > 0.1  # backed off between the attempts (0.05-0.1 + 0.1-0.2 + 0.2-0.4 s), then gave up
 
     status = engine.status()
     assert status.configured and not status.reachable and "unreachable" in status.detail

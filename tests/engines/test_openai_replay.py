@@ -8,7 +8,6 @@ will not produce on demand.  The answers are recorded OpenAI responses
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -152,13 +151,10 @@ def test_concurrent_requests_come_back_in_request_order(server: ReplayServer) ->
     texts = [MINISTER, REPORT, REPORT, MINISTER, REPORT, MINISTER]
     engine.translate([fr(REPORT)])  # warm up: connections, the language identifier
     server.max_in_flight = 0
-    started = time.perf_counter()
     results = engine.translate([fr(t, f"k{i}") for i, t in enumerate(texts)])
-    elapsed = time.perf_counter() - started
     assert [r.key for r in results] == [f"k{i}" for i in range(6)]
     assert [r.text.startswith("Lisez") for r in results] == [t == REPORT for t in texts]
-    assert server.max_in_flight == 3
-    assert elapsed < 5 * 0.15  # overlapped (two waves of three), not one after another
+    assert server.max_in_flight == 3  # overlapped (waves of three), never more at once
 
 
 def test_the_model_is_discovered_when_not_configured(server: ReplayServer) -> None:

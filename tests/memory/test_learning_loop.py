@@ -1,21 +1,27 @@
 """The learning loop end to end: a name a reviewer corrected in one article is proposed,
-approved by an editor, and rendered that way in the next article's machine draft; an
-approved sentence is reused from the memory instead of translated again.
+approved by an editor, and given to the engine for the next article; an approved
+sentence is reused from the memory instead of translated again.
 
-The next article is translated for real by the shipped demo model (slow)."""
+The next article is translated for real by a tiny random-weight GGUF: what is asserted
+is what Relais guarantees whatever the model answers (the approved rendering is in the
+request and the prompt, the forbidden variant never reaches the draft, the reused
+sentence never reaches the engine).  How often the shipped model then writes the
+approved name is a model's behaviour, not a test."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from relais.desk import Desk
 from relais.document.model import BlockKind
+from relais.engines.base import GlossaryHint
+from relais.engines.prompt import completion_prompt
 from relais.jobs.executor import EnginePool
 from relais.memory.termbase import approve_rendering, list_terms
 from relais.review import accounts, service
 from relais.review.accounts import Actor
 from relais.store.models import DraftRow, TermStatus, TmEntryRow
+from tests.engines.attempts import RawAttempts
 from tests.helpers import relais_config
 from tests.review.seed import seed_job
 
@@ -28,9 +34,8 @@ CORRECTED = {1: "Ievgueni Sorokine est arrivé à Kelmsby lundi.", 2: "Le Harbou
 NEXT = b"# Envoy leaves Kelmsby\n\nYevgeny Sorokin left Kelmsby on Friday.\n\nThe harbour trust did not comment.\n"
 
 
-@pytest.mark.slow
-def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais_home):
-    config = relais_config(relais_home)
+def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais_home, tiny_gguf):
+    config = relais_config(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf))
     config.risk_method = "rules"
     desk = Desk(config)
     store = desk.store
@@ -61,20 +66,37 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
     job_ids = desk.queue(ingested.article_id, ["fr"])
     engines = EnginePool(config)
     try:
-        (outcome,) = desk.run(job_ids, desk.executor(engines))
+        with RawAttempts(engines.get("llama")) as attempts:
+            (outcome,) = desk.run(job_ids, desk.executor(engines))
     finally:
         engines.close()
     assert outcome.from_memory == 1
+    # The engine was asked for the headline and the name's sentence only, with the
+    # approved rendering as a glossary pair in the request and in the prompt.
+    sent = {req.text: req for call in attempts.calls for req in call.requests}
+    assert set(sent) == {"Envoy leaves Kelmsby", "Yevgeny Sorokin left Kelmsby on Friday."}
+    request = sent["Yevgeny Sorokin left Kelmsby on Friday."]
+    assert [(h.source, h.target) for h in request.glossary] == [("Yevgeny Sorokin", "Ievgueni Sorokine")]
+    assert isinstance(request.glossary[0], GlossaryHint)
+    assert "English: Yevgeny Sorokin\nFrench: Ievgueni Sorokine\n" in completion_prompt(request).text
+
     draft = desk.draft(job_ids[0])
     texts = [seg.text for block in draft.blocks for seg in block.segments]
-    assert "Ievgueni Sorokine" in texts[1], texts
-    assert "Yevgeny" not in texts[1]
     assert texts[2] == CORRECTED[2]  # reused as approved
+    # Whatever the model wrote, the forbidden variant never reaches the draft (a copied
+    # name becomes the approved rendering); a failed segment stays untranslated.
+    assert texts[1] is None or "Yevgeny Sorokin" not in texts[1]
     with store.write() as s:
         engines_used = {d.segment_id: d.engine for d in s.scalars(select(DraftRow).where(DraftRow.job_id == job_ids[0]))}
         assert sorted(engines_used.values()) == ["llama", "llama", "memory"]
         view = service.job_view(s, job_ids[0])
-    assert not any(f.check.startswith("terms.") for seg in view.segments for f in seg.findings)
+    # The checks flag no forbidden variant anywhere, and nothing on the name once the
+    # draft has the approved rendering (a model that renders it otherwise is flagged).
+    findings = [{f.check for f in seg.findings} for seg in view.segments]  # in draft order
+    assert [seg.draft for seg in view.segments] == texts
+    assert not any("terms.forbidden" in checks for checks in findings)
+    if texts[1] is not None and "Ievgueni Sorokine" in texts[1]:
+        assert "terms.violation" not in findings[1]
     desk.close()
 
 
