@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.review.seed import PASSWORD
 from tests.helpers import assert_one_line_error, run_relais
 
 FIXTURES = Path(__file__).resolve().parent.parent / "memory" / "fixtures"
@@ -46,9 +47,18 @@ def test_xliff_export_and_import(seeded_home, seeded_job, tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = xlf.read_text("utf-8").replace("4 300 mètres", "4 200 mètres")
     xlf.write_text(text, "utf-8")
-    back = run_relais(seeded_home, "xliff", "import", str(xlf), "--as", "tina")
+    password = PASSWORD.encode() + b"\n"
+
+    def as_(name: str, secret: bytes | None = password):
+        args = ["xliff", "import", str(xlf), "--as", name] + (["--password-stdin"] if secret is not None else [])
+        return run_relais(seeded_home, *args, input=secret)
+
+    assert_one_line_error(as_("tina", None), "--password-stdin")  # acting as someone needs their password
+    assert_one_line_error(as_("tina", b"not her password\n"), "wrong name or password")
+    assert_one_line_error(as_("tina"), "only as its claimant: claim it first")
+    assert_one_line_error(as_("dora"), "may not review fr")
+    back = as_("eddie")  # an editor may import: he takes the job over
     assert back.returncode == 0, back.stderr
     assert f"xliff 2.0: job {job.job_id}, 6 units: 1 edited" in back.stderr
-    assert_one_line_error(run_relais(seeded_home, "xliff", "import", str(xlf), "--as", "dora"), "may not review fr")
     xlf.write_text(text.replace('<unit id="', '<unit id="9', 1), "utf-8")
-    assert_one_line_error(run_relais(seeded_home, "xliff", "import", str(xlf), "--as", "tina"), "does not belong to job")
+    assert_one_line_error(as_("eddie"), "does not belong to job")

@@ -18,6 +18,7 @@ from relais.engines.base import GlossaryHint
 from relais.engines.prompt import completion_prompt
 from relais.jobs.executor import EnginePool
 from relais.memory.termbase import approve_rendering, list_terms
+from relais.publish.publisher import publish
 from relais.review import accounts, service
 from relais.review.accounts import Actor
 from relais.store.models import DraftRow, TermStatus, TmEntryRow
@@ -44,14 +45,18 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
         eddie = Actor.of(accounts.add_user(s, "eddie", "another long one", "editor", []))
     first = seed_job(store, story=FIRST, links={})
 
-    # The translator corrects the name and a sentence, then approves the article.
+    # The translator corrects the name and a sentence, confirms every segment and approves
+    # the article; an editor signs it off and publishes it.  Only then do the memory and
+    # the termbase learn from it.
     with store.write() as s:
         for index, text in CORRECTED.items():
             service.save_segment(s, tina, first.job_id, first.segment_ids[index], text, 0)
         for seg in service.job_view(s, first.job_id).segments:
-            if seg.explicit:
-                service.approve_segment(s, tina, first.job_id, seg.id, seg.version)
+            service.confirm_segment(s, tina, first.job_id, seg.id, seg.version)
         service.approve_article(s, tina, first.job_id)
+        service.sign_off(s, eddie, first.job_id)
+        assert s.scalars(select(TmEntryRow)).all() == [] and list_terms(s, "fr") == []  # not published yet
+        publish(s, eddie, first.job_id)
     with store.write() as s:
         proposed = [(t.source_term, r.text, r.forbidden, r.status) for t in list_terms(s, "fr") for r in t.renderings]
         assert proposed == [("Yevgeny Sorokin", "Ievgueni Sorokine", ["Yevgeny Sorokin"], TermStatus.PROPOSED)]
@@ -100,27 +105,31 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
     desk.close()
 
 
-def test_machine_drafts_never_enter_the_memory(relais_home):
+def test_only_published_text_enters_the_memory(relais_home):
     config = relais_config(relais_home)
     desk = Desk(config)
     with desk.store.write() as s:
         tina = Actor.of(accounts.add_user(s, "tina", "a long password", "translator", ["fr"]))
+        eddie = Actor.of(accounts.add_user(s, "eddie", "another long one", "editor", []))
     job = seed_job(desk.store, story=FIRST, links={})
     with desk.store.write() as s:
         assert s.scalars(select(TmEntryRow)).all() == []  # a finished machine draft: nothing
         seg = service.segment_view(s, job.job_id, job.segment_ids[2])
-        service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
-        assert s.scalars(select(TmEntryRow)).all() == []  # approving one segment: still nothing
+        service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
+        assert s.scalars(select(TmEntryRow)).all() == []  # confirming one segment: still nothing
     with desk.store.write() as s:
         for seg in service.job_view(s, job.job_id).segments:
-            if seg.explicit and not seg.approved:
-                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+            if not seg.confirmed:
+                service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
         service.approve_article(s, tina, job.job_id)
+        service.sign_off(s, eddie, job.job_id)
+        assert s.scalars(select(TmEntryRow)).all() == []  # approved and signed off: still nothing
+        publish(s, eddie, job.job_id)
     with desk.store.write() as s:
         entries = s.scalars(select(TmEntryRow).order_by(TmEntryRow.id)).all()
         assert len(entries) == 3
         for e in entries:
             assert e.approved_by == "tina" and e.approved_at is not None and e.job_id == job.job_id
             assert e.origin == "review" and e.segment_id in job.segment_ids and e.article_id == job.article_id
-            assert e.draft_text == e.target_text  # approved unchanged: the draft it "replaced" is itself
+            assert e.draft_text == e.target_text  # confirmed unchanged: the draft it "replaced" is itself
     desk.close()
