@@ -19,6 +19,7 @@ Conventions:
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections import defaultdict
 from pathlib import Path
@@ -42,7 +43,7 @@ from relais.publish import publisher
 from relais.publish.effort import article_hter, segment_hter
 from relais.review import accounts, gate, service, stats, web
 from relais.review.gate import Who
-from relais.review.workflow import DEFAULT_RULES, Rules, offered
+from relais.review.workflow import DEFAULT_RULES, Action, Rules, decide, offered
 from relais.review.accounts import Actor, LoginThrottle, PermissionDenied
 from relais.review.service import Conflict, InvalidState
 from relais.store.db import Store
@@ -470,8 +471,14 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
                           "json": f"{base}/publication.json", "audit": f"{base}/audit.json"}}  # fmt: skip
 
     def actions_for(s: Session, w: Who, view: service.JobView) -> dict[str, bool]:
-        """What the page offers this person: exactly what the review rules allow now."""
-        return offered(w.actor, service.situation(s, s.get(JobRow, view.id), rules, view=view))
+        """What the page offers this person: exactly what the review rules allow now, and
+        ``approve_when_confirmed``: whether they will be able to approve once every segment
+        is confirmed (the page then shows the approval, disabled, with what is left)."""
+        state = service.situation(s, s.get(JobRow, view.id), rules, view=view)
+        actions = offered(w.actor, state)
+        done = dataclasses.replace(state, unconfirmed=(), empty=())
+        actions["approve_when_confirmed"] = decide(w.actor, done, Action.APPROVE).allowed
+        return actions
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, tags=["pages"], summary="The editor")
     def editor_page(request: Request, job_id: int) -> Response:

@@ -21,7 +21,6 @@ from tests.review.seed import PASSWORD, SeededJob, seed_job
 
 JSON = {"Accept": "application/json"}
 FIXED = "La tempête a endommagé 4 200 mètres de digue en janvier."
-CLI = Actor.command_line()
 
 
 def actor(store: Store, name: str) -> Actor:
@@ -34,18 +33,26 @@ def status_of(store: Store, job_id: int) -> str:
         return service.job_view(s, job_id).review_status
 
 
-def approve_explicit(store: Store, job: SeededJob, who: Actor = CLI) -> None:
+def confirm_all(store: Store, job: SeededJob, who: str = "tina", *, release: bool = False) -> None:
+    """``who`` confirms every segment (which claims the job); with ``release``, gives the job back."""
+    person = actor(store, who)
     with store.write() as s:
         for seg in service.job_view(s, job.job_id).segments:
-            if seg.explicit:
-                service.approve_segment(s, who, job.job_id, seg.id, seg.version)
+            if not seg.confirmed:
+                service.confirm_segment(s, person, job.job_id, seg.id, seg.version)
+        if release:
+            service.release(s, person, job.job_id)
 
 
 def approved_by_tina(store: Store, job: SeededJob) -> None:
-    tina = actor(store, "tina")
-    approve_explicit(store, job, tina)
+    confirm_all(store, job)
     with store.write() as s:
-        service.approve_article(s, tina, job.job_id)
+        service.approve_article(s, actor(store, "tina"), job.job_id)
+
+
+def claimed_by_tina(store: Store, job: SeededJob) -> None:
+    with store.write() as s:
+        service.claim(s, actor(store, "tina"), job.job_id)
 
 
 def signed_off(store: Store, job: SeededJob) -> None:
@@ -82,9 +89,14 @@ def _revisions(store: Store, job: SeededJob) -> int:
         return len(service.revisions(s, job.job_id))
 
 
-def _approved(store: Store, job: SeededJob) -> bool:
+def _confirmed(store: Store, job: SeededJob) -> bool:
     with store.read() as s:
-        return service.job_view(s, job.job_id).segments[1].approved
+        return service.job_view(s, job.job_id).segments[1].confirmed
+
+
+def _released(store: Store, job: SeededJob) -> bool:
+    with store.read() as s:
+        return service.job_view(s, job.job_id).assignee is None
 
 
 def _user_added(store: Store, job: SeededJob) -> bool:
@@ -133,10 +145,12 @@ WRITES = [
     Write("save segment", "PUT", lambda j: f"/api/jobs/{j.job_id}/segments/{j.segment_ids[3]}",
           lambda j: {"text": FIXED, "base_version": 0, "active_seconds": 4.5}, _nothing, REVIEWERS_FR,
           lambda st, j: _revisions(st, j) == 1),
-    Write("approve segment", "POST", lambda j: f"/api/jobs/{j.job_id}/segments/{j.segment_ids[1]}/approve",
-          lambda j: {"version": 0}, _nothing, REVIEWERS_FR, _approved),
+    Write("confirm segment", "POST", lambda j: f"/api/jobs/{j.job_id}/segments/{j.segment_ids[1]}/confirm",
+          lambda j: {"version": 0, "seconds": 3.5}, _nothing, REVIEWERS_FR, _confirmed),
+    Write("release", "POST", lambda j: f"/jobs/{j.job_id}/release", lambda j: None, claimed_by_tina, REVIEWERS_FR,
+          _released),
     Write("approve article", "POST", lambda j: f"/jobs/{j.job_id}/approve", lambda j: None,
-          lambda st, j: approve_explicit(st, j), REVIEWERS_FR,
+          lambda st, j: confirm_all(st, j, release=True), REVIEWERS_FR,
           lambda st, j: status_of(st, j.job_id) == ReviewStatus.APPROVED),
     Write("sign off", "POST", lambda j: f"/jobs/{j.job_id}/signoff", lambda j: None, approved_by_tina, EDITORS,
           lambda st, j: status_of(st, j.job_id) == ReviewStatus.SIGNED_OFF),
@@ -329,7 +343,7 @@ def test_editor_page(client, store, job):
     assert html.count("<textarea") == 6
     assert "numbers.mismatch" in html and "untranslated.fragment" in html
     assert "Headline" in html and "Subheading" in html and "Key point" in html
-    assert html.count("needs its own approval</span>") == 3
+    assert html.count('class="confirm-seg"') == 6 and "confirmed by" not in html
     assert 'id="approve-article" disabled' in html
     for key in ("Alt</kbd>+<kbd>↓", "Alt</kbd>+<kbd>N", "Ctrl</kbd>+<kbd>Enter", "Alt</kbd>+<kbd>Z", "Ctrl</kbd>+<kbd>S"):
         assert key in html
@@ -394,6 +408,7 @@ def test_conflict_keeps_both_versions(client, store, job):
     ada_text = "Les chalutiers sont restés au port pendant trois semaines."
     tina = sign_in(client, store, "tina")
     assert client.put(url, json={"text": tina_text, "base_version": 0}, headers={"X-CSRF-Token": tina}).status_code == 200
+    assert client.post(f"/jobs/{job.job_id}/release", headers={"X-CSRF-Token": tina, **JSON}).status_code == 200
     ada = sign_in(client, store, "ada")
     r = client.put(url, json={"text": ada_text, "base_version": 0}, headers={"X-CSRF-Token": ada})
     assert r.status_code == 409
@@ -405,43 +420,105 @@ def test_conflict_keeps_both_versions(client, store, job):
     assert revs == [(1, tina_text, "tina"), (2, ada_text, "ada")]
 
 
-def test_approval_blockers_and_four_eyes(client, store, job):
+def test_approval_needs_every_segment_confirmed_and_four_eyes(client, store, job):
     tina = sign_in(client, store, "tina")
     h = {"X-CSRF-Token": tina, **JSON}
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
-    assert r.status_code == 409 and "needs its own approval (the headline)" in r.json()["detail"]
+    assert r.status_code == 409 and "are not confirmed" in r.json()["detail"]
     view = client.get(f"/api/jobs/{job.job_id}").json()
-    assert view["blockers"] == [
-        "block 1, segment 1 needs its own approval (the headline)",
-        "block 3, segment 1 needs its own approval (a subheading)",
-        "block 4, segment 1 needs its own approval (it has a critical finding)",
-    ]
+    assert view["blockers"] == [f"block {i}, segment 1 is not confirmed" for i in range(1, 7)]
     # the HTML form goes back to the editor, which lists the blockers and says why
     r = client.post(f"/jobs/{job.job_id}/approve", data={"csrf_token": tina}, follow_redirects=False)
     assert r.status_code == 303
     page = client.get(r.headers["location"]).text
-    assert "cannot approve the article yet" in page and "needs its own approval (a subheading)" in page
-    # approve a stale version: conflict
-    r = client.post(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[0]}/approve", json={"version": 3}, headers=h)
+    assert "cannot approve the article yet" in page and "block 3, segment 1 is not confirmed" in page
+    # confirm a stale version: conflict
+    r = client.post(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[0]}/confirm", json={"version": 3}, headers=h)
     assert r.status_code == 409
-    for s in (s for b in view["blocks"] for s in b["segments"] if s["explicit"]):
-        r = client.post(f"/api/jobs/{job.job_id}/segments/{s['id']}/approve", json={"version": s["version"]}, headers=h)
-        assert r.status_code == 200 and r.json()["approved_by"] == "tina"
+    segments = [s for b in view["blocks"] for s in b["segments"]]
+    for s in segments[:-1]:
+        r = client.post(f"/api/jobs/{job.job_id}/segments/{s['id']}/confirm", json={"version": s["version"], "seconds": 2},
+                        headers=h)  # fmt: skip
+        assert r.status_code == 200 and r.json()["confirmed_by"] == "tina" and r.json()["confirmed_how"] == "editor"
+    r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
+    assert r.status_code == 409 and r.json()["detail"].endswith("block 6, segment 1 is not confirmed")  # names it
+    last = segments[-1]
+    assert client.post(f"/api/jobs/{job.job_id}/segments/{last['id']}/confirm", json={"version": 0}, headers=h).status_code == 200
     assert client.get(f"/api/jobs/{job.job_id}").json()["blockers"] == []
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
     assert r.status_code == 200 and r.json()["review_status"] == "approved"
-    # four eyes: the approving translator cannot sign off (not an editor) …
+    # four eyes: the translator cannot sign off (not an editor) …
     assert client.post(f"/jobs/{job.job_id}/signoff", headers=h).status_code == 403
-    # … an editor who approved cannot either
+    # … nor can an editor who edited a segment in this round
     eddie = sign_in(client, store, "eddie")
     he = {"X-CSRF-Token": eddie, **JSON}
     assert client.post(f"/jobs/{job.job_id}/reopen", data={"reason": "check"}, headers=he).status_code == 200
+    r = client.put(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[3]}", json={"text": FIXED, "base_version": 0},
+                   headers=he)  # fmt: skip
+    assert r.status_code == 200
+    assert client.post(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[3]}/confirm", json={"version": 1},
+                       headers=he).status_code == 200  # fmt: skip
     assert client.post(f"/jobs/{job.job_id}/approve", headers=he).status_code == 200
     r = client.post(f"/jobs/{job.job_id}/signoff", headers=he)
-    assert r.status_code == 403 and "cannot also sign it off" in r.json()["detail"]
+    assert r.status_code == 403 and "four eyes" in r.json()["detail"]
+    assert client.get(f"/api/jobs/{job.job_id}").json()["actions"]["sign_off"] is False
     ada = sign_in(client, store, "ada")
+    assert client.get(f"/api/jobs/{job.job_id}").json()["actions"]["sign_off"] is True
     assert client.post(f"/jobs/{job.job_id}/signoff", headers={"X-CSRF-Token": ada, **JSON}).status_code == 200
     assert status_of(store, job.job_id) == ReviewStatus.SIGNED_OFF
+
+
+# Every button the editor page can show, and the request it makes.
+BUTTONS = {
+    "claim": ("claim", lambda j: f"/jobs/{j.job_id}/claim"),
+    "release": ("release", lambda j: f"/jobs/{j.job_id}/release"),
+    "approve-article": ("approve", lambda j: f"/jobs/{j.job_id}/approve"),
+    "signoff": ("sign_off", lambda j: f"/jobs/{j.job_id}/signoff"),
+    "publish": ("publish", lambda j: f"/jobs/{j.job_id}/publish"),
+    "reopen": ("reopen", lambda j: f"/jobs/{j.job_id}/reopen"),
+}
+SITUATIONS = {
+    "draft": _nothing,
+    "claimed by tina": claimed_by_tina,
+    "all confirmed by tina": lambda st, j: confirm_all(st, j),
+    "approved": approved_by_tina,
+    "signed off": lambda st, j: (approved_by_tina(st, j), _sign_off(st, j, "eddie")),
+    "published": lambda st, j: published(st, j),
+}
+
+
+def _sign_off(store: Store, job: SeededJob, who: str) -> None:
+    with store.write() as s:
+        service.sign_off(s, actor(store, who), job.job_id)
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
+@pytest.mark.parametrize("who", ["ada", "eddie", "tina", "dora"])
+def test_the_page_offers_exactly_what_the_service_allows(new_store_url, seeded_job, who, situation):
+    """For each person and job situation: every button on the page works when pressed,
+    and every action the page leaves out is refused by the service."""
+    from relais.store.db import open_store
+    from tests.review.seed import SEEDED
+
+    for button, (action, path) in BUTTONS.items():
+        store = open_store(new_store_url(template=SEEDED))  # pressing a button changes the job: a fresh copy each
+        try:
+            SITUATIONS[situation](store, seeded_job)
+            with TestClient(create_app(store)) as client:
+                csrf = sign_in(client, store, who)
+                page = client.get(f"/jobs/{seeded_job.job_id}")
+                if page.status_code == 403:
+                    offered = False  # not their language: the page is not even shown
+                else:
+                    shown = re.search(rf'<button[^>]*id="{button}"[^>]*>', page.text)
+                    offered = bool(shown) and "disabled" not in shown.group(0)  # a disabled button offers nothing
+                    assert offered == client.get(f"/api/jobs/{seeded_job.job_id}").json()["actions"][action], button
+                r = client.post(path(seeded_job), data={"csrf_token": csrf, "reason": "a check"}, headers=JSON)
+                assert (r.status_code == 200) is offered, (button, r.status_code, r.text[:200])
+                if not offered:
+                    assert r.status_code in (403, 409), r.text
+        finally:
+            store.close()
 
 
 def test_edit_after_approval_is_refused(client, store, job):
