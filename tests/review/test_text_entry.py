@@ -108,14 +108,21 @@ def test_a_user_name_with_a_control_character_is_refused(client, store, name: st
     assert len(client.get("/api/users").json()) == 4  # the seeded four
 
 
-def _approve_all(client, store, job, csrf: str) -> None:
+def _publish_all(client, store, job, csrf: str) -> None:
+    """tina confirms every segment and approves; eddie signs off and publishes: only then
+    does the memory learn the text."""
     h = {"X-CSRF-Token": csrf, **JSON}
     view = client.get(f"/api/jobs/{job.job_id}").json()
-    for seg in (s for b in view["blocks"] for s in b["segments"] if s["explicit"]):
-        r = client.post(f"/api/jobs/{job.job_id}/segments/{seg['id']}/approve", json={"version": seg["version"]}, headers=h)
+    for seg in (s for b in view["blocks"] for s in b["segments"] if not s["confirmed"]):
+        r = client.post(f"/api/jobs/{job.job_id}/segments/{seg['id']}/confirm", json={"version": seg["version"]}, headers=h)
         assert r.status_code == 200, r.text
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
     assert r.status_code == 200, r.text
+    eddie = {"X-CSRF-Token": sign_in(client, store, "eddie"), **JSON}
+    for action in ("signoff", "publish"):
+        r = client.post(f"/jobs/{job.job_id}/{action}", headers=eddie)
+        assert r.status_code == 200, r.text
+    sign_in(client, store, "tina")
 
 
 # (query, mode, params): a NUL or other control in a memory query is removed, never a 500
@@ -133,7 +140,7 @@ def test_memory_searches_with_control_characters_answer(client, store, job) -> N
     csrf = sign_in(client, store, "tina")
     saved = CLEANED_EDITS[0][1]
     assert _edit(client, job, csrf, CLEANED_EDITS[0][0], 0).status_code == 200
-    _approve_all(client, store, job, csrf)
+    _publish_all(client, store, job, csrf)
     with store.read() as s:
         assert saved in {e.target_text for e in s.query(TmEntryRow)}
     for q, mode, params in QUERIES:
@@ -160,7 +167,7 @@ def test_exports_work_after_the_desk_s_entry_points(client, store, job, seeded_h
     assert _add_term(client, eddie, note="soft\x0bbreak \u202eflipped").status_code == 200
     assert _add_term(client, eddie, rendering="Port\x00Sévrac").status_code == 422
     tina = sign_in(client, store, "tina")
-    _approve_all(client, store, job, tina)
+    _publish_all(client, store, job, tina)
 
     roots = export_everything(seeded_home, [job.job_id], tmp_path / "exports")
     final = CLEANED_EDITS[-1][1]

@@ -184,6 +184,13 @@ def test_a_tbx_import_refuses_or_cleans_then_the_exports_work(seeded_home: Relai
     assert "soft\nbreak" in all_text(roots["tbx"])
 
 
+def _import_as_eddie(home: RelaisHome, path):
+    """``relais xliff import`` as an editor (who may import into any job), with his password."""
+    from tests.review.seed import PASSWORD
+
+    return run_relais(home, "xliff", "import", str(path), "--as", "eddie", "--password-stdin", input=PASSWORD.encode() + b"\n")
+
+
 def test_an_xliff_import_refuses_or_cleans_then_the_exports_work(seeded_home: RelaisHome, seeded_job, tmp_path) -> None:
     exported = tmp_path / "job.xlf"
     assert run_relais(seeded_home, "xliff", "export", str(seeded_job.job_id), "-o", str(exported)).returncode == 0
@@ -196,10 +203,10 @@ def test_an_xliff_import_refuses_or_cleans_then_the_exports_work(seeded_home: Re
         ("Les bateaux de pêche&#x1; sont restés.", ["not a well-formed xliff file"]),
     ]:  # fmt: skip
         exported.write_text(original.replace(BOATS, replacement))
-        assert_one_line_error(run_relais(seeded_home, "xliff", "import", str(exported), "--as", "tina"), *needles)
+        assert_one_line_error(_import_as_eddie(seeded_home, exported), *needles)
     assert query(seeded_home.db_url, "SELECT count(*) FROM revisions") == [(0,)]
     exported.write_text(original.replace(BOATS, "Les bateaux de pêche&#x0B;sont restés \u202eau port\u202c."))
-    proc = run_relais(seeded_home, "xliff", "import", str(exported), "--as", "tina")
+    proc = _import_as_eddie(seeded_home, exported)
     assert proc.returncode == 0 and "1 edited" in proc.stdout + proc.stderr, proc.stderr
     assert query(seeded_home.db_url, "SELECT text FROM revisions") == [("Les bateaux de pêche\nsont restés au port.",)]
     roots = export_everything(seeded_home, [seeded_job.job_id], tmp_path / "exports")
