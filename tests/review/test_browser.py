@@ -72,20 +72,28 @@ def test_review_to_publication_with_the_keyboard(browser, live_server, store, jo
     page.keyboard.type("4 200")
     page.keyboard.press("Control+s")
     expect(figure.locator(".findings li")).to_have_count(0)
-    expect(figure.locator(".backdrop mark")).to_have_count(0)
     expect(figure.locator(".version")).to_have_text("v1")
     expect(page.locator("#save-state")).to_have_text("all saved")
 
-    # approve the three segments that need their own approval: the figure, the subheading, the headline
-    page.keyboard.press("Control+Enter")
-    expect(figure.locator(".approval")).to_have_text("✓ approved by tina")
-    page.keyboard.press("Alt+ArrowUp")
-    page.keyboard.press("Control+Enter")
-    expect(seg(page, job.segment_ids[2]).locator(".approval")).to_have_text("✓ approved by tina")
+    # back to the top, then one key per segment: Ctrl+Enter confirms it and moves on to
+    # the next segment nobody has confirmed; all but the last
     page.keyboard.press("Alt+ArrowUp")
     page.keyboard.press("Alt+ArrowUp")
+    page.keyboard.press("Alt+ArrowUp")
+    expect(seg(page, job.segment_ids[0]).locator("textarea")).to_be_focused()
+    for i, sid in enumerate(job.segment_ids[:-1]):
+        page.wait_for_timeout(300)  # a moment on screen, as a reader takes
+        page.keyboard.press("Control+Enter")
+        expect(seg(page, sid).locator(".confirmation")).to_have_text("✓ confirmed by tina")
+        expect(seg(page, job.segment_ids[i + 1]).locator("textarea")).to_be_focused()
+    # one left: the approval is refused and the page names it
+    expect(page.locator("#approve-article")).to_be_disabled()
+    expect(page.locator("#blockers")).to_have_text("block 6, segment 1 is not confirmed")
+    refused = page.request.post(f"{base}/jobs/{job.job_id}/approve", headers={"Accept": "application/json",
+                                "X-CSRF-Token": page.locator('meta[name="csrf-token"]').get_attribute("content")})  # fmt: skip
+    assert refused.status == 409 and refused.json()["detail"].endswith("block 6, segment 1 is not confirmed")
     page.keyboard.press("Control+Enter")
-    expect(seg(page, job.segment_ids[0]).locator(".approval")).to_have_text("✓ approved by tina")
+    expect(seg(page, job.segment_ids[-1]).locator(".confirmation")).to_have_text("✓ confirmed by tina")
     expect(page.locator("#blockers")).to_be_hidden()
     expect(page.locator("#approve-article")).to_be_enabled()
     page.focus("#approve-article")
@@ -94,25 +102,50 @@ def test_review_to_publication_with_the_keyboard(browser, live_server, store, jo
     expect(page.locator("#review-status")).to_have_text("approved")
     assert page.errors == []
 
-    # the editor signs off and publishes
-    _, editor = signed_in_page(browser, base, "eddie")
-    editor.goto(f"{base}/jobs/{job.job_id}")
-    editor.click("#signoff")
-    expect(editor.locator(".flash-ok")).to_contain_text("Signed off")
-    editor.click("#publish")
-    expect(editor.locator(".flash-ok")).to_contain_text("Published")
-    expect(editor.locator("#publication")).to_contain_text("Publication 1 by eddie")
-    md = editor.request.get(f"{base}/jobs/{job.job_id}/publication.md")
-    assert md.ok
-    text = md.text()
-    assert "La tempête a endommagé 4 200 mètres de digue en janvier." in text
-    assert "Cet article a été traduit de l’anglais" in text and "UNREVIEWED" not in text
-    audit = editor.request.get(f"{base}/jobs/{job.job_id}/audit.json").json()
-    assert audit["translators"] == ["tina"]
-    assert audit["approved"]["by"] == "tina" and audit["signed_off"]["by"] == "eddie"
-    assert audit["effort"]["hter"] > 0
+    # an editor who edited a segment in this round may not sign off
+    _, eddie = signed_in_page(browser, base, "eddie")
+    eddie.goto(f"{base}/jobs/{job.job_id}")
+    eddie.fill("form.reopen input[name=reason]", "the key point needs a look")
+    eddie.click("#reopen")
+    expect(eddie.locator(".flash-ok")).to_contain_text("Reopened")
+    key_point = seg(eddie, job.segment_ids[1])
+    key_point.locator("textarea").click()
+    eddie.keyboard.press("End")
+    eddie.keyboard.type(" Adopté.")
+    eddie.keyboard.press("Control+s")
+    expect(key_point.locator(".version")).to_have_text("v1")
+    eddie.keyboard.press("Control+Enter")
+    expect(key_point.locator(".confirmation")).to_have_text("✓ confirmed by eddie")
+    eddie.click("#approve-article")
+    expect(eddie.locator(".flash-ok")).to_contain_text("Article approved")
+    expect(eddie.locator("#signoff")).to_have_count(0)  # four eyes: not offered
+    refused = eddie.request.post(f"{base}/jobs/{job.job_id}/signoff", headers={"Accept": "application/json",
+                                 "X-CSRF-Token": eddie.locator('meta[name="csrf-token"]').get_attribute("content")})  # fmt: skip
+    assert refused.status == 403 and "four eyes" in refused.json()["detail"]
+
+    # another editor signs off and publishes
+    _, ada = signed_in_page(browser, base, "ada")
+    ada.goto(f"{base}/jobs/{job.job_id}")
+    ada.click("#signoff")
+    expect(ada.locator(".flash-ok")).to_contain_text("Signed off")
+    ada.click("#publish")
+    expect(ada.locator(".flash-ok")).to_contain_text("Published")
+    expect(ada.locator("#publication")).to_contain_text("Publication 1 by ada")
+    disclosure = "Cet article a été traduit de l’anglais à l’aide d’outils d’intelligence artificielle, puis relu et corrigé par un traducteur local."
+    md = ada.request.get(f"{base}/jobs/{job.job_id}/publication.md").text()
+    assert "La tempête a endommagé 4 200 mètres de digue en janvier." in md
+    assert md.rstrip().splitlines()[-1] == disclosure and "UNREVIEWED" not in md and "non relue" not in md
+    html = ada.request.get(f"{base}/jobs/{job.job_id}/publication.html").text()
+    assert html.split("</article>")[0].rstrip().endswith(f'<footer class="disclosure"><p>{disclosure}</p></footer>')
+    audit = ada.request.get(f"{base}/jobs/{job.job_id}/audit.json").json()
+    assert audit["translators"] == ["eddie", "tina"]
+    assert audit["signed_off"]["by"] == "ada" and audit["published_by"] == "ada"
+    confirmations = [seg["confirmed"] for seg in audit["segments"]]
+    assert [c["by"] for c in confirmations] == ["tina", "eddie", "tina", "tina", "tina", "tina"]
+    assert all(c["how"] == "editor" and c["at"] and c["seconds_on_screen"] is not None for c in confirmations)
+    assert confirmations[3]["seconds_on_screen"] > 0
     assert audit["segments"][3]["final"].endswith("4 200 mètres de digue en janvier.")
-    assert editor.errors == []
+    assert eddie.errors == [e for e in eddie.errors if "status of 403" in e] and ada.errors == []
 
 
 def test_conflict_between_two_browsers(browser, live_server, store, job):
@@ -130,6 +163,10 @@ def test_conflict_between_two_browsers(browser, live_server, store, job):
     tina.keyboard.type(" Vraiment.", delay=60)  # typing time is measured and sent
     tina.keyboard.press("Control+s")
     expect(seg(tina, target).locator(".version")).to_have_text("v1")
+    tina.reload()  # her save claimed the article: the page now offers to release it
+    tina.click("#release")  # she gives the article back; ada's page still shows version 0
+    expect(tina.locator(".flash-ok")).to_contain_text("back in the queue")
+    tina.goto(f"{base}/jobs/{job.job_id}")
 
     box = seg(ada, target).locator("textarea")
     box.click()
@@ -156,14 +193,15 @@ def test_conflict_between_two_browsers(browser, live_server, store, job):
         assert 0 < first.active_seconds < 30
 
     # undo (Alt+Z) restores the previous version by saving it again: nothing is lost
-    key_point = seg(tina, job.segment_ids[1])
+    # (ada holds the article now: her save claimed it)
+    key_point = seg(ada, job.segment_ids[1])
     draft = key_point.locator("textarea").input_value()
     key_point.locator("textarea").click()
-    tina.keyboard.press("End")
-    tina.keyboard.type(" Enfin.")
-    tina.keyboard.press("Control+s")
+    ada.keyboard.press("End")
+    ada.keyboard.type(" Enfin.")
+    ada.keyboard.press("Control+s")
     expect(key_point.locator(".version")).to_have_text("v1")
-    tina.keyboard.press("Alt+z")
+    ada.keyboard.press("Alt+z")
     expect(key_point.locator(".version")).to_have_text("v2")
     expect(key_point.locator("textarea")).to_have_value(draft)
     with store.write() as s:
