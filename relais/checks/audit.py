@@ -53,6 +53,7 @@ class Report:
                     "segment": f.segment,
                     "message": f.message,
                     "suggestion": f.suggestion,
+                    "replaces": f.replaces,
                 }
                 for f in self.findings
             ],

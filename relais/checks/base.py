@@ -95,8 +95,9 @@ class Finding:
     start: int  # into the target segment text (with placeholders), or the block for block findings
     end: int
     message: str
-    suggestion: str | None = None
+    suggestion: str | None = None  # advice, or (``replaces``) the text to put in place of the span
     text: str = ""  # the span, filled in by the runner
+    replaces: bool = False  # the suggestion replaces exactly target[start:end]: one key may accept it
 
     def sort_key(self) -> tuple:
         return (self.block, -1 if self.segment is None else self.segment, self.start, -self.severity.rank, self.check)
@@ -126,8 +127,12 @@ class Check(ABC):
     def applies_to(self, target_lang: str) -> bool:
         return self.locales is None or target_lang in self.locales
 
-    def finding(self, pair: SegmentPair, start: int, end: int, message: str, suggestion: str | None = None, severity: Severity | None = None) -> Finding:
-        return Finding(self.id, severity or self.severity, pair.block, pair.segment, start, end, message, suggestion)
+    def finding(self, pair: SegmentPair, start: int, end: int, message: str, suggestion: str | None = None,
+                severity: Severity | None = None, *, replaces: bool = False) -> Finding:  # fmt: skip
+        """A finding over target[start:end].  ``suggestion`` is advice for the translator,
+        unless ``replaces``: then it is the text that replaces exactly those words."""
+        return Finding(self.id, severity or self.severity, pair.block, pair.segment, start, end, message, suggestion,
+                       replaces=replaces and suggestion is not None)  # fmt: skip
 
 
 class SegmentCheck(Check):

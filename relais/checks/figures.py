@@ -117,6 +117,10 @@ class FigureLocale:
     currency_scale_values: dict[str, list[float]]
     scale_names: dict[float, list[str]]
     scale_prefix: dict[str, float]
+    currencies: dict[str, str]  # symbol or word → ISO code (the source side: en.toml)
+    money_names: dict[str, list[str]]  # ISO code → [singular, plural] (the target side)
+    money_after_scale: str  # "de " in "48,2 millions de livres"
+    money_elide: bool  # "de " → "d’" before a vowel
     percent_re: re.Pattern
     ordinal_re: re.Pattern
     time_res: list[re.Pattern]
@@ -203,6 +207,10 @@ class FigureLocale:
             currency_scale_values=cscale,
             scale_names={float(k): v for k, v in data.get("scale_names", {}).items()},
             scale_prefix={k.lower(): float(v) for k, v in data.get("scale_prefix", {}).items()},
+            currencies=dict(data.get("currency", {})),
+            money_names={k: list(v) for k, v in data.get("money", {}).get("names", {}).items()},
+            money_after_scale=data.get("money", {}).get("after_scale", ""),
+            money_elide=bool(data.get("money", {}).get("elide_before_vowel", False)),
             percent_re=re.compile("^" + data["percent"]["pattern"], flags),
             ordinal_re=re.compile("^" + data["ordinal"]["suffix"], flags),
             time_res=[re.compile(r"(?=\d)(?<![\d.,])(?:" + p + r")(?!\d)", flags) for p in time.get("patterns", [])],
@@ -823,6 +831,62 @@ def localise(figure: Figure, code: str) -> str:
     return text
 
 
+# The whole written amount around a figure, for a suggestion that replaces all of it:
+# "£48.2m" in a French draft is replaced as a whole by "48,2 millions de livres", never
+# as "£48,2 millionsm".
+_SYMBOL_BEFORE = re.compile(r"(?:US\$|A\$|C\$|R\$|\$|£|€|¥)[\s\u00a0\u202f]?$")
+_SYMBOL_AFTER = re.compile(r"^[\s\u00a0\u202f]?(?:US\$|\$|£|€|¥)")
+_SHORT_SCALE_AFTER = re.compile(r"^(?:m|bn|tn|k|b)(?![\w])")  # English forms after a currency: "£48.2m"
+
+
+def amount_extent(plain: str, figure: Figure) -> tuple[int, int]:
+    """Plain offsets of the whole written amount of ``figure``: a currency symbol before
+    it, an English short scale glued after a currency ("£48.2m"), and a currency symbol
+    or word after it ("4 200 €", "48,2 millions de livres")."""
+    start, end = figure.start, figure.end
+    before = _SYMBOL_BEFORE.search(plain[max(0, start - 4) : start])
+    if before:
+        start -= len(before.group(0))
+        if glued := _SHORT_SCALE_AFTER.match(plain[end:]):
+            end += len(glued.group(0))
+    if after := (_SYMBOL_AFTER.match(plain[end:]) or _CURRENCY_WORD_AFTER.match(plain[end:])):
+        end += len(after.group(0))
+    return start, end
+
+
+def currency_of(plain: str, figure: Figure, code: str = "en") -> str | None:
+    """The ISO code of the currency written around ``figure`` in ``plain`` (a symbol
+    before or after it, or a currency word after it), from the locale's ``[currency]``."""
+    loc = figure_locale(code)
+    if loc is None or not loc.currencies:
+        return None
+    start, end = amount_extent(plain, figure)
+    around = plain[start : figure.start] + " " + plain[figure.end : end]
+    for token in sorted(loc.currencies, key=len, reverse=True):
+        if re.search(r"(?<![\w$])" + re.escape(token) + r"(?![\w])" if token.isalpha() else re.escape(token), around, re.I):
+            return loc.currencies[token]
+    return None
+
+
+def localise_amount(figure: Figure, code: str, currency: str | None) -> str:
+    """``figure`` as the target writes a whole amount: ``localise``, then the currency's
+    name in the target language when the source figure is money ("48,2 millions de
+    livres", "4 200 euros", "48,2 Millionen Pfund")."""
+    text = localise(figure, code)
+    loc = figure_locale(code)
+    if currency is None or loc is None or currency not in loc.money_names:
+        return text
+    singular, plural = loc.money_names[currency]
+    number = figure.number if figure.number is not None else figure.value or 0
+    name = singular if figure.scale == 1.0 and number < 2 else plural
+    if figure.scale != 1.0 and loc.money_after_scale:
+        link = loc.money_after_scale
+        if loc.money_elide and name[:1].lower() in "aeiouéèêhy" and link.strip() == "de":
+            return f"{text} d’{name}"
+        return f"{text} {link}{name}"
+    return f"{text} {name}"
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -834,6 +898,15 @@ class _FiguresCheck(SegmentCheck):
 
     def span(self, pair: SegmentPair, figure: Figure) -> tuple[int, int]:
         return pair.target_span(figure.start, figure.end)
+
+    def amount_span(self, pair: SegmentPair, figure: Figure) -> tuple[int, int]:
+        """The target span of the whole amount (currency and scale included)."""
+        return pair.target_span(*amount_extent(pair.target_plain, figure))
+
+    def whole_amount(self, pair: SegmentPair, figure: Figure, source: Figure) -> str:
+        """The replacement for the whole amount around ``figure``: the value of
+        ``source`` in the target's form, with the source's currency named."""
+        return localise_amount(figure, pair.target_lang, currency_of(pair.source_plain, source, "en"))
 
 
 class MissingFigure(_FiguresCheck):
@@ -908,7 +981,7 @@ class ChangedFigure(_FiguresCheck):
             what = f"“{t.text}” here but “{s.text}” in the source"
             if s.month and t.month and s.month != t.month:
                 what = f"“{t.text}”: the source's month is different (“{s.text}”)"
-            findings.append(self.finding(pair, *self.span(pair, t), what, localise(s, pair.target_lang)))
+            findings.append(self.finding(pair, *self.amount_span(pair, t), what, self.whole_amount(pair, s, s), replaces=True))
         return findings
 
 
@@ -929,12 +1002,15 @@ class UnlocalisedFigure(_FiguresCheck):
         outcome, _ = self.outcome(pair, ctx)
         findings = []
         for s, t in outcome.misformatted:
-            suggestion = localise(t if t.kind == "percent" else s, pair.target_lang)
-            if t.kind != "percent" and s.scale != t.scale:
-                suggestion = localise(t, pair.target_lang)
-            if t.kind == "percent" and t.number is not None:
-                suggestion = babel_numbers.format_percent(t.number / 100, locale=pair.target_lang, decimal_quantization=False)
-            findings.append(self.finding(pair, *self.span(pair, t), f"“{t.text}” is written the source language's way", suggestion))
+            if t.kind == "percent":
+                number = t.number if t.number is not None else t.value
+                suggestion = babel_numbers.format_percent(number / 100, locale=pair.target_lang, decimal_quantization=False)
+                span = self.span(pair, t)
+            else:
+                suggestion = self.whole_amount(pair, t if s.scale != t.scale else s, s)
+                span = self.amount_span(pair, t)
+            findings.append(self.finding(pair, *span, f"“{t.text}” is written the source language's way", suggestion,
+                                         replaces=True))  # fmt: skip
         return findings
 
 

@@ -903,7 +903,7 @@ class NameSwappedCheck(SegmentCheck):
         return [
             self.finding(
                 pair, *pair.target_span(run.start, run.end), f"“{pair.target_plain[run.start:run.end]}” stands where the source has “{name.text}”",
-                suggestion=name.text, severity=Severity.MINOR if weak else None,
+                suggestion=name.text, severity=Severity.MINOR if weak else None, replaces=True,
             )
             for name, run, weak in _swaps(_analysis(pair))
         ]
@@ -964,7 +964,7 @@ class NameConsistencyCheck(DocumentCheck):
             suggestion = next(t.text for _, t in uses if self._spelling(t, uses) == majority)
             for pair, word in uses:
                 if self._spelling(word, uses) != majority:
-                    findings.append(self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” here, “{suggestion}” elsewhere in the article", suggestion=suggestion))
+                    findings.append(self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” here, “{suggestion}” elsewhere in the article", suggestion=suggestion, replaces=True))
         return findings
 
     @staticmethod

@@ -223,7 +223,8 @@ class UnknownWord(SegmentCheck):
             if capitalised and suggestion is None:
                 continue  # a German noun hunspell cannot build (a name, a new compound), not a typo
             findings.append(
-                self.finding(pair, pair.target_offset(start), pair.target_offset(end - 1) + 1, f"unknown word: {word}", suggestion)
+                self.finding(pair, pair.target_offset(start), pair.target_offset(end - 1) + 1, f"unknown word: {word}", suggestion,
+                             replaces=True)
             )
         return findings
 
@@ -314,6 +315,7 @@ class FrenchGrammar(SegmentCheck):
                     pair.target_offset(end - 1) + 1,
                     error.get("sMessage", "grammar"),
                     suggestions[0] if suggestions else None,
+                    replaces=True,
                 )
             )
         return findings

@@ -149,10 +149,12 @@ class TermViolationCheck(SegmentCheck):
                 text = pair.target_plain[span[0] : span[1]]
                 start, end = pair.target_span(*span)
                 message = f"“{text}”: the termbase says “{use.approved}” for “{use.source}”"
+                replaces = True  # the located rendering gives way to the approved one
             else:
                 start = end = 0
                 message = f"“{use.source}” is not rendered as the termbase says: “{use.approved}”"
-            findings.append(self.finding(pair, start, end, message, suggestion=use.approved))
+                replaces = False  # nowhere to put it: advice
+            findings.append(self.finding(pair, start, end, message, suggestion=use.approved, replaces=replaces))
         return findings
 
 
@@ -174,7 +176,8 @@ class TermForbiddenCheck(SegmentCheck):
             if use.forbidden_hit:
                 start, end, variant = use.forbidden_hit
                 findings.append(
-                    self.finding(pair, *pair.target_span(start, end), f"“{variant}”: the termbase says “{use.approved}” for “{use.source}”", suggestion=use.approved)
+                    self.finding(pair, *pair.target_span(start, end), f"“{variant}”: the termbase says “{use.approved}” for “{use.source}”", suggestion=use.approved,
+                                 replaces=True)
                 )
         return findings
 

@@ -468,7 +468,7 @@ def _finding(check: Check, pair: SegmentPair, view: TextView, edit: Edit) -> Fin
     os_, oe = view.orig(s), view.orig(e - 1) + 1
     pieces = [(a - os_, b - os_, r) for a, b, r in original_edits(view, edit) if os_ <= a and b <= oe]
     suggestion = apply_pieces(pair.target[os_:oe], pieces)
-    return check.finding(pair, os_, oe, edit.message, suggestion)
+    return check.finding(pair, os_, oe, edit.message, suggestion, replaces=True)
 
 
 class TypographyCheck(SegmentCheck):

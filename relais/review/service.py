@@ -72,12 +72,14 @@ class FindingView:
     text: str
     message: str
     suggestion: str | None
+    replaces: bool = False  # the suggestion replaces exactly text[start:end] (else it is advice)
 
     @classmethod
     def of(cls, row: FindingRow | Finding) -> FindingView:
         if isinstance(row, FindingRow):
-            return cls(row.check, row.severity, row.start_offset, row.end_offset, row.text, row.message, row.suggestion)
-        return cls(row.check, row.severity.value, row.start, row.end, row.text, row.message, row.suggestion)
+            return cls(row.check, row.severity, row.start_offset, row.end_offset, row.text, row.message, row.suggestion,
+                       bool(row.replaces))  # fmt: skip
+        return cls(row.check, row.severity.value, row.start, row.end, row.text, row.message, row.suggestion, row.replaces)
 
 
 @dataclass
@@ -189,7 +191,7 @@ def _confirmations(session: Session, job_id: int, segment_id: int | None = None)
 _FINDING_COLUMNS = (
     FindingRow.segment_id, FindingRow.stage, FindingRow.revision_id, FindingRow.block_position, FindingRow.check,
     FindingRow.severity, FindingRow.start_offset, FindingRow.end_offset, FindingRow.text, FindingRow.message,
-    FindingRow.suggestion,
+    FindingRow.suggestion, FindingRow.replaces,
 )  # fmt: skip
 
 
@@ -238,10 +240,10 @@ def _blocks(session: Session, job: JobRow, segment_id: int | None = None) -> lis
     q = select(*_FINDING_COLUMNS).where(FindingRow.job_id == job_id, FindingRow.stage.in_(("draft", "revision")))
     if segment_id is not None:
         q = q.where(FindingRow.segment_id == segment_id)
-    for sid, stage, rid, block_pos, check, severity, start, end, text, message, suggestion in session.execute(
+    for sid, stage, rid, block_pos, check, severity, start, end, text, message, suggestion, replaces in session.execute(
         q.order_by(FindingRow.start_offset, FindingRow.id)
     ):
-        view = FindingView(check, severity, start, end, text, message, suggestion)
+        view = FindingView(check, severity, start, end, text, message, suggestion, bool(replaces))
         if stage == "revision":
             by_revision.setdefault(rid, []).append(view)
         elif sid is None:
@@ -558,14 +560,7 @@ def save_edit(session: Session, actor: Actor, edit: Edit, rules: Rules = DEFAULT
     before = _revision_text(session, edit.job_id, edit.segment_id, version)
     _claim_for(session, job, actor, state)
     _record(session, job, actor, "edit", edit.segment_id, version + 1, before=before, after=edit.text)
-    for f in edit.findings:
-        session.add(
-            FindingRow(
-                job_id=job.id, segment_id=seg.id, stage="revision", revision_id=revision.id,
-                block_position=f.block, segment_position=f.segment, check=f.check, severity=f.severity.value,
-                start_offset=f.start, end_offset=f.end, text=f.text, message=f.message, suggestion=f.suggestion,
-            )
-        )  # fmt: skip
+    session.add_all(repo.finding_row(job.id, seg.id, "revision", f, revision.id) for f in edit.findings)
     session.flush()
     return _edited_view(session, job, seg, block, revision, list(edit.findings))
 
@@ -611,10 +606,10 @@ def _edited_view(
         )
     ).one_or_none()
     at_draft = [
-        FindingView(check, severity, start, end, text, message, suggestion)
-        for check, severity, start, end, text, message, suggestion in session.execute(
+        FindingView(check, severity, start, end, text, message, suggestion, bool(replaces))
+        for check, severity, start, end, text, message, suggestion, replaces in session.execute(
             select(FindingRow.check, FindingRow.severity, FindingRow.start_offset, FindingRow.end_offset,
-                   FindingRow.text, FindingRow.message, FindingRow.suggestion)
+                   FindingRow.text, FindingRow.message, FindingRow.suggestion, FindingRow.replaces)
             .where(FindingRow.job_id == job.id, FindingRow.segment_id == seg.id, FindingRow.stage == "draft")
             .order_by(FindingRow.start_offset, FindingRow.id)
         )
@@ -699,14 +694,7 @@ def save_approval(session: Session, actor: Actor, approval: Approval, rules: Rul
     if tuple((seg.id, seg.version) for seg in view.segments) != approval.versions:
         findings = _article_findings(session, view)
     session.execute(FindingRow.__table__.delete().where(FindingRow.job_id == job_id, FindingRow.stage == "approval"))
-    for segment_id, f in findings:
-        session.add(
-            FindingRow(
-                job_id=job_id, segment_id=segment_id, stage="approval", block_position=f.block,
-                segment_position=f.segment, check=f.check, severity=f.severity.value, start_offset=f.start,
-                end_offset=f.end, text=f.text, message=f.message, suggestion=f.suggestion,
-            )
-        )  # fmt: skip
+    session.add_all(repo.finding_row(job_id, segment_id, "approval", f) for segment_id, f in findings)
     job.review_status = ReviewStatus.APPROVED
     _record(session, job, actor, "approve_article")
     session.flush()

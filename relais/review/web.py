@@ -24,8 +24,6 @@ from relais.memory.tm import TmStats
 from relais.review.service import FindingView, JobView, SegmentView
 from relais.store.models import TermRenderingRow, TermRow, TmEntryRow
 
-# Checks whose "suggestion" is advice for the translator, not replacement text.
-ADVICE_CHECKS = ("untranslated.", "meaning.")
 
 KIND_LABELS = {
     "headline": "Headline",
@@ -98,8 +96,9 @@ def diff_html(before: str, after: str) -> Markup:
 
 
 def replaceable(f: FindingView) -> bool:
-    """Is the suggestion text that can replace the finding's words (not advice)?"""
-    return bool(f.suggestion) and not f.check.startswith(ADVICE_CHECKS)
+    """Does the check offer text that replaces exactly the finding's words?  (Otherwise
+    its suggestion is advice, shown but never accepted with one key.)"""
+    return bool(f.suggestion) and f.replaces
 
 
 def finding_json(f: FindingView) -> dict[str, Any]:

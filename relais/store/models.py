@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -181,6 +182,7 @@ class FindingRow(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[str] = mapped_column(Text)
     suggestion: Mapped[str | None] = mapped_column(Text)
+    replaces: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the suggestion replaces exactly the span
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revision_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id", ondelete="CASCADE"))
 

@@ -187,6 +187,15 @@ def save_drafts(session: Session, job_id: int, results: list[tuple[int, SegmentR
         )
 
 
+def finding_row(job_id: int, segment_id: int | None, stage: str, f, revision_id: int | None = None) -> FindingRow:
+    """The stored form of a check's ``Finding`` (the one mapping; offsets local to the segment)."""
+    return FindingRow(
+        job_id=job_id, segment_id=segment_id, stage=stage, revision_id=revision_id, block_position=f.block,
+        segment_position=f.segment, check=f.check, severity=f.severity.value, start_offset=f.start, end_offset=f.end,
+        text=f.text, message=f.message, suggestion=f.suggestion, replaces=f.replaces,
+    )  # fmt: skip
+
+
 def save_findings(
     session: Session,
     job_id: int,
@@ -198,14 +207,7 @@ def save_findings(
     """Replace the job's findings at ``stage`` (``(segment_id, finding)`` pairs, offsets
     local to the segment), set each draft's risk and the headline sign-off flag."""
     session.execute(delete(FindingRow).where(FindingRow.job_id == job_id, FindingRow.stage == stage))
-    for segment_id, f in findings:
-        session.add(
-            FindingRow(
-                job_id=job_id, segment_id=segment_id, stage=stage, block_position=f.block,
-                segment_position=f.segment, check=f.check, severity=f.severity.value,
-                start_offset=f.start, end_offset=f.end, text=f.text, message=f.message, suggestion=f.suggestion,
-            )
-        )  # fmt: skip
+    session.add_all(finding_row(job_id, segment_id, stage, f) for segment_id, f in findings)
     for draft in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id)):
         draft.risk = risks.get(draft.segment_id)
     get_job(session, job_id).headline_signoff = headline_signoff

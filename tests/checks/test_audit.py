@@ -89,7 +89,7 @@ def test_every_finding_span_is_the_target_text(tmp_path):
     assert set(data) == {"findings", "summary"}
     assert set(data["summary"]) == {"critical", "major", "minor"}
     for item in data["findings"]:
-        assert set(item) == {"check", "severity", "start", "end", "text", "block", "segment", "message", "suggestion"}
+        assert set(item) == {"check", "severity", "start", "end", "text", "block", "segment", "message", "suggestion", "replaces"}
 
 
 def test_cli_check_two_documents_json_and_fail_on(relais_home, tmp_path):

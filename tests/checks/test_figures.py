@@ -188,10 +188,10 @@ def test_figures_table(source, target, locale, expected):
 @pytest.mark.parametrize(
     "source,target,locale,check,suggestion",
     [
-        ("The fund holds 4,200,000.5 dollars.", "Le fonds détient 4,200,000.5 dollars.", "fr", FORMAT, f"4{NNBSP}200{NNBSP}000,5"),
+        ("The fund holds 4,200,000.5 dollars.", "Le fonds détient 4,200,000.5 dollars.", "fr", FORMAT, f"4{NNBSP}200{NNBSP}000,5 dollars"),
         ("Turnout was 50%.", "La participation a été de 50%.", "fr", FORMAT, f"50{NBSP}%"),
-        ("The bridge cost $1.2 billion.", "Le pont a coûté 12 millions de dollars.", "fr", MISMATCH, "1,2 milliard"),
-        ("The bridge cost $1.2 billion.", "El puente costó 12 millones de dólares.", "es", MISMATCH, "1,2 mil millones"),
+        ("The bridge cost $1.2 billion.", "Le pont a coûté 12 millions de dollars.", "fr", MISMATCH, "1,2 milliard de dollars"),
+        ("The bridge cost $1.2 billion.", "El puente costó 12 millones de dólares.", "es", MISMATCH, "1,2 mil millones de dólares"),
         ("The fire destroyed 27 homes.", "Das Feuer zerstörte 72 Häuser.", "de", MISMATCH, "27"),
         ("A crowd of 1,200 people gathered.", "Une foule de 1,200 personnes s'est rassemblée.", "fr", MISMATCH, f"1{NNBSP}200"),
         ("The vote is on April 2.", "La votación es el 2 de mayo.", "es", MISMATCH, "2 de abril"),

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from relais.review import service
+from relais.document.model import BlockKind
+from relais.review import accounts, service
 from tests.review.seed import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -271,3 +272,57 @@ def test_a_save_that_fails_is_retried_until_the_server_has_it(browser, store, jo
         assert (view.version, view.text) == (1, typed)
     finally:
         server.stop()
+
+
+ACCEPT_STORY = [
+    (BlockKind.HEADLINE, "Talks on the harbour deal resume", "Reprise des discussions sur l’accord du port"),
+    (BlockKind.PARAGRAPH, "The deal was signed on Monday.", "L'accord a été signé lundi."),  # typography: ’
+    (BlockKind.PARAGRAPH, "The government decided on Friday.", "Le gouvernemnt a décidé vendredi."),  # spelling
+    (BlockKind.PARAGRAPH, "The deal was worth £48.2m, officials said.", "L’accord valait £48.2m, selon des responsables."),
+    (BlockKind.PARAGRAPH, "Sergei Lavrov spoke first.", "Sergei Lavrov a parlé en premier."),  # a forbidden variant
+    (BlockKind.PARAGRAPH, "The fire destroyed 27 homes.", "L’incendie a détruit des maisons."),  # advice only
+]
+ACCEPTED = {
+    1: "L’accord a été signé lundi.",
+    2: "Le gouvernement a décidé vendredi.",
+    3: "L’accord valait 48,2 millions de livres, selon des responsables.",
+    4: "Sergueï Lavrov a parlé en premier.",
+}
+CHECK_OF = {1: "typography.", 2: "spelling.", 3: "numbers.mismatch", 4: "terms.forbidden"}
+
+
+def test_each_kind_of_suggestion_is_accepted_with_one_key_and_advice_is_not(browser, live_server, store):
+    from relais.memory import termbase
+    from relais.review.accounts import Actor
+    from tests.review.seed import seed_job
+
+    with store.write() as s:
+        term = termbase.get_or_add_term(s, "Sergei Lavrov", "person")
+        row = termbase.add_rendering(s, term, "fr", "Sergueï Lavrov", forbidden=["Sergei Lavrov"], proposed_by="eddie")
+        termbase.approve_rendering(s, Actor.of(accounts.get_user(s, "eddie")), row.id)
+    job = seed_job(store, story=ACCEPT_STORY, links={}, title="Harbour deal")
+    base = live_server
+    _, page = signed_in_page(browser, base, "tina")
+    page.goto(f"{base}/jobs/{job.job_id}")
+    for index, fixed in ACCEPTED.items():
+        box = seg(page, job.segment_ids[index])
+        finding = box.locator(".findings li", has_text=CHECK_OF[index]).first
+        expect(finding.locator("button.accept")).to_have_count(1)
+        box.locator("textarea").click()
+        page.keyboard.press("Alt+n")  # select its finding …
+        while CHECK_OF[index] not in (page.evaluate("() => document.querySelector('.segment.current .finding.current .check')?.textContent") or ""):
+            page.keyboard.press("Alt+n")
+        page.keyboard.press("Alt+Enter")  # … and accept its suggestion with one key
+        expect(box.locator("textarea")).to_have_value(fixed)
+        expect(box.locator(".version")).to_have_text("v1")
+        expect(box.locator(".findings li", has_text=CHECK_OF[index])).to_have_count(0)  # the re-check cleared it
+    advice = seg(page, job.segment_ids[5])
+    expect(advice.locator(".findings li", has_text="numbers.missing")).to_have_count(1)
+    expect(advice.locator("button.accept")).to_have_count(0)
+    expect(advice.locator(".suggestion.advice")).to_contain_text("27")
+    advice.locator("textarea").click()
+    page.keyboard.press("Alt+Enter")
+    expect(advice.locator(".seg-state")).to_have_text("no suggestion to accept here")
+    expect(advice.locator("textarea")).to_have_value("L’incendie a détruit des maisons.")  # untouched
+    expect(advice.locator(".version")).to_have_text("v0")
+    assert page.errors == []

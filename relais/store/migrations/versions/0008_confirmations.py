@@ -12,6 +12,8 @@
   approval for an article never published keep no support (reopening that article
   withdraws them, as it will any entry only its publications support).
 - ``term_renderings.publication_id``: the publication a proposal was learnt from.
+- ``findings.replaces``: whether a finding's suggestion replaces exactly its words (one
+  key accepts it) or is advice.  Findings stored before say nothing: advice.
 
 This migration carries its own SQL and imports nothing from the application.
 
@@ -71,6 +73,7 @@ def _mark_confirmations(bind) -> None:
 
 
 def upgrade() -> None:
+    op.add_column("findings", sa.Column("replaces", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column("review_events", sa.Column("how", sa.String(16)))
     op.add_column("review_events", sa.Column("seconds", sa.Float()))
     _mark_confirmations(op.get_bind())
@@ -115,3 +118,5 @@ def downgrade() -> None:
     op.execute("UPDATE review_events SET action = 'approve_segment' WHERE action = 'confirm'")
     op.drop_column("review_events", "seconds")
     op.drop_column("review_events", "how")
+    with op.batch_alter_table("findings") as batch:
+        batch.drop_column("replaces")
