@@ -42,3 +42,19 @@ def test_readme_documents_every_environment_variable():
     readme = (ROOT / "README.md").read_text()
     for var in [*ENV_OVERRIDES, "RELAIS_HOME", "OPENAI_API_KEY"]:
         assert f"`{var}`" in readme, var
+
+
+def test_review_and_publish_settings(tmp_path):
+    (tmp_path / "config.toml").write_text(
+        '[review]\nclaim_idle = 900\n[publish.disclosure]\nfr = "Traduit   par l’IA,\\trelu par nos soins."\n', "utf-8"
+    )
+    config = load_config(tmp_path, environ={})
+    assert config.review.claim_idle == 900.0
+    assert config.publish.disclosure == {"fr": "Traduit par l’IA, relu par nos soins."}
+    assert load_config(tmp_path, environ={"RELAIS_CLAIM_IDLE": "60"}).review.claim_idle == 60.0
+    (tmp_path / "config.toml").write_text('[publish.disclosure]\nfr = "two\\nlines"\n', "utf-8")
+    with pytest.raises(RelaisError, match="one line"):
+        load_config(tmp_path, environ={})
+    (tmp_path / "config.toml").write_text("[review]\nclaim_idle = 0\n", "utf-8")
+    with pytest.raises(RelaisError, match="claim_idle"):
+        load_config(tmp_path, environ={})

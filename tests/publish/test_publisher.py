@@ -179,3 +179,13 @@ def test_after_reopening_the_next_job_does_not_use_what_only_this_article_taught
         service.sign_off(s, eddie, job.job_id)
         second = publish(s, eddie, job.job_id)
     assert set(_memory(store)[FIXED]) == {second.id}
+
+
+def test_the_installation_may_set_its_own_disclosure_line(seeded):
+    store, job = seeded
+    _, eddie = review_and_sign_off(store, job)
+    own = "Traduit de l’anglais avec l’aide de l’IA, relu et corrigé par la rédaction."
+    with store.write() as s:
+        pub = publish(s, eddie, job.job_id, disclosures={"fr": own, "de": "Nicht für diesen Artikel."})
+    assert pub.markdown.rstrip().splitlines()[-1] == own and DISCLOSURE not in pub.markdown
+    assert pub.audit["disclosure"] == own and json.loads(pub.json)["disclosure"] == own
