@@ -292,6 +292,18 @@ def _old_store(url: str, rows: list[tuple[str, dict]]) -> None:
     old.close()
 
 
+def _downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
+    old = Store(url)
+    with old.engine.connect() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+        conn.commit()
+    old.close()
+
+
 def _old_tm_entry(source: str, target: str, key: str, note: str | None, by: str | None, when: str) -> list[tuple[str, dict]]:
     """A memory entry as add_entry stored it before 0007: the row, and on SQLite the
     word-feature postings of its (dirty) key."""
@@ -312,11 +324,11 @@ def test_migration_0007_cleans_what_the_old_entry_points_stored(new_store_url, t
     url = new_store_url(migrated=False)
     # The old way, at revision 0006: an article and job seeded (its drafts and revisions
     # then made dirty), memory entries, terms and renderings, with plain SQL.
-    _old_store(url, [])
-    store = Store(url)  # not migrated further: the models' columns are all there at 0006
+    store = open_store(url)  # seeded at the head with today's models, then taken back to 0006
     seed_users(store)
     job = seed_job(store)
     store.close()
+    _downgrade(url, "0006")
     when = "2026-01-01 00:00:00"
     seg = job.segment_ids
     dirty_source = "Fishing boats stayed\x0bin port for three weeks."
