@@ -380,8 +380,10 @@ def _aware(ts: datetime) -> datetime:
 
 
 def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, view: JobView | None = None,
-              now: datetime | None = None) -> Situation:  # fmt: skip
+              now: datetime | None = None, progress: bool = True) -> Situation:  # fmt: skip
     """What the review rules need to know about ``job`` now (``relais.review.workflow``).
+    Without ``progress`` the segments' confirmations are not read (unconfirmed and
+    empty stay empty): only for actions outside ``PROGRESS_ACTIONS``.
 
     The round is everything since the job was last reopened.  A claim is live while its
     holder's last activity on the job (claim, edit, confirm, approve) is more recent than
@@ -400,16 +402,23 @@ def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, vi
                    default=None)  # fmt: skip
         if last is not None and (now - last).total_seconds() <= rules.claim_idle:
             claim = Claim(job.assignee_id, session.get(UserRow, job.assignee_id).name)
+    if not progress:
+        return Situation(job.id, job.target_language, job.status, job.review_status, claim, round_workers)
     view = view or job_view(session, job.id)
     return Situation(
         job.id, job.target_language, job.status, job.review_status, claim, round_workers, view.unconfirmed(), view.empty()
     )
 
 
+# The actions whose rules look at every segment's confirmation (the others need no view
+# of the article: a save stays a few small queries).
+PROGRESS_ACTIONS = frozenset({Action.APPROVE, Action.SIGN_OFF, Action.PUBLISH})
+
+
 def may(session: Session, actor: Actor, job: JobRow, action: Action, rules: Rules = DEFAULT_RULES, *,
         view: JobView | None = None) -> Situation:  # fmt: skip
     """Ask the review rules; raise their refusal (PermissionDenied, InvalidState) if any."""
-    state = situation(session, job, rules, view=view)
+    state = situation(session, job, rules, view=view, progress=action in PROGRESS_ACTIONS or view is not None)
     decide(actor, state, action).require()
     return state
 
