@@ -28,6 +28,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from operator import itemgetter
 
+from relais.checks import hunspell
 from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
 
 # --------------------------------------------------------------------------- data
@@ -93,14 +94,7 @@ def name_data() -> NameData:
 @cache
 def _english_dictionary():
     """The en_US Hunspell dictionary that chunspell ships, or None without chunspell."""
-    try:
-        import hunspell  # chunspell
-    except ImportError:
-        return None
-    try:
-        return hunspell.Hunspell("en_US")
-    except Exception:  # a broken install must not stop the checks
-        return None
+    return hunspell.load("en_US")
 
 
 @lru_cache(maxsize=65536)
@@ -121,15 +115,10 @@ HUNSPELL_DIR = "/usr/share/hunspell"
 
 @cache
 def _target_dictionary(lang: str):
-    try:
-        import hunspell  # chunspell
-    except ImportError:
-        return None
     for name in TARGET_DICTIONARIES.get(lang, ()):
-        try:
-            return hunspell.Hunspell(name, hunspell_data_dir=HUNSPELL_DIR)
-        except Exception:
-            continue
+        dictionary = hunspell.load(name, HUNSPELL_DIR)
+        if dictionary is not None:
+            return dictionary
     return None
 
 

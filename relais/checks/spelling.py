@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from relais.checks import hunspell
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
 
 DICTIONARY_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell/dicts"), Path("/usr/share/myspell"))
@@ -148,14 +149,11 @@ def speller_for(lang: str) -> Speller | None:
     data = spelling_data(lang)
     if data is None:
         return None
-    try:
-        from hunspell import Hunspell  # chunspell
-    except ImportError:
-        return None
     for directory in DICTIONARY_DIRS:
         if (directory / f"{data.dictionary}.dic").exists() and (directory / f"{data.dictionary}.aff").exists():
-            letters = _try_letters(directory / f"{data.dictionary}.aff")
-            return Speller(Hunspell(data.dictionary, hunspell_data_dir=str(directory)), data, letters)
+            dictionary = hunspell.load(data.dictionary, str(directory))
+            if dictionary is not None:
+                return Speller(dictionary, data, _try_letters(directory / f"{data.dictionary}.aff"))
     return None
 
 

@@ -7,8 +7,9 @@ keeps every call: the requests, whether it was the retry, and the raw outputs.
 (relais/engines/base.py) on what the model happened to say:
 
 - one result per request, in request order, each with its own key;
-- the first answer of every request is validated (``output_problem``); a rejected one is
-  asked again exactly once, with ``retry=True``, and a good one never;
+- the first answer of every request is validated (``output_problem``) after the store's
+  rule for machine text (``machine_text``: control characters removed); a rejected one
+  is asked again exactly once, with ``retry=True``, and a good one never;
 - a result is either ok, its text the accepted answer trimmed and passing validation,
   or failed, with no text and the reason and the model's output in its error;
 - the provenance counts the attempts and adds up both attempts' tokens.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from relais.document.text import machine_text
 from relais.engines.base import Engine, RawOutput, SegmentRequest, SegmentResult
 from relais.engines.validate import output_problem
 
@@ -64,8 +66,9 @@ class RawAttempts:
 
 
 def problem_of(req: SegmentRequest, raw: RawOutput) -> str | None:
-    """Why the engine must reject ``raw``: its own error, or validation's verdict."""
-    return raw.error or output_problem(req, raw.text)
+    """Why the engine must reject ``raw``: its own error, or validation's verdict on the
+    text as it would be stored (control characters removed)."""
+    return raw.error or output_problem(req, machine_text(raw.text))
 
 
 def assert_translate_guarantees(
@@ -91,7 +94,7 @@ def assert_translate_guarantees(
         problem = problem_of(req, last)
         if problem is None:
             assert result.ok and result.error is None
-            assert result.text == last.text.strip()
+            assert result.text == machine_text(last.text).strip()
             assert output_problem(req, result.text) is None
         else:
             assert not result.ok and result.text is None
