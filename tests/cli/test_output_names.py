@@ -16,7 +16,7 @@ from relais.review.accounts import Actor
 from relais.store.db import open_store
 from tests.articles import article
 from tests.helpers import RelaisHome, query, relais_env, run_relais
-from tests.review.seed import STORY, SeededJob, seed_job
+from tests.review.seed import PASSWORD, STORY, SeededJob, seed_job
 
 
 @pytest.fixture
@@ -132,14 +132,13 @@ def _seed(home: RelaisHome, story) -> SeededJob:
 
 
 def _approve(home: RelaisHome, job: SeededJob) -> None:
-    """The translator approves every segment that needs it, then the article."""
+    """The translator confirms every segment, then approves the article."""
     store = open_store(home.db_url)
     try:
         with store.write() as s:
             tina = Actor.of(accounts.get_user(s, "tina"))
             for seg in service.job_view(s, job.job_id).segments:
-                if seg.explicit:
-                    service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+                service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
             service.approve_article(s, tina, job.job_id)
     finally:
         store.close()
@@ -151,9 +150,12 @@ def test_publications_of_two_stories_with_one_file_name(seeded_home, seeded_job,
         _approve(seeded_home, job)
     assert other.article_id != seeded_job.article_id
     out = tmp_path / "published"
-    first = run_relais(seeded_home, "publish", str(seeded_job.job_id), "--sign-off-as", "eddie", "-o", str(out))
+    eddie = {"input": PASSWORD.encode() + b"\n"}
+    first = run_relais(seeded_home, "publish", str(seeded_job.job_id), "--sign-off-as", "eddie", "--password-stdin", "-o",
+                       str(out), **eddie)  # fmt: skip
     assert first.returncode == 0 and not _notes(first), first.stderr
-    second = run_relais(seeded_home, "publish", str(other.job_id), "--sign-off-as", "eddie", "-o", str(out))
+    second = run_relais(seeded_home, "publish", str(other.job_id), "--sign-off-as", "eddie", "--password-stdin", "-o",
+                        str(out), **eddie)  # fmt: skip
     assert second.returncode == 0, second.stderr
     assert _notes(second) == [
         f"note: story.md (article {other.article_id}): story.fr.* holds the translation of article "

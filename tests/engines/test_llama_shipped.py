@@ -101,7 +101,7 @@ def test_the_bundled_example_translates_out_of_the_box(relais_home, tmp_path) ->
 
     data = json.loads(out.read_text())
     assert data["status"] == "unreviewed_machine_draft" and data["job"]["status"] == "done"
-    assert data["target_language"] == "fr" and data["disclosure"]
+    assert data["target_language"] == "fr" and data["notice"] and data["disclosure"] is None  # a draft, not a publication
     segments = [seg for block in data["blocks"] for seg in block["segments"]]
     assert segments and data["counts"]["failed"] == sum(seg["status"] == "failed" for seg in segments)
     assert data["counts"]["pending"] == 0

@@ -60,7 +60,7 @@ def test_kill_9_mid_run_then_resume(relais_home, tiny_gguf):
     # Nothing left to do; showing the draft works.
     assert "nothing to resume" in run_relais(relais_home, "resume", env=env).stderr
     shown = run_relais(relais_home, "show", "1", env=env)
-    assert shown.returncode == 0 and shown.stdout.rstrip().endswith("traducteur local.\u202f»")
+    assert shown.returncode == 0 and shown.stdout.rstrip().endswith("Ne pas publier.")  # the unreviewed notice
 
 
 def test_rerunning_a_finished_job_translates_nothing(relais_home, tiny_gguf):

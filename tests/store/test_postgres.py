@@ -57,14 +57,14 @@ def test_review_publish_and_memory_on_postgresql(pg_store):
         ada = Actor.of(accounts.get_user(s, "ada"))
         seg = service.save_segment(s, tina, job.job_id, job.segment_ids[3], FIXED, 0, active_seconds=7)
         assert seg.version == 1 and seg.findings == []
+        service.release(s, tina, job.job_id)  # so that ada may edit too
     with pytest.raises(Conflict):  # the unique (job, segment, version) key decides, on PostgreSQL too
         with pg_store.write() as s:
             service.save_segment(s, ada, job.job_id, job.segment_ids[3], "Autre texte.", 0)
     with pg_store.write() as s:
         assert [r.version for r in s.scalars(select(RevisionRow))] == [1]
         for seg in service.job_view(s, job.job_id).segments:
-            if seg.explicit:
-                service.approve_segment(s, tina, job.job_id, seg.id, seg.version)
+            service.confirm_segment(s, tina, job.job_id, seg.id, seg.version)
         service.approve_article(s, tina, job.job_id)
         service.sign_off(s, eddie, job.job_id)
         pub = publish(s, eddie, job.job_id)
