@@ -47,14 +47,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``shipped`` run the shipped demo model (seconds to minutes each) and are
-    not about the store: ``./dev.sh test`` runs them in its SQLite pass only."""
+    """The postgres pass of ``./dev.sh test`` runs the tests that touch a store: those that
+    take a database from ``databases`` (directly or through ``store_url``, ``relais_home``,
+    ``seeded_url`` …).  Every other test would run exactly as it does in the SQLite pass,
+    so it runs once.  Tests marked ``shipped`` run the shipped demo model (seconds to
+    minutes each) and are not about the store: SQLite pass only."""
     if not stores.on_postgres():
         return
-    skip = pytest.mark.skip(reason="runs the shipped demo model: in the SQLite pass only (not about the store)")
+    keep, drop = [], []
     for item in items:
-        if item.get_closest_marker("shipped"):
-            item.add_marker(skip)
+        uses_store = "databases" in getattr(item, "fixturenames", ())
+        (keep if uses_store and not item.get_closest_marker("shipped") else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str:

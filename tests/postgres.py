@@ -12,13 +12,15 @@ databases from tests/stores.py.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 ADMIN_URL = os.environ.get("RELAIS_TEST_POSTGRES")
 
@@ -40,6 +42,22 @@ def fresh_database() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
+
+
+def drop_database(admin: Engine, name: str, *, tries: int = 50) -> None:
+    """``DROP DATABASE … WITH (FORCE)``, waiting out a background worker on it.
+
+    An ordinary role may not end a process it does not own: an autovacuum worker that has
+    just started on the database makes the drop fail with "must be a member of the role
+    whose process is being terminated"; it is gone in a moment, so try again."""
+    for attempt in range(tries):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError as exc:
+            if attempt == tries - 1 or "must be a member of the role" not in str(exc.orig):
+                raise
+            time.sleep(0.1)

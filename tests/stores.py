@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -28,10 +27,10 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from relais.store.db import open_store
+from tests.postgres import drop_database
 
 BACKENDS = ("sqlite", "postgres")
 BACKEND = os.environ.get("RELAIS_TEST_BACKEND", "").strip().lower() or "sqlite"
@@ -172,16 +171,5 @@ class TestDatabases:
             )
 
     def _drop(self, name: str | None) -> None:
-        if not name:
-            return
-        for attempt in range(50):
-            try:
-                with self._admin_engine().connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                return
-            except DBAPIError as exc:
-                # "must be a member of the role whose process is being terminated": a
-                # background worker (autovacuum) on it, gone in a moment.
-                if attempt == 49 or "must be a member of the role" not in str(exc.orig):
-                    raise
-                time.sleep(0.1)
+        if name:
+            drop_database(self._admin_engine(), name)
