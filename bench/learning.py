@@ -104,7 +104,7 @@ def main() -> int:
     from relais.jobs.executor import EnginePool
     from relais.publish.effort import article_hter
     from relais.review import accounts
-    from relais.review.accounts import Actor
+    from relais.store.actors import Actor
 
     series = read_series(args.series)
     if len(series) < 2:

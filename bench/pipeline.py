@@ -23,7 +23,7 @@ from pathlib import Path
 from relais.config import load_config
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
-from relais.store import repo
+from relais.store import repo, translation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,7 +49,7 @@ def one_run(article: Path, target: str, engine_name: str | None, models_dir: Pat
         text = desk.render(job_ids[0], "md")
         wall = time.perf_counter() - t0
         with desk.store.write() as s:
-            drafts = repo.translated_article(s, job_ids[0])
+            drafts = translation.load(s, job_ids[0], current=False)
         desk.close()
         engines.close()
         out_tokens = sum((seg.provenance or {}).get("output_tokens", 0) for b in drafts.blocks for seg in b.segments)
@@ -64,7 +64,7 @@ def one_run(article: Path, target: str, engine_name: str | None, models_dir: Pat
             "words": ingested.words,
             "segments": ingested.segments,
             "tokens": out_tokens,
-            "failed": drafts.counts["failed"],
+            "failed": drafts.draft_counts["failed"],
             "chars": len(text),
         }
 

@@ -14,14 +14,16 @@ from functools import cached_property
 
 from relais.config import Config, load_config
 from relais.document.ingest import ingest_bytes
-from relais.document.render import TranslatedArticle, render
+from relais.document.render import render
+from relais.document.translation import Translation
 from relais.engines.base import EngineUnavailable
 from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
 from relais.jobs.runner import JobOutcome, MemorySettings, owner_alive
 from relais.locales import get_locale
-from relais.store import repo
+from relais.store import repo, translation
+from relais.store.actors import Actor, PermissionDenied
 from relais.store.db import Store, open_store
 from relais.store.models import JobStatus
 
@@ -251,9 +253,9 @@ class Desk:
         )
 
     # -- output ---------------------------------------------------------------
-    def draft(self, job_id: int) -> TranslatedArticle:
+    def draft(self, job_id: int) -> Translation:
         with self.store.read() as s:
-            return repo.translated_article(s, job_id)
+            return translation.load(s, job_id, current=False)
 
     def render(self, job_id: int, fmt: str) -> str:
         return render(self.draft(job_id), fmt)
@@ -299,12 +301,12 @@ class Desk:
         from relais.review import accounts
 
         if not name:
-            return accounts.Actor.command_line()
+            return Actor.command_line()
         with self.store.read() as s:  # Argon2 is slow on purpose: not inside a write
             user = accounts.authenticate(s, name, password or "")
         if user is None:
-            raise accounts.PermissionDenied(f"wrong name or password for {name}")
-        return accounts.Actor.of(user)
+            raise PermissionDenied(f"wrong name or password for {name}")
+        return Actor.of(user)
 
     def publish(self, job_id: int, actor, sign_off: bool = False):
         """Publish a signed-off translation as ``actor`` (``person``); with ``sign_off``,
@@ -379,7 +381,7 @@ class Desk:
         """Add a term and its rendering in one language (approved unless ``proposed``)."""
         from relais.locales import available
         from relais.memory import termbase
-        from relais.review.accounts import Actor
+        from relais.store.actors import Actor
 
         if lang not in available():
             raise InputError(f"unknown language {lang!r} (available: {', '.join(available())})")
@@ -411,8 +413,8 @@ class Desk:
     def xliff_import(self, source: str, actor):
         """Bring back a job edited in another CAT tool, as the edits and confirmations of
         ``actor`` (``person``: the job's claimant or an editor)."""
-        from relais.memory import interchange
+        from relais.review import xliff
 
         data = self._read_interchange(source)
         with self.store.write() as s:
-            return interchange.import_xliff(s, actor, data, self.rules)
+            return xliff.import_xliff(s, actor, data, self.rules)

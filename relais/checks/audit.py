@@ -17,7 +17,8 @@ from relais.checks.registry import run_checks
 from relais.config import Limits
 from relais.document.decode import decode_article
 from relais.document.ingest import ingest_bytes
-from relais.document.render import TranslatedArticle, render_markdown
+from relais.document.render import render_markdown
+from relais.document.translation import Translation
 
 FAIL_LEVELS = ("critical", "major", "minor", "none")
 
@@ -99,15 +100,15 @@ class DraftPairs:
     segment_ids: dict[tuple[int, int], int | None]
 
 
-def draft_pairs(draft: TranslatedArticle) -> DraftPairs:
+def draft_pairs(draft: Translation) -> DraftPairs:
     pairs: list[SegmentPair] = []
     failed: list[SegmentPair] = []
     extra: list[Finding] = []
     ids: dict[tuple[int, int], int | None] = {}
     for block in draft.blocks:
         for seg in block.segments:
-            ids[(block.index, seg.index)] = seg.segment_id
-            if seg.text is None:
+            ids[(block.index, seg.index)] = seg.id
+            if not seg.translated:
                 shown = f"⟦{seg.source}⟧"  # how the draft shows a segment without translation
                 failed.append(SegmentPair(block.index, seg.index, block.kind, seg.source, shown,
                                           draft.source_language, draft.target_language, block.marks, block.marks))
@@ -133,7 +134,7 @@ class DraftCheck:
 
 
 def check_draft_segments(
-    draft: TranslatedArticle, machine_output: bool = True, risk_method: str = "rules", termbase: Termbase | None = None
+    draft: Translation, machine_output: bool = True, risk_method: str = "rules", termbase: Termbase | None = None
 ) -> DraftCheck:
     """The automatic checks of a stored draft, and each segment's meaning risk.
 
@@ -152,7 +153,7 @@ def check_draft_segments(
     by_segment: dict[tuple[int, int], list[Finding]] = {}
     for f in findings:
         by_segment.setdefault((f.block, f.segment), []).append(f)
-    stored = {seg.segment_id: seg.risk for block in draft.blocks for seg in block.segments}
+    stored = {seg.id: seg.risk for block in draft.blocks for seg in block.segments}
     risks: dict[int, float] = {}
     for pair in dp.pairs:
         segment_id = dp.segment_ids.get((pair.block, pair.segment))
@@ -178,7 +179,7 @@ def check_draft_segments(
     )
 
 
-def stored_risk_findings(draft: TranslatedArticle, pairs: list[SegmentPair]) -> list[Finding]:
+def stored_risk_findings(draft: Translation, pairs: list[SegmentPair]) -> list[Finding]:
     """``meaning.risk`` findings from the risks stored with the draft's segments."""
     from relais.checks.meaning import HIGH_RISK, risk_finding
 
@@ -190,7 +191,7 @@ def stored_risk_findings(draft: TranslatedArticle, pairs: list[SegmentPair]) -> 
     ]
 
 
-def check_draft(draft: TranslatedArticle, machine_output: bool = True, risk_engine=None, risk_method: str | None = None) -> Report:
+def check_draft(draft: Translation, machine_output: bool = True, risk_engine=None, risk_method: str | None = None) -> Report:
     """Check a stored translation; offsets are into its Markdown rendering (``relais show ID``).
 
     Without ``risk_method`` (and ``risk_engine``) the meaning risks stored with the draft

@@ -14,22 +14,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cached_property
 from typing import ClassVar, Protocol
 
 from relais.document.inline import PLACEHOLDER_RE, strip_placeholders
 from relais.document.model import BlockKind
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    MAJOR = "major"
-    MINOR = "minor"
-
-    @property
-    def rank(self) -> int:
-        return {"critical": 3, "major": 2, "minor": 1}[self.value]
+from relais.document.translation import Severity
 
 
 # Blocks where the newsroom wants stricter thresholds (issue 3, "news parts").

@@ -1,6 +1,7 @@
 """Rebuild a translated article, block by block, as Markdown, HTML or JSON.
 
-The input is a ``TranslatedArticle`` (built from the store by ``relais.store.repo``).
+The input is the one model of a translation (``relais.document.translation``, built
+from the store by ``relais.store.translation.load``).
 A publication (``reviewed``) ends with the disclosure line, as a plain line.  Anything
 else is an unreviewed machine draft and never carries the disclosure: it ends with a
 visible line in the target language saying so (the locale's ``unreviewed``), and says
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
 from itertools import groupby
 
 import nh3
@@ -19,98 +19,13 @@ import nh3
 from relais import __version__
 from relais.document.inline import strip_placeholders, to_html, to_markdown
 from relais.document.model import BlockKind
+from relais.document.translation import Block, Translation
 
-UNREVIEWED = "UNREVIEWED MACHINE DRAFT"
-UNREVIEWED_NOTE = (
-    f"{UNREVIEWED}: machine translation not yet reviewed by a human translator. Do not publish."
-)
 FORMATS = ("md", "html", "json")
 EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
 
 
-@dataclass
-class TranslatedSegment:
-    index: int
-    source: str
-    start: int  # offsets of the source segment in its block's source text
-    end: int
-    text: str | None  # None: not translated (failed or not yet done)
-    status: str  # "translated" | "failed" | "pending"
-    error: str | None = None
-    provenance: dict | None = None
-    segment_id: int | None = None  # the stored segment, when there is one
-    risk: float | None = None
-
-
-@dataclass
-class TranslatedBlock:
-    index: int
-    kind: BlockKind
-    source: str
-    marks: dict[str, dict[str, str]]
-    attrs: dict[str, str]
-    segments: list[TranslatedSegment]
-
-    @property
-    def text(self) -> str:
-        """Target text of the block: translated segments joined by the source's gaps.
-
-        A segment without a translation shows its source inside ⟦ ⟧ so that nothing is
-        silently missing from the draft.
-        """
-        out: list[str] = []
-        prev_end = 0
-        for seg in self.segments:
-            gap = self.source[prev_end : seg.start]
-            if out:
-                out.append(gap if gap.strip() == "" and gap else " ")
-            out.append(seg.text if seg.text is not None else f"⟦{seg.source}⟧")
-            prev_end = seg.end
-        return "".join(out)
-
-
-@dataclass
-class TranslatedArticle:
-    job_id: int
-    article_id: int
-    source_language: str
-    target_language: str
-    title: str | None
-    author: str | None
-    date: str | None
-    url: str | None
-    status: str  # job status
-    disclosure: str  # the line that ends a publication
-    blocks: list[TranslatedBlock]
-    notice: str = UNREVIEWED_NOTE  # the visible line that ends an unreviewed draft, in the target language
-    reviewed: bool = False
-    engine: str | None = None
-    models: list[str] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        segs = [s for b in self.blocks for s in b.segments]
-        return {
-            "segments": len(segs),
-            "translated": sum(s.status == "translated" for s in segs),
-            "failed": sum(s.status == "failed" for s in segs),
-            "pending": sum(s.status == "pending" for s in segs),
-        }
-
-    def marker(self) -> str:
-        c = self.counts
-        extra = ""
-        if c["failed"] or c["pending"]:
-            extra = f" {c['failed']} segment(s) failed, {c['pending']} pending: marked ⟦…⟧."
-        return f"{UNREVIEWED_NOTE} Relais job {self.job_id}, engine {self.engine}.{extra}"
-
-    @property
-    def closing_line(self) -> str:
-        """The disclosure for a publication; the unreviewed notice for anything else."""
-        return self.disclosure if self.reviewed else self.notice
-
-
-def render(article: TranslatedArticle, fmt: str) -> str:
+def render(article: Translation, fmt: str) -> str:
     if fmt == "md":
         return render_markdown(article)
     if fmt == "html":
@@ -120,10 +35,10 @@ def render(article: TranslatedArticle, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _groups(article: TranslatedArticle):
+def _groups(article: Translation):
     """Consecutive key points, and consecutive items of one list, render as one list."""
 
-    def key(block: TranslatedBlock):
+    def key(block: Block):
         if block.kind is BlockKind.KEY_POINT:
             return ("key_points",)
         if block.kind is BlockKind.LIST_ITEM:
@@ -134,7 +49,7 @@ def _groups(article: TranslatedArticle):
         yield k, list(items)
 
 
-def render_markdown(article: TranslatedArticle) -> str:
+def render_markdown(article: Translation) -> str:
     parts: list[str] = []
     if not article.reviewed:
         parts.append(f"<!-- {article.marker()} -->")
@@ -187,7 +102,7 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
-def render_html(article: TranslatedArticle) -> str:
+def render_html(article: Translation) -> str:
     body: list[str] = []
     for key, blocks in _groups(article):
         if key[0] == "key_points":
@@ -242,7 +157,7 @@ def render_html(article: TranslatedArticle) -> str:
     return "\n".join(head) + f"\n<body>\n{banner}<article>\n{clean}\n</article>\n</body>\n</html>\n"
 
 
-def render_json(article: TranslatedArticle) -> str:
+def render_json(article: Translation) -> str:
     data = {
         "relais_version": __version__,
         "status": "published" if article.reviewed else "unreviewed_machine_draft",
@@ -258,7 +173,7 @@ def render_json(article: TranslatedArticle) -> str:
         },
         "source_language": article.source_language,
         "target_language": article.target_language,
-        "counts": article.counts,
+        "counts": article.draft_counts,
         "blocks": [
             {
                 "index": b.index,
@@ -273,7 +188,7 @@ def render_json(article: TranslatedArticle) -> str:
                         "source": s.source,
                         "source_start": s.start,
                         "source_end": s.end,
-                        "text": s.text,
+                        "text": s.text if s.translated else None,
                         "status": s.status,
                         "error": s.error,
                         "risk": s.risk,

@@ -39,7 +39,7 @@ from relais.engines.base import (
     SegmentResult,
 )
 from relais.errors import RelaisError
-from relais.store import repo
+from relais.store import repo, translation
 from relais.store.db import Store
 from relais.store.models import DraftRow, JobStatus, SegmentRow, utcnow
 
@@ -309,12 +309,12 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
     if scorer is None:
         return outcome
     with store.read() as s:
-        draft = repo.translated_article(s, job_id)
+        draft = translation.load(s, job_id, current=False)
     dp = draft_pairs(draft)
-    stored = {seg.segment_id: seg.risk for block in draft.blocks for seg in block.segments}
+    stored = {seg.id: seg.risk for block in draft.blocks for seg in block.segments}
     # Text reused from the translation memory was approved by a person: nothing to score.
     reused = {
-        seg.segment_id
+        seg.id
         for block in draft.blocks
         for seg in block.segments
         if seg.provenance and seg.provenance["engine"] == MEMORY_ENGINE
@@ -373,11 +373,11 @@ def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str
     from relais.memory.termbase import termbase_for
 
     with store.read() as s:
-        draft = repo.translated_article(s, job_id)
+        draft = translation.load(s, job_id, current=False)
         termbase = termbase_for(s, draft.target_language, draft.source_language)
     result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase)
     with store.write() as s:
-        repo.save_findings(s, job_id, result.findings, result.risks, result.headline_signoff)
+        repo.save_findings(s, job_id, "draft", result.findings, risks=result.risks, headline_signoff=result.headline_signoff)
     counts = {"critical": 0, "major": 0, "minor": 0}
     for _, f in result.findings:
         counts[f.severity.value] += 1

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from relais import __version__
@@ -65,10 +65,9 @@ from relais.document.text import person_text, xml_text
 from relais.errors import InputError
 from relais.memory.tm import add_entry
 from relais.memory.termbase import add_rendering, get_or_add_term, term_key
+from relais.store import translation
 from relais.store.models import (
     ArticleRow,
-    JobRow,
-    ReviewEventRow,
     TermRenderingRow,
     TermRow,
     TermStatus,
@@ -163,7 +162,7 @@ def _parse(data: bytes, what: str) -> tuple[etree._Element, bytes]:
     return root, data
 
 
-def _person(text: str, where: str, what: str) -> str:
+def person_field(text: str, where: str, what: str) -> str:
     """A file's text under the store's rule, a refusal naming the unit it is in."""
     try:
         return person_text(text, what)
@@ -171,7 +170,7 @@ def _person(text: str, where: str, what: str) -> str:
         raise InputError(f"{where}: {exc}") from None
 
 
-def _lang(code: str | None) -> str | None:
+def language_code(code: str | None) -> str | None:
     if not code or not code.strip():
         return None
     return re.split(r"[-_]", code.strip())[0].lower() or None
@@ -324,7 +323,7 @@ def _read_inline(el, mode: str, where: str) -> str:
     return result.strip()
 
 
-def _tags_problem(source: str, target: str) -> str | None:
+def tags_problem(source: str, target: str) -> str | None:
     allowed = {m.group(0) for m in PLACEHOLDER_RE.finditer(source)}
     unknown = [m.group(0) for m in PLACEHOLDER_RE.finditer(target) if m.group(0) not in allowed]
     if unknown:
@@ -358,7 +357,7 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
         raise InputError(f"not a TMX file: {_one_line(exc)}") from None
     header = root.find("header")
     header_src = header.get("srclang") if header is not None else None
-    wanted = _lang(source_lang) or "en"
+    wanted = language_code(source_lang) or "en"
     report = ImportReport("tmx")
     langs: set[str] = set()
     units = store.units
@@ -367,14 +366,14 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
     for n, unit in enumerate(units, 1):
         tu = unit.xmlelement
         where = f"TMX unit {n}" + (f" (tuid {tu.get('tuid')})" if tu.get("tuid") else "")
-        src_code = _lang(tu.get("srclang")) or (_lang(header_src) if _lang(header_src) != "*all*" else None) or wanted
+        src_code = language_code(tu.get("srclang")) or (language_code(header_src) if language_code(header_src) != "*all*" else None) or wanted
         if src_code != wanted:
             raise InputError(f"{where}: its source language is {src_code}, not {wanted}")
         tuvs = unit.getlanguageNodes()
         source_text = None
         targets = []
         for tuv in tuvs:
-            code = _lang(tuv.get(LANG) or tuv.get("lang"))
+            code = language_code(tuv.get(LANG) or tuv.get("lang"))
             if code is None:
                 raise InputError(f"{where}: a <tuv> has no xml:lang")
             seg = tuv.find("seg")
@@ -394,7 +393,7 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
         for code, tuv, text in targets:
             if not text:
                 raise InputError(f"{where}: its {code} text is empty")
-            problem = _tags_problem(source_text, text)
+            problem = tags_problem(source_text, text)
             if problem:
                 raise InputError(f"{where}: {problem}")
             who = tuv.get("creationid") or tu.get("creationid") or tuv.get("changeid") or tu.get("changeid")
@@ -503,8 +502,8 @@ def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED,
         store = tbx.tbxfile.parsestring(data)
     except Exception as exc:
         raise InputError(f"not a TBX file: {_one_line(exc)}") from None
-    file_lang = _lang(root.get(LANG))
-    wanted = _lang(source_lang) or "en"
+    file_lang = language_code(root.get(LANG))
+    wanted = language_code(source_lang) or "en"
     report = ImportReport("tbx")
     langs: set[str] = set()
     if not store.units:
@@ -524,16 +523,16 @@ def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED,
         by_lang: dict[str, list[tuple[str, str | None, list[str]]]] = {}
         lang_notes: dict[str, list[str]] = {}
         for lang_set in (c for c in entry if _local(c) == "langSet"):
-            code = _lang(lang_set.get(LANG)) or file_lang
+            code = language_code(lang_set.get(LANG)) or file_lang
             if code is None:
                 raise InputError(f"{where}: a <langSet> has no xml:lang")
-            lang_notes.setdefault(code, []).extend(_person(n, where, "a note") for n in _direct_notes(lang_set))
+            lang_notes.setdefault(code, []).extend(person_field(n, where, "a note") for n in _direct_notes(lang_set))
             for tig in (c for c in lang_set if _local(c) in ("tig", "ntig")):
                 term = next((t for t in tig.iter() if _local(t) == "term"), None)
-                text = " ".join(_person(_text(term), where, f"the {code} term").split()) if term is not None else ""
+                text = " ".join(person_field(_text(term), where, f"the {code} term").split()) if term is not None else ""
                 if not text:
                     raise InputError(f"{where}: a {code} term is empty")
-                notes = [_person(_text(x).strip(), where, "a note") for x in tig.iter()
+                notes = [person_field(_text(x).strip(), where, "a note") for x in tig.iter()
                          if _local(x) == "note" and _text(x).strip()]  # fmt: skip
                 by_lang.setdefault(code, []).append((text, _tig_status(tig), notes))
         sources = [t for t in by_lang.pop(wanted, []) if (t[1] or "") not in DEPRECATED]
@@ -541,7 +540,7 @@ def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED,
             raise InputError(f"{where}: it has no {wanted} term")
         if not by_lang:
             raise InputError(f"{where}: it has no term in another language than {wanted}")
-        entry_notes = [_person(n, where, "a note") for n in _direct_notes(entry)] + lang_notes.get(wanted, []) + sources[0][2]
+        entry_notes = [person_field(n, where, "a note") for n in _direct_notes(entry)] + lang_notes.get(wanted, []) + sources[0][2]
         report.units += 1
         existed = session.scalar(select(TermRow.id).where(TermRow.source_lang == wanted,
                                                           TermRow.source_key == term_key(sources[0][0])))  # fmt: skip
@@ -635,7 +634,7 @@ APPROVING_12 = {"final", "signed-off"}
 APPROVING_20 = {"reviewed", "final"}
 
 
-def _finding_note(f) -> str:
+def finding_note(f) -> str:
     hint = f" (suggestion: {f.suggestion})" if f.suggestion else ""
     return f"{f.severity} {f.check}: {f.message}{hint}"
 
@@ -643,11 +642,9 @@ def _finding_note(f) -> str:
 def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
     """One job as XLIFF 1.2 or 2.0 for another CAT tool: one unit per segment (id = the
     segment id), the current text as target with its state, findings as notes."""
-    from relais.review import service
-
     if version not in ("1.2", "2.0"):
         raise InputError(f"unknown XLIFF version {version!r} (1.2 or 2.0)")
-    view = service.job_view(session, job_id)
+    view = translation.load(session, job_id)
     article = session.get(ArticleRow, view.article_id)
     original = xml_text(article.source_name or f"article-{article.id}")
     src, trg = xml_text(view.source_language), xml_text(view.target_language)
@@ -680,7 +677,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
             for f in s.findings:
                 note = etree.SubElement(tu, f"{{{ns}}}note", {"from": NOTE_ORIGIN,
                                                               "priority": _SEVERITY_PRIORITY.get(f.severity, "5")})  # fmt: skip
-                note.text = xml_text(_finding_note(f))
+                note.text = xml_text(finding_note(f))
         else:
             unit = etree.SubElement(parent, f"{{{ns}}}unit", id=str(s.id), name=name)
             if s.findings:
@@ -688,7 +685,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
                 for f in s.findings:
                     note = etree.SubElement(notes, f"{{{ns}}}note", category=NOTE_ORIGIN,
                                             priority=_SEVERITY_PRIORITY.get(f.severity, "5"))  # fmt: skip
-                    note.text = xml_text(_finding_note(f))
+                    note.text = xml_text(finding_note(f))
             seg = etree.SubElement(unit, f"{{{ns}}}segment", state=STATES_20[state])
             _write_inline(etree.SubElement(seg, f"{{{ns}}}source"), s.source, "x20", ns)
             if s.text.strip():
@@ -697,7 +694,7 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
 
 
 @dataclass
-class _Unit:
+class XliffUnit:
     id: str
     source: str
     target: str | None
@@ -705,7 +702,7 @@ class _Unit:
     notes: list[str]
 
 
-def _read_xliff(data: bytes) -> tuple[str, int, str | None, list[_Unit]]:
+def read_xliff(data: bytes) -> tuple[str, int, str | None, list[XliffUnit]]:
     """(version, job id, target language, units) of an XLIFF 1.2 or 2.0 file."""
     from translate.storage import xliff, xliff2
 
@@ -740,15 +737,15 @@ def _read_xliff(data: bytes) -> tuple[str, int, str | None, list[_Unit]]:
         raise InputError(f"the XLIFF file names {len(jobs)} Relais jobs ({', '.join(sorted(jobs))}); import one job at a time")
     job_id = int(next(iter(jobs)))
     if version == "1.2":
-        src_lang = {_lang(f.get("source-language")) for f in files}
-        trg = {_lang(f.get("target-language")) for f in files}
+        src_lang = {language_code(f.get("source-language")) for f in files}
+        trg = {language_code(f.get("target-language")) for f in files}
     else:
-        src_lang, trg = {_lang(root.get("srcLang"))}, {_lang(root.get("trgLang"))}
+        src_lang, trg = {language_code(root.get("srcLang"))}, {language_code(root.get("trgLang"))}
     if None in src_lang:
         raise InputError("the XLIFF file has no source language")
     if None in trg or len(trg) != 1:
         raise InputError("the XLIFF file has no target language")
-    units: list[_Unit] = []
+    units: list[XliffUnit] = []
     seen: set[str] = set()
     mode = "x12" if version == "1.2" else "x20"
     for unit in store.units:
@@ -785,77 +782,7 @@ def _read_xliff(data: bytes) -> tuple[str, int, str | None, list[_Unit]]:
         source = _read_inline(source_el, mode, where)
         target = _read_inline(target_el, mode, where) if target_el is not None else None
         notes = [_text(x).strip() for x in note_els if _text(x).strip()]
-        units.append(_Unit(uid, source, target or None, approve, notes))
+        units.append(XliffUnit(uid, source, target or None, approve, notes))
     if not units:
         raise InputError("the XLIFF file has no translation units")
     return version, job_id, next(iter(trg)), units
-
-
-def import_xliff(session: Session, actor, data: bytes, rules=None) -> ImportReport:
-    """Bring back a job done in another CAT tool: each changed target is saved as a
-    revision by ``actor`` on top of the current version (the CAT tool's text is the
-    newer one), units marked final/reviewed/signed-off are confirmed by ``actor`` (how:
-    "xliff"), and notes added there are recorded.  Only the job's claimant or an editor
-    may import (an editor takes the job over).  Every unit is checked before anything is
-    written; any error raises, and the caller's session is rolled back, so nothing
-    changes."""
-    from relais.review import service
-    from relais.review.workflow import DEFAULT_RULES, Action
-
-    rules = rules or DEFAULT_RULES
-
-    version, job_id, trg, units = _read_xliff(data)
-    job = session.get(JobRow, job_id)
-    if job is None:
-        raise InputError(f"the XLIFF file is for job {job_id}, which is not in this store")
-    if trg != _lang(job.target_language):
-        raise InputError(f"the XLIFF file's target language is {trg}, but job {job_id} is into {job.target_language}")
-    view = service.job_view(session, job_id)
-    state = service.may(session, actor, job, Action.IMPORT, rules, view=view)
-    segments = {str(s.id): s for s in view.segments}
-    plan = []
-    for u in units:
-        where = f"XLIFF unit {u.id}"
-        seg = segments.get(u.id)
-        if seg is None:
-            raise InputError(f"{where} does not belong to job {job_id} (no such segment in its article)")
-        if " ".join(u.source.split()) != " ".join(seg.source.split()):
-            raise InputError(f"{where}: its source is not the text of segment {u.id} of job {job_id}")
-        if u.target is not None:
-            u.target = _person(u.target, where, "the target").strip()
-            problem = _tags_problem(seg.source, u.target)
-            if problem:
-                raise InputError(f"{where}: {problem}")
-        if u.approve and not (u.target or seg.text).strip():
-            raise InputError(f"{where}: marked final but has no translation")
-        u.notes = [_person(note, where, "a note") for note in u.notes]
-        plan.append((u, seg))
-    report = ImportReport(f"xliff {version}", units=len(units), job_id=job_id)
-    # Write before the first savepoint: pysqlite opens no transaction for a SAVEPOINT, so
-    # the review's savepoint would be the outermost one and its RELEASE would commit the
-    # first edit on its own.  A no-op UPDATE of the job makes the driver BEGIN first (and
-    # on PostgreSQL locks the job against a concurrent import).
-    session.execute(update(JobRow).where(JobRow.id == job_id).values(review_status=JobRow.review_status))
-    if state.claim is None or state.claim.user_id != actor.user_id:
-        service.claim(session, actor, job_id, rules)  # an editor takes the job over: the journal says so
-    for u, seg in plan:
-        current_version, current_text, confirmed = seg.version, seg.text, seg.confirmed
-        changed = u.target is not None and u.target != current_text.strip()
-        if changed:
-            saved = service.save_segment(session, actor, job_id, seg.id, u.target, current_version, rules=rules)
-            current_version, confirmed = saved.version, saved.confirmed
-            report.edited += 1
-        if u.approve and not confirmed:
-            service.confirm_segment(session, actor, job_id, seg.id, current_version, how="xliff", rules=rules)
-            report.confirmed += 1
-        if not changed and not (u.approve and not confirmed):
-            report.unchanged += 1
-        exported = {_finding_note(f) for f in seg.findings}
-        for note in u.notes:
-            if note in exported:
-                continue
-            report.notes.append((u.id, note))
-            session.add(ReviewEventRow(job_id=job_id, segment_id=seg.id, user_id=actor.user_id, actor=actor.name,
-                                       action="note", version=current_version, after=note[:2000]))  # fmt: skip
-    session.flush()
-    return report

@@ -21,7 +21,8 @@ from relais.document.inline import strip_placeholders
 from relais.document.text import person_text
 from relais.errors import InputError, NotFound
 from relais.memory.normalise import match_key
-from relais.review.accounts import Actor, PermissionDenied
+from relais.document.translation import Translation
+from relais.store.actors import Actor, PermissionDenied
 from relais.store.models import TermRenderingRow, TermRow, TermStatus, TermType
 
 
@@ -506,7 +507,7 @@ def _is_approved(text: str, approved: tuple[str, ...]) -> bool:
     return any(_form_pattern(a).fullmatch(text) for a in approved)
 
 
-def propose_from_review(session: Session, actor: Actor, job_id: int, publication_id: int | None = None) -> list[TermRenderingRow]:
+def propose_from_review(session: Session, actor: Actor, view: Translation, publication_id: int | None = None) -> list[TermRenderingRow]:
     """Termbase proposals from what reviewers changed in a job, made when it is published
     (``publication_id``): for each segment whose current text differs from its machine
     draft, a name or termbase term of the source whose rendering the reviewer replaced
@@ -514,9 +515,7 @@ def propose_from_review(session: Session, actor: Actor, job_id: int, publication
     ("Sergueï Lavrov", forbidden "Sergei Lavrov"), proposed by whoever confirmed that
     segment and waiting for an editor.  Renderings already approved are not proposed
     again; running it twice adds nothing."""
-    from relais.review.service import job_view  # the review library imports the memory
-
-    view = job_view(session, job_id)
+    job_id = view.job_id
     lang = view.target_language
     if not actor.may_review(lang):
         raise PermissionDenied(f"{actor.name} may not review {lang} translations")

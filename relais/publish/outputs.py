@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from relais.document.render import UNREVIEWED
+from relais.document.translation import UNREVIEWED
 from relais.publish.publisher import AUDIT_FORMAT
 from relais.store.db import Store
 from relais.store.models import JobRow

@@ -16,25 +16,22 @@ from sqlalchemy.orm import Session
 
 from relais import __version__
 from relais.document.render import render
+from relais.document.translation import Translation
 from relais.errors import NotFound
 from relais.publish.effort import article_hter, segment_hter, word_diff
 from relais.memory.termbase import propose_from_review
 from relais.memory.tm import PublishedUnit, remember_publication
-from relais.review.accounts import Actor
-from relais.review.service import _job, _record, job_view, journal, may, revisions
+from relais.store.actors import Actor
+from relais.review.service import journal, may, record, revisions
 from relais.review.workflow import DEFAULT_RULES, Action, Rules
-from relais.store import repo
-from relais.store.models import DraftRow, FindingRow, PublicationRow, ReviewStatus
+from relais.store import repo, translation
+from relais.store.models import PublicationRow, ReviewStatus
 
 AUDIT_FORMAT = 1
 
 
 def _findings(session: Session, job_id: int, stage: str) -> list[dict]:
-    rows = session.scalars(
-        select(FindingRow)
-        .where(FindingRow.job_id == job_id, FindingRow.stage == stage)
-        .order_by(FindingRow.block_position, FindingRow.segment_position, FindingRow.start_offset)
-    )
+    rows = repo.job_findings(session, job_id, stage)
     return [
         {"check": f.check, "severity": f.severity, "block": f.block_position, "segment": f.segment_position,
          "start": f.start_offset, "end": f.end_offset, "text": f.text, "message": f.message,
@@ -59,11 +56,13 @@ def _confirmation(event) -> dict | None:
     return {"by": event.actor, "at": _iso(event.created_at), "how": event.how, "seconds_on_screen": event.seconds}
 
 
-def audit_record(session: Session, job_id: int, number: int, actor: Actor, published_at: datetime, disclosure: str) -> dict:
-    job = _job(session, job_id)
+def audit_record(session: Session, final: Translation, number: int, actor: Actor, published_at: datetime) -> dict:
+    """The audit record of publishing ``final`` (the job as published, its disclosure set)."""
+    job_id = final.job_id
+    job = repo.get_job(session, job_id)
     article = job.article
-    view = job_view(session, job_id)
-    drafts = {d.segment_id: d for d in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id))}
+    disclosure = final.disclosure
+    drafts = [s.provenance for s in final.segments if s.provenance is not None]
     revs = revisions(session, job_id)
     events = journal(session, job_id)
     editors_of: dict[int, list[str]] = {}
@@ -76,8 +75,8 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
     confirmations = {(e.segment_id, e.version): e for e in events if e.action == "confirm" and e.how != "bulk"}
 
     segments = []
-    for s in view.segments:
-        d = drafts.get(s.id)
+    for s in final.segments:
+        d = s.provenance
         segments.append(
             {
                 "block": s.block, "segment": s.index, "kind": s.kind, "source": s.source,
@@ -86,8 +85,8 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
                 "diff": [op.to_dict() for op in word_diff(s.draft or "", s.text) if op.op != "equal"],
                 "editors": editors_of.get(s.id, []), "confirmed": _confirmation(confirmations.get((s.id, s.version))),
                 "active_seconds": round(seconds_of[s.id], 1), "risk": s.risk,
-                "engine": ({"engine": d.engine, "model": d.model, "model_version": d.model_version,
-                            "prompt_version": d.prompt_version} if d is not None else None),
+                "engine": ({key: d[key] for key in ("engine", "model", "model_version", "prompt_version")}
+                           if d is not None else None),
             }
         )  # fmt: skip
 
@@ -114,9 +113,9 @@ def audit_record(session: Session, job_id: int, number: int, actor: Actor, publi
         "disclosure": disclosure,
         "engine": {
             "name": job.engine,
-            "models": sorted({d.model for d in drafts.values()}),
-            "model_versions": sorted({d.model_version for d in drafts.values()}),
-            "prompt_versions": sorted({d.prompt_version for d in drafts.values()}),
+            "models": sorted({d["model"] for d in drafts}),
+            "model_versions": sorted({d["model_version"] for d in drafts}),
+            "prompt_versions": sorted({d["prompt_version"] for d in drafts}),
         },
         "findings": {
             "draft": at_draft, "draft_summary": _summary(at_draft),
@@ -149,16 +148,16 @@ def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
     installation's for the target language in ``disclosures``, else the locale's), and
     the audit record; then let the memory and the termbase learn the published text,
     each entry linked to this publication."""
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     may(session, actor, job, Action.PUBLISH, rules)
     number = (session.scalar(select(func.max(PublicationRow.number)).where(PublicationRow.job_id == job_id)) or 0) + 1
     now = datetime.now(UTC)
-    _record(session, job, actor, "publish", after=f"publication {number}")
+    record(session, job, actor, "publish", after=f"publication {number}")
     session.flush()
-    final = repo.translated_article(session, job_id, current=True)
+    final = translation.load(session, job_id)
     final.reviewed = True
     final.disclosure = (disclosures or {}).get(job.target_language, final.disclosure)
-    audit = audit_record(session, job_id, number, actor, now, final.disclosure)
+    audit = audit_record(session, final, number, actor, now)
     row = PublicationRow(
         job_id=job_id, number=number, actor=actor.name, created_at=now,
         markdown=render(final, "md"), html=render(final, "html"), json=render(final, "json"), audit=audit,
@@ -166,13 +165,12 @@ def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
     session.add(row)
     job.review_status = ReviewStatus.PUBLISHED
     session.flush()
-    _learn(session, actor, job, row, audit)
+    _learn(session, actor, final, row, audit)
     return row
 
 
-def _learn(session: Session, actor: Actor, job, publication: PublicationRow, audit: dict) -> None:
+def _learn(session: Session, actor: Actor, view: Translation, publication: PublicationRow, audit: dict) -> None:
     """The memory and the termbase learn from this publication's text, and only from it."""
-    view = job_view(session, job.id)
     confirmed = {(seg["block"], seg["segment"]): seg["confirmed"] for seg in audit["segments"]}
     units = []
     for seg in view.segments:
@@ -182,14 +180,14 @@ def _learn(session: Session, actor: Actor, job, publication: PublicationRow, aud
         units.append(PublishedUnit(seg.id, seg.source, seg.text, c["by"], datetime.fromisoformat(c["at"]), seg.draft))
     signed = audit["signed_off"]["by"] if audit.get("signed_off") else None
     remember_publication(
-        session, publication_id=publication.id, job_id=job.id, article_id=job.article_id,
+        session, publication_id=publication.id, job_id=view.job_id, article_id=view.article_id,
         source_lang=view.source_language, target_lang=view.target_language, units=units, signed_off_by=signed,
     )  # fmt: skip
-    propose_from_review(session, actor, job.id, publication_id=publication.id)
+    propose_from_review(session, actor, view, publication_id=publication.id)
 
 
 def latest_publication(session: Session, job_id: int) -> PublicationRow:
-    _job(session, job_id)
+    repo.get_job(session, job_id)
     row = session.scalar(
         select(PublicationRow).where(PublicationRow.job_id == job_id).order_by(PublicationRow.number.desc()).limit(1)
     )

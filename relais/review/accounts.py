@@ -8,7 +8,6 @@ request must echo (form field or ``X-CSRF-Token`` header).
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import hmac
 import re
@@ -16,7 +15,6 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -24,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
-from relais.errors import InputError, NotFound, RelaisError
+from relais.errors import InputError, NotFound
 from relais.locales import available
 from relais.store.models import Role, UserRow, WebSessionRow
 
@@ -32,41 +30,6 @@ SESSION_LIFETIME = timedelta(hours=12)
 MIN_PASSWORD_LENGTH = 10
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _hasher = PasswordHasher()
-
-
-class PermissionDenied(RelaisError):
-    """The signed-in person's role does not allow this."""
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: a signed-in user, or the command line (which has the database
-    file, hence every right)."""
-
-    user_id: int | None
-    name: str
-    role: str
-    languages: tuple[str, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def of(cls, user: UserRow) -> Actor:
-        return cls(user.id, user.name, user.role, tuple(user.languages or ()))
-
-    @classmethod
-    def command_line(cls) -> Actor:
-        try:
-            login = getpass.getuser()
-        except Exception:  # no login name in some containers
-            login = "unknown"
-        return cls(None, f"cli:{login}", Role.ADMIN)
-
-    @property
-    def is_editor(self) -> bool:
-        return self.role in (Role.EDITOR, Role.ADMIN)
-
-    def may_review(self, language: str) -> bool:
-        """Translators work on their languages; editors and admins on all."""
-        return self.is_editor or (self.role == Role.TRANSLATOR and language in self.languages)
 
 
 def hash_password(password: str) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from relais import __version__, metrics
+from relais.document.translation import Translation
 from relais.errors import InputError, NotFound, RelaisError
 from relais.locales import available
 from relais.memory import termbase, tm
@@ -44,7 +45,8 @@ from relais.publish.effort import article_hter, segment_hter
 from relais.review import accounts, gate, service, stats, web
 from relais.review.gate import Who
 from relais.review.workflow import DEFAULT_RULES, Action, Rules, decide, offered
-from relais.review.accounts import Actor, LoginThrottle, PermissionDenied
+from relais.store.actors import Actor, PermissionDenied
+from relais.review.accounts import LoginThrottle
 from relais.review.service import Conflict, InvalidState
 from relais.store.db import Store
 from relais.store.models import BlockRow, JobRow, ReviewStatus, Role, TermRenderingRow, TermStatus, TermType, TmEntryRow
@@ -470,7 +472,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
                 "links": {"markdown": f"{base}/publication.md", "html": f"{base}/publication.html",
                           "json": f"{base}/publication.json", "audit": f"{base}/audit.json"}}  # fmt: skip
 
-    def actions_for(s: Session, w: Who, view: service.JobView) -> dict[str, bool]:
+    def actions_for(s: Session, w: Who, view: Translation) -> dict[str, bool]:
         """What the page offers this person: exactly what the review rules allow now, and
         ``approve_when_confirmed``: whether they will be able to approve once every segment
         is confirmed (the page then shows the approval, disabled, with what is left)."""

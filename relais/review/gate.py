@@ -31,7 +31,7 @@ from urllib.parse import quote
 from anyio import to_thread
 
 from relais.review import accounts
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 
 SESSION_COOKIE = "relais_session"
 DESK_BODY_LIMIT = 1_000_000  # bytes: forms and JSON of the review desk

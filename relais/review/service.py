@@ -10,23 +10,26 @@ here decides who may do what.
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from relais.checks.base import CheckContext, Finding, SegmentPair, Severity
+from relais.checks.audit import check_draft_segments
+from relais.checks.base import CheckContext, Finding, SegmentPair
 from relais.checks.registry import run_checks
 from relais.document.inline import PLACEHOLDER_RE, nesting_problem
 from relais.document.model import BlockKind
 from relais.document.text import person_text
+from relais.document.translation import Segment, Translation
 from relais.errors import InputError, NotFound, RelaisError
-from relais.review.accounts import Actor
+from relais.memory.termbase import termbase_for
+from relais.memory.tm import withdraw_job
+from relais.store.actors import Actor
 from relais.review.workflow import DEFAULT_RULES, Action, Claim, InvalidState, Rules, Situation, decide
-from relais.store import repo
+from relais.store import repo, translation
 from relais.store.models import (
     BlockRow,
     DraftRow,
@@ -41,10 +44,6 @@ from relais.store.models import (
 )
 
 MAX_SEGMENT_CHARS = 5000
-# How a segment's text was confirmed (review_events.how of a "confirm" event).  "bulk":
-# approved by the old whole-article approval, without anyone confirming it: it does not
-# count as confirmed (migration 0008).
-CONFIRMED_HOW = ("editor", "xliff")
 # What counts as working on the article in a review round (four eyes: an editor who did
 # any of these since the job was last reopened may not sign it off or publish it).
 WORK_ACTIONS = ("edit", "confirm", "approve_article")
@@ -63,227 +62,17 @@ class Conflict(RelaisError):
 # --------------------------------------------------------------------------- views
 
 
-@dataclass
-class FindingView:
-    check: str
-    severity: str
-    start: int
-    end: int
-    text: str
-    message: str
-    suggestion: str | None
-    replaces: bool = False  # the suggestion replaces exactly text[start:end] (else it is advice)
-
-    @classmethod
-    def of(cls, row: FindingRow | Finding) -> FindingView:
-        if isinstance(row, FindingRow):
-            return cls(row.check, row.severity, row.start_offset, row.end_offset, row.text, row.message, row.suggestion,
-                       bool(row.replaces))  # fmt: skip
-        return cls(row.check, row.severity.value, row.start, row.end, row.text, row.message, row.suggestion, row.replaces)
+def job_view(session: Session, job_id: int) -> Translation:
+    """The job under review: every segment's current text, version, confirmation and findings."""
+    return translation.load(session, job_id)
 
 
-@dataclass
-class SegmentView:
-    id: int
-    block: int
-    index: int
-    kind: str
-    source: str
-    draft: str | None  # the machine draft (None: the engine failed on it)
-    text: str  # current text: newest revision, else the draft, else ""
-    version: int  # 0: the machine draft
-    risk: float | None
-    error: str | None
-    confirmed_by: str | None  # who confirmed the current version, if anyone
-    confirmed_how: str | None = None  # "editor" or "xliff"
-    findings: list[FindingView] = field(default_factory=list)
-    draft_findings: list[FindingView] = field(default_factory=list)
-
-    @property
-    def confirmed(self) -> bool:
-        return self.confirmed_by is not None
-
-    @property
-    def label(self) -> str:
-        return f"block {self.block + 1}, segment {self.index + 1}"
-
-    @property
-    def edited(self) -> bool:
-        return self.version > 0
-
-    @property
-    def worst(self) -> str | None:
-        worst = max((Severity(f.severity) for f in self.findings), key=lambda s: s.rank, default=None)
-        return worst.value if worst else None
-
-
-@dataclass
-class BlockView:
-    index: int
-    kind: str
-    segments: list[SegmentView]
-    findings: list[FindingView]  # about the block as a whole (at draft time)
-
-
-@dataclass
-class JobView:
-    id: int
-    article_id: int
-    title: str | None
-    source_language: str
-    target_language: str
-    status: str
-    review_status: str
-    assignee: str | None
-    headline_signoff: bool
-    engine: str
-    blocks: list[BlockView]
-
-    @property
-    def segments(self) -> list[SegmentView]:
-        return [s for b in self.blocks for s in b.segments]
-
-    def counts(self) -> dict[str, int]:
-        segs = self.segments
-        sev = Counter(f.severity for s in segs for f in s.findings)
-        return {
-            "segments": len(segs),
-            "confirmed": sum(s.confirmed for s in segs),
-            "edited": sum(s.edited for s in segs),
-            "unconfirmed": len(self.unconfirmed()),
-            "empty": len(self.empty()),
-            "critical": sev["critical"],
-            "major": sev["major"],
-            "minor": sev["minor"],
-        }
-
-    def unconfirmed(self) -> tuple[str, ...]:
-        """Segments with text that no person has confirmed in its current version."""
-        return tuple(s.label for s in self.segments if s.text.strip() and not s.confirmed)
-
-    def empty(self) -> tuple[str, ...]:
-        return tuple(s.label for s in self.segments if not s.text.strip())
-
-    def blockers(self) -> list[str]:
-        """Why the article cannot be approved yet (empty: it can), for the page."""
-        return [f"{label} has no translation" for label in self.empty()] + [
-            f"{label} is not confirmed" for label in self.unconfirmed()
-        ]
-
-
-def _job(session: Session, job_id: int) -> JobRow:
-    job = session.get(JobRow, job_id)
-    if job is None:
-        raise NotFound(f"no job with id {job_id}")
-    return job
-
-
-def _confirmations(session: Session, job_id: int, segment_id: int | None = None) -> dict[tuple[int, int], tuple[str, str]]:
-    """(segment id, version) → (who confirmed that version, how), bulk approvals left out."""
-    q = select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor, ReviewEventRow.how).where(
-        ReviewEventRow.job_id == job_id, ReviewEventRow.action == "confirm", ReviewEventRow.how.in_(CONFIRMED_HOW)
-    )
-    if segment_id is not None:
-        q = q.where(ReviewEventRow.segment_id == segment_id)
-    return {(sid, version): (actor, how) for sid, version, actor, how in session.execute(q.order_by(ReviewEventRow.id))}
-
-
-_FINDING_COLUMNS = (
-    FindingRow.segment_id, FindingRow.stage, FindingRow.revision_id, FindingRow.block_position, FindingRow.check,
-    FindingRow.severity, FindingRow.start_offset, FindingRow.end_offset, FindingRow.text, FindingRow.message,
-    FindingRow.suggestion, FindingRow.replaces,
-)  # fmt: skip
-
-
-def _blocks(session: Session, job: JobRow, segment_id: int | None = None) -> list[BlockView]:
-    """The review state of every segment of the job (or of one), in a fixed handful of
-    queries whatever the article's length: rendering the editor must stay fast."""
-    job_id = job.id
-
-    def only(q, column):
-        return q if segment_id is None else q.where(column == segment_id)
-
-    rows = session.execute(
-        only(
-            select(SegmentRow.id, SegmentRow.position, SegmentRow.text, BlockRow.position, BlockRow.kind)
-            .join(BlockRow, SegmentRow.block_id == BlockRow.id)
-            .where(SegmentRow.article_id == job.article_id)
-            .order_by(BlockRow.position, SegmentRow.position),
-            SegmentRow.id,
-        )
-    ).all()
-    drafts = {
-        sid: (text, risk, error)
-        for sid, text, risk, error in session.execute(
-            only(select(DraftRow.segment_id, DraftRow.text, DraftRow.risk, DraftRow.error).where(DraftRow.job_id == job_id),
-                 DraftRow.segment_id)  # fmt: skip
-        )
-    }
-    newest = only(
-        select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version"))
-        .where(RevisionRow.job_id == job_id)
-        .group_by(RevisionRow.segment_id),
-        RevisionRow.segment_id,
-    ).subquery()
-    revisions = {
-        sid: (rid, version, text)
-        for rid, sid, version, text in session.execute(
-            select(RevisionRow.id, RevisionRow.segment_id, RevisionRow.version, RevisionRow.text).join(
-                newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version)
-            ).where(RevisionRow.job_id == job_id)
-        )
-    }
-    confirmations = _confirmations(session, job_id, segment_id)
-    draft_by_seg: dict[int, list[FindingView]] = {}
-    by_revision: dict[int, list[FindingView]] = {}
-    block_level: dict[int, list[FindingView]] = {}
-    q = select(*_FINDING_COLUMNS).where(FindingRow.job_id == job_id, FindingRow.stage.in_(("draft", "revision")))
-    if segment_id is not None:
-        q = q.where(FindingRow.segment_id == segment_id)
-    for sid, stage, rid, block_pos, check, severity, start, end, text, message, suggestion, replaces in session.execute(
-        q.order_by(FindingRow.start_offset, FindingRow.id)
-    ):
-        view = FindingView(check, severity, start, end, text, message, suggestion, bool(replaces))
-        if stage == "revision":
-            by_revision.setdefault(rid, []).append(view)
-        elif sid is None:
-            block_level.setdefault(block_pos, []).append(view)
-        else:
-            draft_by_seg.setdefault(sid, []).append(view)
-    out: list[BlockView] = []
-    for sid, position, source, block_pos, kind in rows:
-        draft_text, risk, error = drafts.get(sid, (None, None, None))
-        rid, version, revised = revisions.get(sid, (None, 0, None))
-        text = revised if rid is not None else (draft_text or "")
-        at_draft = draft_by_seg.get(sid, [])
-        current = by_revision.get(rid, []) if rid is not None else at_draft
-        by, how = confirmations.get((sid, version), (None, None))
-        seg = SegmentView(
-            id=sid, block=block_pos, index=position, kind=kind, source=source, draft=draft_text, text=text,
-            version=version, risk=risk, error=error, confirmed_by=by, confirmed_how=how, findings=list(current),
-            draft_findings=list(at_draft),
-        )  # fmt: skip
-        if not out or out[-1].index != block_pos:
-            out.append(BlockView(block_pos, kind, [], block_level.get(block_pos, [])))
-        out[-1].segments.append(seg)
-    return out
-
-
-def job_view(session: Session, job_id: int) -> JobView:
-    job = _job(session, job_id)
-    assignee = session.get(UserRow, job.assignee_id).name if job.assignee_id else None
-    return JobView(
-        id=job.id, article_id=job.article_id, title=job.article.title, source_language=job.article.source_language,
-        target_language=job.target_language, status=job.status, review_status=job.review_status, assignee=assignee,
-        headline_signoff=job.headline_signoff, engine=job.engine, blocks=_blocks(session, job),
-    )  # fmt: skip
-
-
-def segment_view(session: Session, job_id: int, segment_id: int) -> SegmentView:
-    blocks = _blocks(session, _job(session, job_id), segment_id)
-    if not blocks:
+def segment_view(session: Session, job_id: int, segment_id: int) -> Segment:
+    """One segment of the job as ``job_view`` has it."""
+    view = translation.load(session, job_id, segment_id=segment_id)
+    if not view.segments:
         raise NotFound(f"job {job_id} has no segment {segment_id}")
-    return blocks[0].segments[0]
+    return view.segments[0]
 
 
 # --------------------------------------------------------------------------- queue
@@ -364,7 +153,7 @@ def queue(
 # --------------------------------------------------------------------------- actions
 
 
-def _record(session: Session, job: JobRow, actor: Actor, action: str, segment_id: int | None = None,
+def record(session: Session, job: JobRow, actor: Actor, action: str, segment_id: int | None = None,
             version: int | None = None, before: str | None = None, after: str | None = None, *,
             how: str | None = None, seconds: float | None = None) -> None:  # fmt: skip
     session.add(
@@ -379,7 +168,7 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
-def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, view: JobView | None = None,
+def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, view: Translation | None = None,
               now: datetime | None = None, progress: bool = True) -> Situation:  # fmt: skip
     """What the review rules need to know about ``job`` now (``relais.review.workflow``).
     Without ``progress`` the segments' confirmations are not read (unconfirmed and
@@ -416,7 +205,7 @@ PROGRESS_ACTIONS = frozenset({Action.APPROVE, Action.SIGN_OFF, Action.PUBLISH})
 
 
 def may(session: Session, actor: Actor, job: JobRow, action: Action, rules: Rules = DEFAULT_RULES, *,
-        view: JobView | None = None) -> Situation:  # fmt: skip
+        view: Translation | None = None) -> Situation:  # fmt: skip
     """Ask the review rules; raise their refusal (PermissionDenied, InvalidState) if any."""
     state = situation(session, job, rules, view=view, progress=action in PROGRESS_ACTIONS or view is not None)
     decide(actor, state, action).require()
@@ -428,7 +217,7 @@ def _claim_for(session: Session, job: JobRow, actor: Actor, state: Situation) ->
     if state.claim is None or state.claim.user_id != actor.user_id:
         before = state.claim.name if state.claim else None
         job.assignee_id = actor.user_id
-        _record(session, job, actor, "claim", before=before, after=actor.name)
+        record(session, job, actor, "claim", before=before, after=actor.name)
     if job.review_status == ReviewStatus.DRAFT:
         job.review_status = ReviewStatus.IN_REVIEW
 
@@ -436,20 +225,20 @@ def _claim_for(session: Session, job: JobRow, actor: Actor, state: Situation) ->
 def claim(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> None:
     """Claim a job: while the claim is live only the claimant edits and confirms it.  An
     editor may take over another person's claim (the journal says whose)."""
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     state = may(session, actor, job, Action.CLAIM, rules)
     before = state.claim.name if state.claim else None
     job.assignee_id = actor.user_id
     job.review_status = ReviewStatus.IN_REVIEW
-    _record(session, job, actor, "claim", before=before, after=actor.name, how="take_over" if before else None)
+    record(session, job, actor, "claim", before=before, after=actor.name, how="take_over" if before else None)
 
 
 def release(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> None:
     """Give a claimed job back to the queue (the claimant, or an editor)."""
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     state = may(session, actor, job, Action.RELEASE, rules)
     job.assignee_id = None
-    _record(session, job, actor, "release", before=state.claim.name if state.claim else None)
+    record(session, job, actor, "release", before=state.claim.name if state.claim else None)
 
 
 def _segment(session: Session, job: JobRow, segment_id: int) -> tuple[SegmentRow, BlockRow]:
@@ -459,19 +248,6 @@ def _segment(session: Session, job: JobRow, segment_id: int) -> tuple[SegmentRow
     if row is None or row[0].article_id != job.article_id:
         raise NotFound(f"job {job.id} has no segment {segment_id}")
     return row[0], row[1]
-
-
-def _current(session: Session, job_id: int, segment_id: int) -> tuple[int, str]:
-    rev = session.scalar(
-        select(RevisionRow)
-        .where(RevisionRow.job_id == job_id, RevisionRow.segment_id == segment_id)
-        .order_by(RevisionRow.version.desc())
-        .limit(1)
-    )
-    if rev is not None:
-        return rev.version, rev.text
-    draft = session.scalar(select(DraftRow).where(DraftRow.job_id == job_id, DraftRow.segment_id == segment_id))
-    return 0, (draft.text if draft is not None and draft.text is not None else "")
 
 
 def _text_problem(source: str, text: str) -> str | None:
@@ -494,8 +270,6 @@ def recheck(session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, tex
         block.position, seg.position, BlockKind(block.kind), seg.text, text,
         job.article.source_language, job.target_language, dict(block.marks), dict(block.marks),
     )  # fmt: skip
-    from relais.memory.termbase import termbase_for
-
     termbase = termbase_for(session, job.target_language, job.article.source_language)
     ctx = CheckContext(job.article.source_language, job.target_language, machine_output=False, termbase=termbase)
     findings = run_checks([pair], ctx)
@@ -524,14 +298,14 @@ def prepare_edit(
     """Everything about saving an edit that only reads: rights, the text's rules, and
     the checks on the new text (the slow part, run before any write lock is taken).
     Raises what ``save_segment`` raises; ``save_edit`` then writes the result."""
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     may(session, actor, job, Action.EDIT, rules)
     seg, block = _segment(session, job, segment_id)
     text = person_text(text).strip()  # the store's text rule: controls refused, line breaks "\n"
     problem = _text_problem(seg.text, text)
     if problem:
         raise InputError(problem)
-    version, current = _current(session, job_id, segment_id)
+    version, current = translation.current_text(session, job_id, segment_id)
     unchanged = text == current  # a repeated save (its answer was lost) is no conflict
     if base_version != version and not unchanged:
         raise Conflict(segment_id, version, current, text)
@@ -540,17 +314,17 @@ def prepare_edit(
     return Edit(job_id, segment_id, text, base_version, seconds, findings, unchanged)
 
 
-def save_edit(session: Session, actor: Actor, edit: Edit, rules: Rules = DEFAULT_RULES) -> SegmentView:
+def save_edit(session: Session, actor: Actor, edit: Edit, rules: Rules = DEFAULT_RULES) -> Segment:
     """Save a prepared edit on top of its base version, in a write session.
 
     The rules are asked again (things may have changed since the edit was prepared); the
     unique (job, segment, version) key decides a race, so a second save on the same
     version is a ``Conflict``, never an overwrite.  Editing an unclaimed job claims it."""
-    job = _job(session, edit.job_id)
+    job = repo.get_job(session, edit.job_id)
     state = may(session, actor, job, Action.EDIT, rules)
     seg, block = _segment(session, job, edit.segment_id)
     if edit.unchanged:
-        version, current = _current(session, edit.job_id, edit.segment_id)
+        version, current = translation.current_text(session, edit.job_id, edit.segment_id)
         if current != edit.text:
             raise Conflict(edit.segment_id, version, current, edit.text)
         return segment_view(session, edit.job_id, edit.segment_id)
@@ -564,20 +338,20 @@ def save_edit(session: Session, actor: Actor, edit: Edit, rules: Rules = DEFAULT
             session.add(revision)
             session.flush()
     except IntegrityError:
-        version, current = _current(session, edit.job_id, edit.segment_id)
+        version, current = translation.current_text(session, edit.job_id, edit.segment_id)
         raise Conflict(edit.segment_id, version, current, edit.text) from None
     before = _revision_text(session, edit.job_id, edit.segment_id, version)
     _claim_for(session, job, actor, state)
-    _record(session, job, actor, "edit", edit.segment_id, version + 1, before=before, after=edit.text)
-    session.add_all(repo.finding_row(job.id, seg.id, "revision", f, revision.id) for f in edit.findings)
+    record(session, job, actor, "edit", edit.segment_id, version + 1, before=before, after=edit.text)
+    repo.save_findings(session, job.id, "revision", ((seg.id, f) for f in edit.findings), revision_id=revision.id)
     session.flush()
-    return _edited_view(session, job, seg, block, revision, list(edit.findings))
+    return segment_view(session, edit.job_id, edit.segment_id)
 
 
 def save_segment(
     session: Session, actor: Actor, job_id: int, segment_id: int, text: str, base_version: int, active_seconds: float = 0.0,
     rules: Rules = DEFAULT_RULES,
-) -> SegmentView:
+) -> Segment:
     """Save a person's text for a segment on top of ``base_version``, in one write
     session (``prepare_edit`` then ``save_edit``; the web app runs the two in a read and
     a write session, so the checks never hold the write lock).
@@ -603,55 +377,26 @@ def _revision_text(session: Session, job_id: int, segment_id: int, version: int)
     return draft or ""
 
 
-def _edited_view(
-    session: Session, job: JobRow, seg: SegmentRow, block: BlockRow, revision: RevisionRow, findings: list[Finding]
-) -> SegmentView:
-    """The view of a segment just saved, from what the save already knows (a new version
-    is not confirmed yet): two small queries instead of ``segment_view``'s five, because
-    autosave runs on every pause in typing."""
-    draft = session.execute(
-        select(DraftRow.text, DraftRow.risk, DraftRow.error).where(
-            DraftRow.job_id == job.id, DraftRow.segment_id == seg.id
-        )
-    ).one_or_none()
-    at_draft = [
-        FindingView(check, severity, start, end, text, message, suggestion, bool(replaces))
-        for check, severity, start, end, text, message, suggestion, replaces in session.execute(
-            select(FindingRow.check, FindingRow.severity, FindingRow.start_offset, FindingRow.end_offset,
-                   FindingRow.text, FindingRow.message, FindingRow.suggestion, FindingRow.replaces)
-            .where(FindingRow.job_id == job.id, FindingRow.segment_id == seg.id, FindingRow.stage == "draft")
-            .order_by(FindingRow.start_offset, FindingRow.id)
-        )
-    ]  # fmt: skip
-    current = [FindingView.of(f) for f in sorted(findings, key=lambda f: f.start)]
-    draft_text, risk, error = draft if draft is not None else (None, None, None)
-    return SegmentView(
-        id=seg.id, block=block.position, index=seg.position, kind=block.kind, source=seg.text, draft=draft_text,
-        text=revision.text, version=revision.version, risk=risk, error=error, confirmed_by=None, findings=current,
-        draft_findings=at_draft,
-    )  # fmt: skip
-
-
 def confirm_segment(session: Session, actor: Actor, job_id: int, segment_id: int, version: int, *,
-                    how: str = "editor", seconds: float | None = None, rules: Rules = DEFAULT_RULES) -> SegmentView:  # fmt: skip
+                    how: str = "editor", seconds: float | None = None, rules: Rules = DEFAULT_RULES) -> Segment:  # fmt: skip
     """A person confirms the given version of a segment (it must still be the current one):
     this exact text is theirs to answer for.  ``how``: "editor" (``seconds``: how long the
     segment was on their screen) or "xliff" (a final unit of a file they imported).  An
     edit afterwards makes a new version, so the confirmation lapses by itself."""
-    if how not in CONFIRMED_HOW:
+    if how not in translation.CONFIRMED_HOW:
         raise ValueError(f"unknown way of confirming {how!r}")
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     state = may(session, actor, job, Action.CONFIRM, rules)
     _segment(session, job, segment_id)
-    current, text = _current(session, job_id, segment_id)
+    current, text = translation.current_text(session, job_id, segment_id)
     if version != current:
         raise Conflict(segment_id, current, text, "")
     if not text.strip():
         raise InvalidState("an empty segment cannot be confirmed: write its translation first")
-    if (segment_id, version) not in _confirmations(session, job_id, segment_id):
+    if (segment_id, version) not in translation.confirmations(session, job_id, segment_id):
         _claim_for(session, job, actor, state)
         on_screen = None if seconds is None else round(max(0.0, min(float(seconds), 86400.0)), 1)
-        _record(session, job, actor, "confirm", segment_id, version, after=text, how=how, seconds=on_screen)
+        record(session, job, actor, "confirm", segment_id, version, after=text, how=how, seconds=on_screen)
     session.flush()
     return segment_view(session, job_id, segment_id)
 
@@ -666,22 +411,16 @@ class Approval:
     findings: tuple[tuple[int, Finding], ...]  # (segment, finding) of the whole-article checks
 
 
-def _approvable(session: Session, actor: Actor, job_id: int, rules: Rules) -> tuple[JobRow, JobView]:
-    job = _job(session, job_id)
+def _approvable(session: Session, actor: Actor, job_id: int, rules: Rules) -> tuple[JobRow, Translation]:
+    job = repo.get_job(session, job_id)
     view = job_view(session, job_id)
     may(session, actor, job, Action.APPROVE, rules, view=view)
     return job, view
 
 
-def _article_findings(session: Session, view: JobView) -> tuple[tuple[int, Finding], ...]:
-    from relais.checks.audit import check_draft_segments
-    from relais.memory.termbase import termbase_for
-
+def _article_findings(session: Session, view: Translation) -> tuple[tuple[int, Finding], ...]:
     termbase = termbase_for(session, view.target_language, view.source_language)
-    result = check_draft_segments(
-        repo.translated_article(session, view.id, current=True), machine_output=False, termbase=termbase
-    )
-    return tuple(result.findings)
+    return tuple(check_draft_segments(view, machine_output=False, termbase=termbase).findings)
 
 
 def prepare_approval(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> Approval:
@@ -693,7 +432,7 @@ def prepare_approval(session: Session, actor: Actor, job_id: int, rules: Rules =
     return Approval(job_id, versions, _article_findings(session, view))
 
 
-def save_approval(session: Session, actor: Actor, approval: Approval, rules: Rules = DEFAULT_RULES) -> JobView:
+def save_approval(session: Session, actor: Actor, approval: Approval, rules: Rules = DEFAULT_RULES) -> Translation:
     """Record a prepared approval in a write session.  The rules are asked again; if a
     segment changed since it was prepared, the checks run again here.  Nothing enters
     the memory or the termbase here: they learn from published text only."""
@@ -702,15 +441,14 @@ def save_approval(session: Session, actor: Actor, approval: Approval, rules: Rul
     findings = approval.findings
     if tuple((seg.id, seg.version) for seg in view.segments) != approval.versions:
         findings = _article_findings(session, view)
-    session.execute(FindingRow.__table__.delete().where(FindingRow.job_id == job_id, FindingRow.stage == "approval"))
-    session.add_all(repo.finding_row(job_id, segment_id, "approval", f) for segment_id, f in findings)
+    repo.save_findings(session, job_id, "approval", findings)
     job.review_status = ReviewStatus.APPROVED
-    _record(session, job, actor, "approve_article")
+    record(session, job, actor, "approve_article")
     session.flush()
     return job_view(session, job_id)
 
 
-def approve_article(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> JobView:
+def approve_article(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> Translation:
     """The translator approves the whole article, in one write session
     (``prepare_approval`` then ``save_approval``; the web app runs the two in a read and
     a write session).  Every segment's current text must have been confirmed by a person
@@ -721,29 +459,27 @@ def approve_article(session: Session, actor: Actor, job_id: int, rules: Rules = 
 
 def sign_off(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_RULES) -> None:
     """An editor who did not work on the article in this round signs it off (four eyes)."""
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     may(session, actor, job, Action.SIGN_OFF, rules)
     job.review_status = ReviewStatus.SIGNED_OFF
-    _record(session, job, actor, "sign_off", after="headline sign-off" if job.headline_signoff else None)
+    record(session, job, actor, "sign_off", after="headline sign-off" if job.headline_signoff else None)
 
 
 def reopen(session: Session, actor: Actor, job_id: int, reason: str = "", rules: Rules = DEFAULT_RULES) -> None:
     """An editor sends an approved, signed-off or published article back for review: a
     new round starts, the claim ends, and what only its publications taught the memory
     is withdrawn until it is published again."""
-    from relais.memory.tm import withdraw_job
-
-    job = _job(session, job_id)
+    job = repo.get_job(session, job_id)
     may(session, actor, job, Action.REOPEN, rules)
     before = job.review_status
     job.review_status = ReviewStatus.IN_REVIEW
     job.assignee_id = None
     withdraw_job(session, job_id)
-    _record(session, job, actor, "reopen", before=before, after=reason.strip()[:2000] or None)
+    record(session, job, actor, "reopen", before=before, after=reason.strip()[:2000] or None)
 
 
 def journal(session: Session, job_id: int) -> list[ReviewEventRow]:
-    _job(session, job_id)
+    repo.get_job(session, job_id)
     return list(session.scalars(select(ReviewEventRow).where(ReviewEventRow.job_id == job_id).order_by(ReviewEventRow.id)))
 
 

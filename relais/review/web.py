@@ -21,7 +21,7 @@ from markupsafe import Markup
 from relais.document.inline import PLACEHOLDER_RE
 from relais.publish.effort import word_diff
 from relais.memory.tm import TmStats
-from relais.review.service import FindingView, JobView, SegmentView
+from relais.document.translation import Segment as SegmentView, StoredFinding as FindingView, Translation as JobView
 from relais.store.models import TermRenderingRow, TermRow, TmEntryRow
 
 

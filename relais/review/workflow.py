@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from relais.errors import RelaisError
-from relais.review.accounts import Actor, PermissionDenied
+from relais.store.actors import Actor, PermissionDenied
 from relais.store.models import JobStatus, ReviewStatus
 
 EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW)

@@ -5,19 +5,18 @@ Functions take an open ``Session`` so that callers decide what one transaction i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from relais.document.model import Article, BlockKind
-from relais.document.render import TranslatedArticle, TranslatedBlock, TranslatedSegment
+from relais.document.model import Article
 from relais.document.segment import segment_block
 from relais.engines.base import SegmentResult
 from relais.errors import NotFound
-from relais.locales import get_locale
 from relais.checks.base import Finding
-from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, RevisionRow, SegmentRow
+from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, SegmentRow
 
 
 def save_article(session: Session, article: Article, original: bytes, source_name: str | None) -> tuple[ArticleRow, bool]:
@@ -97,7 +96,7 @@ def get_job(session: Session, job_id: int, for_update: bool = False) -> JobRow:
     processes claiming the same job take turns."""
     job = session.get(JobRow, job_id, with_for_update=for_update or None, populate_existing=for_update)
     if job is None:
-        raise NotFound(f"no translation with id {job_id} (see `relais list`)")
+        raise NotFound(f"no translation with id {job_id}")
     return job
 
 
@@ -199,18 +198,29 @@ def finding_row(job_id: int, segment_id: int | None, stage: str, f, revision_id:
 def save_findings(
     session: Session,
     job_id: int,
-    findings: list[tuple[int | None, Finding]],
-    risks: dict[int, float],
-    headline_signoff: bool,
-    stage: str = "draft",
+    stage: str,
+    findings: Iterable[tuple[int | None, Finding]],
+    *,
+    revision_id: int | None = None,
+    risks: dict[int, float] | None = None,
+    headline_signoff: bool | None = None,
 ) -> None:
-    """Replace the job's findings at ``stage`` (``(segment_id, finding)`` pairs, offsets
-    local to the segment), set each draft's risk and the headline sign-off flag."""
-    session.execute(delete(FindingRow).where(FindingRow.job_id == job_id, FindingRow.stage == stage))
-    session.add_all(finding_row(job_id, segment_id, stage, f) for segment_id, f in findings)
-    for draft in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id)):
-        draft.risk = risks.get(draft.segment_id)
-    get_job(session, job_id).headline_signoff = headline_signoff
+    """Store the checks' findings (``(segment_id, finding)`` pairs, offsets local to the
+    segment) at ``stage``: "draft" (after the job), "approval" (the whole approved
+    article) replace that stage's findings; "revision" adds those of one new revision
+    (``revision_id``).  With ``risks`` each draft's meaning risk is set, with
+    ``headline_signoff`` the job's flag."""
+    if stage == "revision":
+        if revision_id is None:
+            raise ValueError("findings on a revision need its revision_id")
+    else:
+        session.execute(delete(FindingRow).where(FindingRow.job_id == job_id, FindingRow.stage == stage))
+    session.add_all(finding_row(job_id, segment_id, stage, f, revision_id) for segment_id, f in findings)
+    if risks is not None:
+        for draft in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id)):
+            draft.risk = risks.get(draft.segment_id)
+    if headline_signoff is not None:
+        get_job(session, job_id).headline_signoff = headline_signoff
 
 
 def job_findings(session: Session, job_id: int, stage: str = "draft") -> list[FindingRow]:
@@ -220,91 +230,4 @@ def job_findings(session: Session, job_id: int, stage: str = "draft") -> list[Fi
             .where(FindingRow.job_id == job_id, FindingRow.stage == stage)
             .order_by(FindingRow.block_position, FindingRow.segment_position, FindingRow.start_offset)
         )
-    )
-
-
-def latest_revisions(session: Session, job_id: int) -> dict[int, RevisionRow]:
-    """Segment id → the newest human revision of that segment in the job."""
-    newest = (
-        select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version"))
-        .where(RevisionRow.job_id == job_id)
-        .group_by(RevisionRow.segment_id)
-        .subquery()
-    )
-    rows = session.scalars(
-        select(RevisionRow).join(
-            newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version)
-        ).where(RevisionRow.job_id == job_id)
-    )
-    return {r.segment_id: r for r in rows}
-
-
-def translated_article(session: Session, job_id: int, current: bool = False) -> TranslatedArticle:
-    """The job's draft as one record ready for rendering.
-
-    ``current``: each segment's newest human revision replaces its machine draft (the
-    text under review); the provenance still names the machine draft it started from.
-    """
-    job = get_job(session, job_id)
-    article = job.article
-    drafts = {d.segment_id: d for d in session.scalars(select(DraftRow).where(DraftRow.job_id == job_id))}
-    revised = latest_revisions(session, job_id) if current else {}
-    blocks = session.scalars(
-        select(BlockRow)
-        .where(BlockRow.article_id == article.id)
-        .order_by(BlockRow.position)
-        .options(selectinload(BlockRow.segments))
-    )
-    out_blocks: list[TranslatedBlock] = []
-    models: list[str] = []
-    for brow in blocks:
-        segments: list[TranslatedSegment] = []
-        for srow in brow.segments:
-            draft = drafts.get(srow.id)
-            revision = revised.get(srow.id)
-            if draft is None:
-                status, text, error, prov = "pending", None, None, None
-            else:
-                status = "translated" if draft.text is not None else "failed"
-                text, error = draft.text, draft.error
-                prov = {
-                    "engine": draft.engine,
-                    "model": draft.model,
-                    "model_version": draft.model_version,
-                    "prompt_version": draft.prompt_version,
-                    "seconds": round(draft.seconds, 4),
-                    "input_tokens": draft.input_tokens,
-                    "output_tokens": draft.output_tokens,
-                    "attempts": draft.attempts,
-                }
-                if draft.model not in models:
-                    models.append(draft.model)
-            if revision is not None:
-                status, text, error = "translated", revision.text, None
-            segments.append(
-                TranslatedSegment(
-                    srow.position, srow.text, srow.start_offset, srow.end_offset, text, status, error, prov,
-                    segment_id=srow.id, risk=draft.risk if draft is not None else None,
-                )
-            )  # fmt: skip
-        out_blocks.append(
-            TranslatedBlock(brow.position, BlockKind(brow.kind), brow.text, dict(brow.marks), dict(brow.attrs), segments)
-        )
-    locale = get_locale(job.target_language)
-    return TranslatedArticle(
-        job_id=job.id,
-        article_id=article.id,
-        source_language=article.source_language,
-        target_language=job.target_language,
-        title=article.title,
-        author=article.author,
-        date=article.date,
-        url=article.url,
-        status=job.status,
-        disclosure=locale.disclosure_from(article.source_language),
-        notice=locale.unreviewed,
-        blocks=out_blocks,
-        reviewed=False,
-        engine=job.engine,
-        models=models,
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from relais.review import accounts, service
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 from relais.store.db import open_store
 from tests.articles import article
 from tests.helpers import RelaisHome, query, relais_env, run_relais

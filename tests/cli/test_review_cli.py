@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from relais.review import accounts, service
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 from relais.store.db import open_store
 from tests.helpers import ROOT, RelaisHome, assert_one_line_error, relais_env, run_relais
 from tests.llama_server import free_port

@@ -8,15 +8,8 @@ from html import unescape
 import pytest
 
 from relais.document.model import BlockKind
-from relais.document.render import (
-    UNREVIEWED,
-    TranslatedArticle,
-    TranslatedBlock,
-    TranslatedSegment,
-    render_html,
-    render_json,
-    render_markdown,
-)
+from relais.document.render import render_html, render_json, render_markdown
+from relais.document.translation import UNREVIEWED, Block, Segment, Translation
 from relais.locales import available, get_locale
 
 DISCLOSURE = get_locale("fr").disclosure_from("en")
@@ -24,8 +17,11 @@ NOTICE = get_locale("fr").unreviewed
 
 
 def _block(i, kind, source, text, marks=None, attrs=None, status="translated"):
-    seg = TranslatedSegment(0, source, 0, len(source), text if status == "translated" else None, status)
-    return TranslatedBlock(i, kind, source, marks or {}, attrs or {}, [seg])
+    draft = text if status == "translated" else None
+    failed = {"engine": "llama", "model": "gemma"} if status == "failed" else None
+    seg = Segment(i, i, 0, kind, source, 0, len(source), draft=draft, text=draft or "", provenance=failed)
+    assert seg.status == status
+    return Block(i, kind, source, marks or {}, attrs or {}, [seg])
 
 
 def _article(reviewed=False):
@@ -53,9 +49,10 @@ def _article(reviewed=False):
         ),
         _block(9, BlockKind.PARAGRAPH, "It failed.", None, status="failed"),
     ]
-    return TranslatedArticle(
+    return Translation(
         job_id=3, article_id=1, source_language="en", target_language="fr", title="Flood plan approved",
         author="Ana Ferreira", date="2026-06-04", url="https://example.org/flood", status="done",
+        review_status="published" if reviewed else "draft", assignee=None, headline_signoff=False,
         disclosure=DISCLOSURE, blocks=blocks, reviewed=reviewed, engine="llama", models=["gemma"], notice=NOTICE,
     )  # fmt: skip
 

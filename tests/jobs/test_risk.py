@@ -34,7 +34,7 @@ from relais.desk import Desk
 from relais.engines.openai import OpenAIEngine, OpenAISettings
 from relais.jobs.executor import EnginePool
 from relais.jobs.runner import run_job
-from relais.store import repo
+from relais.store import repo, translation
 from tests.engines.replay_server import RECORDINGS, ReplayServer
 from tests.helpers import EXAMPLES, ROOT, RelaisHome, query, relais_config, relais_env, run_relais
 from tests.llama_server import free_port, running_llama_server
@@ -58,7 +58,7 @@ def _desk(home: RelaisHome, tiny_gguf, method: str) -> Desk:
 def _rows(desk: Desk, job_id: int) -> dict[int, tuple]:
     """segment id → (draft id, text, risk) of the job's drafts."""
     with desk.store.read() as s:
-        draft = repo.translated_article(s, job_id)
+        draft = translation.load(s, job_id, current=False)
         ids = {seg.segment_id: seg for b in draft.blocks for seg in b.segments}
     rows = query(desk.config.db_url, "SELECT segment_id, id, text, risk FROM drafts WHERE job_id = :job", job=job_id)
     assert set(ids) == {r[0] for r in rows}
@@ -79,7 +79,7 @@ def _risk_findings(desk: Desk, job_id: int) -> dict[int, float]:
 def _rule_risks(desk: Desk, job_id: int) -> dict[int, float]:
     """segment id → the risk the rule checks alone give each translated draft."""
     with desk.store.read() as s:
-        dp = draft_pairs(repo.translated_article(s, job_id))
+        dp = draft_pairs(translation.load(s, job_id, current=False))
     ctx = CheckContext("en", "fr", machine_output=True)
     return {dp.segment_ids[(p.block, p.segment)]: segment_risk(meaning_findings(p, ctx)) for p in dp.pairs}
 
@@ -247,7 +247,7 @@ def test_the_engines_answer_becomes_the_stored_risk(relais_home, method, answer)
 
         said = RECORDINGS[answer]["body"]["choices"][0]["message"]["content"]
         with desk.store.read() as s:
-            dp = draft_pairs(repo.translated_article(s, job_id))
+            dp = draft_pairs(translation.load(s, job_id, current=False))
         ctx = CheckContext("en", "fr", machine_output=True)
         rows = _rows(desk, job_id)
         for pair in dp.pairs:

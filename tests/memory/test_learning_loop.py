@@ -20,7 +20,7 @@ from relais.jobs.executor import EnginePool
 from relais.memory.termbase import approve_rendering, list_terms
 from relais.publish.publisher import publish
 from relais.review import accounts, service
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 from relais.store.models import DraftRow, TermStatus, TmEntryRow
 from tests.engines.attempts import RawAttempts
 from tests.helpers import relais_config
@@ -86,7 +86,7 @@ def test_a_corrected_name_is_proposed_approved_and_used_in_the_next_draft(relais
     assert "English: Yevgeny Sorokin\nFrench: Ievgueni Sorokine\n" in completion_prompt(request).text
 
     draft = desk.draft(job_ids[0])
-    texts = [seg.text for block in draft.blocks for seg in block.segments]
+    texts = [seg.draft for block in draft.blocks for seg in block.segments]
     assert texts[2] == CORRECTED[2]  # reused as approved
     # Whatever the model wrote, the forbidden variant never reaches the draft (a copied
     # name becomes the approved rendering); a failed segment stays untranslated.

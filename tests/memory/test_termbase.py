@@ -14,7 +14,8 @@ from relais.checks.terms import TermForbiddenCheck, TermViolationCheck
 from relais.document.model import BlockKind
 from relais.memory import termbase as tb
 from relais.review import service
-from relais.review.accounts import Actor, PermissionDenied
+from relais.store.actors import Actor, PermissionDenied
+from relais.store import translation
 from relais.store.db import open_store
 from relais.store.models import TermRenderingRow, TermRow, TermStatus, TermType, UserRow
 from tests.review.seed import seed_job
@@ -228,10 +229,10 @@ def test_a_name_corrected_in_review_is_proposed(store, template):
     _, job_id, segs = template
     with store.write() as s:
         edit(s, job_id, segs[1], "Sergueï Lavrov a rencontré Antony Blinken à Genève lundi.")
-        rows = tb.propose_from_review(s, actor(s, "tina"), job_id)
+        rows = tb.propose_from_review(s, actor(s, "tina"), translation.load(s, job_id))
         got = [(r.term.source_term, r.term.type, r.lang, r.text, r.forbidden, r.status, r.proposed_by, r.job_id) for r in rows]
         assert got == [("Sergei Lavrov", "person", "fr", "Sergueï Lavrov", ["Sergei Lavrov"], "proposed", "tina", job_id)]
-        again = tb.propose_from_review(s, actor(s, "tina"), job_id)
+        again = tb.propose_from_review(s, actor(s, "tina"), translation.load(s, job_id))
         assert [r.id for r in again] == [rows[0].id]  # nothing new the second time
         assert len(s.scalars(select(TermRenderingRow)).all()) == 1
 
@@ -240,7 +241,7 @@ def test_a_one_word_name_is_proposed_among_other_edits(store, template):
     _, job_id, segs = template
     with store.write() as s:
         edit(s, job_id, segs[3], "Selon des responsables, Poutine n'était pas présent.")
-        rows = tb.propose_from_review(s, actor(s, "tina"), job_id)
+        rows = tb.propose_from_review(s, actor(s, "tina"), translation.load(s, job_id))
         assert [(r.term.source_term, r.text, r.forbidden) for r in rows] == [("Putin", "Poutine", ["Putin"])]
 
 
@@ -250,7 +251,7 @@ def test_ordinary_edits_are_not_proposed(store, template):
         edit(s, job_id, segs[1], "Sergei Lavrov a vu Antony Blinken à Genève ce lundi.")
         edit(s, job_id, segs[2], "Les pourparlers ont duré trois heures, selon des responsables.")
         edit(s, job_id, segs[3], "Selon les responsables, le président n'était pas présent.")  # the name replaced by a title, not re-spelled
-        assert tb.propose_from_review(s, actor(s, "tina"), job_id) == []
+        assert tb.propose_from_review(s, actor(s, "tina"), translation.load(s, job_id)) == []
 
 
 def test_an_approved_rendering_is_not_proposed_again(store, template):
@@ -258,13 +259,13 @@ def test_an_approved_rendering_is_not_proposed_again(store, template):
     with store.write() as s:
         tb.approve_rendering(s, actor(s, "eddie"), propose(s, "Sergei Lavrov", "fr", "Sergueï Lavrov").id)
         edit(s, job_id, segs[1], "Sergueï Lavrov a rencontré Antony Blinken à Genève lundi.")
-        assert tb.propose_from_review(s, actor(s, "tina"), job_id) == []
+        assert tb.propose_from_review(s, actor(s, "tina"), translation.load(s, job_id)) == []
 
 
 def test_proposing_needs_the_right_to_review_the_language(store, template):
     _, job_id, _ = template
     with store.write() as s, pytest.raises(PermissionDenied):
-        tb.propose_from_review(s, actor(s, "dora"), job_id)
+        tb.propose_from_review(s, actor(s, "dora"), translation.load(s, job_id))
 
 
 def test_proposed_approved_then_the_next_article_is_checked_and_hinted(store, template):
@@ -274,7 +275,7 @@ def test_proposed_approved_then_the_next_article_is_checked_and_hinted(store, te
     _, job_id, segs = template
     with store.write() as s:
         edit(s, job_id, segs[1], "Sergueï Lavrov a rencontré Antony Blinken à Genève lundi.")
-        (row,) = tb.propose_from_review(s, actor(s, "tina"), job_id)
+        (row,) = tb.propose_from_review(s, actor(s, "tina"), translation.load(s, job_id))
         tb.approve_rendering(s, actor(s, "eddie"), row.id)
     nxt = seed_job(store, story=NEXT_STORY, links={}, title="Next")
     with store.write() as s:

@@ -10,7 +10,7 @@ import pytest
 
 from relais.document.render import render
 from relais.publish.outputs import OutputFolder, slug
-from relais.store import repo
+from relais.store import translation
 from relais.store.db import open_store
 
 
@@ -42,7 +42,7 @@ def formats(seeded_url, seeded_job):
     assert seeded_job.article_id == A
     store = open_store(seeded_url)
     with store.read() as s:
-        draft = repo.translated_article(s, seeded_job.job_id)
+        draft = translation.load(s, seeded_job.job_id, current=False)
     md, rendered = render(draft, "md"), json.loads(render(draft, "json"))
 
     def as_json(article: int, target: str = "fr") -> str:

@@ -8,11 +8,11 @@ import json
 import pytest
 from sqlalchemy import select
 
-from relais.document.render import UNREVIEWED
+from relais.document.translation import UNREVIEWED
 from relais.errors import NotFound
 from relais.publish.publisher import latest_publication, publish
 from relais.review import accounts, service
-from relais.review.accounts import Actor, PermissionDenied
+from relais.store.actors import Actor, PermissionDenied
 from relais.review.service import InvalidState
 from relais.store.db import open_store
 from relais.memory.tm import lookup

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from relais.document.model import BlockKind
 from relais.review import accounts, service
-from relais.review.accounts import Actor, LoginThrottle
+from relais.store.actors import Actor
+from relais.review.accounts import LoginThrottle
 from relais.review.app import CSP, LOGIN_CSRF_COOKIE, SESSION_COOKIE, create_app
 from relais.store.db import Store
 from relais.store.models import ReviewStatus
@@ -354,7 +355,7 @@ def test_editor_page(client, store, job):
     assert 'href="https://example.org/plan"' in html
     assert client.get(f"/api/jobs/{job.job_id}/nope").status_code == 404
     assert client.get("/jobs/999").status_code == 404
-    assert client.get("/api/jobs/999").json()["detail"] == "no job with id 999"
+    assert client.get("/api/jobs/999").json()["detail"] == "no translation with id 999"
 
 
 def test_static_files(client):

@@ -293,7 +293,7 @@ CHECK_OF = {1: "typography.", 2: "spelling.", 3: "numbers.mismatch", 4: "terms.f
 
 def test_each_kind_of_suggestion_is_accepted_with_one_key_and_advice_is_not(browser, live_server, store):
     from relais.memory import termbase
-    from relais.review.accounts import Actor
+    from relais.store.actors import Actor
     from tests.review.seed import seed_job
 
     with store.write() as s:

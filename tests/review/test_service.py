@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from relais.errors import InputError, NotFound
 from relais.review import accounts, service
-from relais.review.accounts import Actor, PermissionDenied
+from relais.store.actors import Actor, PermissionDenied
 from relais.review.service import Conflict, InvalidState
 from relais.store.models import FindingRow, ReviewEventRow, ReviewStatus, RevisionRow
 from relais.store.db import open_store

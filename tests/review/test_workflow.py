@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from relais.errors import RelaisError
-from relais.review.accounts import Actor, PermissionDenied
+from relais.store.actors import Actor, PermissionDenied
 from relais.review.workflow import Action, Claim, InvalidState, Situation, decide, offered
 
 ADA = Actor(1, "ada", "admin")

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import text
 
 from relais.review import accounts, service
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 from relais.store.db import Store, alembic_config, open_store
 from relais.store.models import ReviewEventRow, ReviewStatus, TmSupportRow
 from relais.review.workflow import InvalidState

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from relais.memory import termbase, tm
 from relais.publish.publisher import publish
 from relais.review import accounts, service
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 from relais.review.service import Conflict
 from relais.store.db import open_store
 from relais.store.models import Base, RevisionRow, TermStatus

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from relais.document.model import Article, Block, BlockKind
 from relais.engines.base import Provenance, SegmentResult
-from relais.store import repo
+from relais.store import repo, translation
 from relais.store.db import open_store
 from relais.store.models import Base, DraftRow
 
@@ -113,8 +113,8 @@ def test_translated_article_marks_pending_and_failed(store):
         )
         job_id = job.id
     with store.write() as s:
-        draft = repo.translated_article(s, job_id)
-    assert draft.counts == {"segments": 4, "translated": 1, "failed": 1, "pending": 2}
+        draft = translation.load(s, job_id, current=False)
+    assert draft.draft_counts == {"segments": 4, "translated": 1, "failed": 1, "pending": 2}
     assert draft.blocks[0].text == "Le conseil vote"
     assert draft.blocks[1].text == "⟦The council met on Monday.⟧ ⟦It voted 7 to 2.⟧"
     assert draft.disclosure.startswith("Cet article a été traduit de l’anglais")

@@ -19,7 +19,7 @@ from relais.document.text import person_text
 from relais.errors import InputError
 from relais.memory import tm
 from relais.review import accounts, service
-from relais.review.accounts import Actor
+from relais.store.actors import Actor
 from relais.store.db import Store, alembic_config, open_store
 from relais.store.models import RevisionRow, TermRenderingRow, TermRow, TmEntryRow
 from tests.engines.replay_server import RECORDINGS, ReplayServer, source_of
