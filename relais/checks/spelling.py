@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from relais.checks import hunspell
+from relais.text import hunspell
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
 
 DICTIONARY_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell/dicts"), Path("/usr/share/myspell"))
