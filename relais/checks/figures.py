@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from babel import numbers as babel_numbers
 
-from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
-from relais.text.figures import Figure, Outcome, amount_extent, analyse, currency_of, localise, localise_amount, supported_locales
+from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.text.figures import Figure, has_figures, Outcome, amount_extent, analyse, currency_of, localise, localise_amount
 
 
 # --------------------------------------------------------------------------- checks
 
 
 class _FiguresCheck(SegmentCheck):
-    locales = supported_locales()
+    locales = PackLocales(has_figures)
 
     def outcome(self, pair: SegmentPair, ctx: CheckContext) -> tuple[Outcome, list[Figure]]:
         return analyse(pair.source_plain, pair.target_plain, ctx.source_lang, pair.target_lang)

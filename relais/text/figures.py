@@ -11,7 +11,7 @@ never reported themselves, because translators move freely between words and dig
 
 Locale knowledge is data: decimal and group symbols, month names and the percent pattern
 come from Babel/CLDR; scale words, number words, ordinal suffixes, clock patterns and
-units live in ``relais/checks/data/figures/<code>.toml`` (with compound number words,
+units live in each language pack's ``figures.toml`` (``relais/locales/<code>/``) (with compound number words,
 fractions of a word — "un quart de siècle" —, measurements in two units — "17 pounds 1
 ounce" —, degrees Celsius and figures that belong to names).
 
@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 
 from babel import Locale as BabelLocale
 from babel import numbers as babel_numbers
 
-_DATA = resources.files("relais.checks").joinpath("data", "figures")
+from relais.locales import Pack, derived, get_pack
+
 
 _SPACES = " \u00a0\u202f\u2009"
 # One run of digits with inner separators.  A space joins digits only before a group of
@@ -152,8 +151,8 @@ class FigureLocale:
     compound_units: list = field(default_factory=list)  # (major, minor, per): "17 pounds 1 ounce"
 
     @classmethod
-    def load(cls, code: str) -> FigureLocale:
-        data = tomllib.loads(_DATA.joinpath(f"{code}.toml").read_text("utf-8"))
+    def load(cls, code: str, data: dict) -> FigureLocale:
+        """The figure locale of ``code`` from its pack's ``figures.toml`` (``data``)."""
         babel = BabelLocale.parse(code)
         decimal = babel_numbers.get_decimal_symbol(code)
         groups = {babel_numbers.get_group_symbol(code), *data.get("numbers", {}).get("extra_groups", [])}
@@ -250,15 +249,18 @@ def _stems(words: dict[str, list[float]]) -> dict[float, re.Pattern]:
     return {v: re.compile(r"\b(?:" + "|".join(stems) + ")", re.IGNORECASE) for v, stems in by_value.items()}
 
 
-@cache
+@derived
 def figure_locale(code: str) -> FigureLocale | None:
-    if not _DATA.joinpath(f"{code}.toml").is_file():
+    """How ``code`` writes figures, or None when its pack has no ``figures.toml``."""
+    pack = get_pack(code)
+    if pack is None or pack.figures is None:
         return None
-    return FigureLocale.load(code)
+    return FigureLocale.load(pack.code, pack.figures)
 
 
-def supported_locales() -> frozenset[str]:
-    return frozenset(p.name[:-5] for p in _DATA.iterdir() if p.name.endswith(".toml") and p.name != "en.toml")
+def has_figures(pack: Pack) -> bool:
+    """Whether a pack says how its language writes figures (the figures checks need it)."""
+    return pack.figures is not None
 
 
 # --------------------------------------------------------------------------- figures
@@ -604,7 +606,7 @@ class _SubMatch:
         return self._start + len(self._text)
 
 
-@cache
+@derived
 def _reader(code: str, source: bool) -> FigureReader | None:
     loc = figure_locale(code)
     return FigureReader(loc, source) if loc else None

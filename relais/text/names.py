@@ -29,6 +29,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from operator import itemgetter
 
+from relais.locales import derived, get_pack
 from relais.text import hunspell
 
 # --------------------------------------------------------------------------- data
@@ -108,14 +109,15 @@ def is_common_english(word: str) -> bool:
     return dictionary is not None and dictionary.spell(word.lower())
 
 
-# Hunspell dictionaries of the target languages (Debian hunspell-fr, hunspell-de-de, …).
-TARGET_DICTIONARIES = {"fr": ("fr_FR", "fr"), "de": ("de_DE",), "es": ("es_ES",), "it": ("it_IT",), "pt": ("pt_PT", "pt_BR"), "nl": ("nl_NL", "nl"), "pl": ("pl_PL",)}
+# Hunspell dictionaries of the target languages (Debian hunspell-fr, hunspell-de-de, …):
+# the ``dictionaries`` of each language pack's ``[spelling]``.
 HUNSPELL_DIR = "/usr/share/hunspell"
 
 
-@cache
+@derived
 def _target_dictionary(lang: str):
-    for name in TARGET_DICTIONARIES.get(lang, ()):
+    pack = get_pack(lang)
+    for name in pack.dictionaries if pack else ():
         dictionary = hunspell.load(name, HUNSPELL_DIR)
         if dictionary is not None:
             return dictionary
@@ -484,7 +486,7 @@ def _known_renderings(key: str, lang: str) -> tuple[tuple[str, ...], ...]:
 
 
 def _find_known(key: str, target_words: list[Word], lang: str) -> tuple[int, int] | None:
-    compounds = lang in NOUN_CAPITALISING
+    compounds = capitalises_nouns(lang)
     for form in _known_renderings(key, lang):
         hit = _find_form(form, target_words, compounds)
         if hit:
@@ -539,7 +541,7 @@ def _trace_of(name: SourceName, target_words: list[Word], lang: str, words: tupl
     for sw in words[-1:]:
         sk = skeleton(sw.folded)
         # German capitalises every noun: three consonants must agree there (Palermo is not Polizei).
-        outline = 3 if lang in NOUN_CAPITALISING and len(sk) >= 3 else 2
+        outline = 3 if capitalises_nouns(lang) and len(sk) >= 3 else 2
         stem = sw.folded[:4]
         for i, tw in enumerate(target_words):
             if tw.capitalised and len(tw.text) >= 4 and skeleton(tw.folded)[:outline] == sk[:outline] and not _in_capitalised_run(target_words, i, lang):
@@ -643,8 +645,11 @@ class PairAnalysis:
     swaps: list[tuple[SourceName, TargetName, bool]] = field(default_factory=list)  # (missing name, run in its place, weak)
 
 
-# Languages that capitalise every noun: a lone capitalised word there is not a name signal.
-NOUN_CAPITALISING = frozenset({"de", "lb"})
+def capitalises_nouns(lang: str) -> bool:
+    """Whether the language capitalises every noun (its pack says so): a lone capitalised
+    word there is not a name signal."""
+    pack = get_pack(lang)
+    return pack is not None and pack.capitalises_nouns
 
 
 def _initials(name: SourceName) -> str:
@@ -769,7 +774,7 @@ def _name_like(word: Word, lang: str) -> bool:
     not know (in German: short and without a noun ending)."""
     if word.acronym:
         return True
-    if lang in NOUN_CAPITALISING and (len(word.text) > 10 or word.folded.endswith(GERMAN_NOUN_ENDINGS)):
+    if capitalises_nouns(lang) and (len(word.text) > 10 or word.folded.endswith(GERMAN_NOUN_ENDINGS)):
         return False
     return _unknown_word(word, lang)
 
@@ -793,7 +798,7 @@ def _person_like(words: list[Word], lang: str) -> bool:
     dictionary = _target_dictionary(lang)
     if dictionary is None:
         return False  # no way to tell names from capitalised nouns
-    if lang in NOUN_CAPITALISING:
+    if capitalises_nouns(lang):
         # Unknown German compounds ("Zoomobjektiven Bilder") are not people: every word
         # must be unknown, short, and without a noun ending.
         return all(not dictionary.spell(w.text) and len(w.text) <= 10 and not w.folded.endswith(GERMAN_NOUN_ENDINGS) for w in words)
