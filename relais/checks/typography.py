@@ -1,6 +1,6 @@
 """Typography of the target language: quotes, spaces around punctuation, apostrophes.
 
-The rules themselves are data: each ``relais/locales/<code>.toml`` carries a
+The rules themselves are data: each ``relais/locales/<code>/pack.toml`` carries a
 ``[typography]`` table (which quotes open and close, the space written inside them,
 which marks take a no-break space before them, which take none, the apostrophe, whether
 questions open with ``¿``).  This module turns that table into small named rules.

@@ -1,14 +1,14 @@
-"""Language packs: one folder per language (``<code>/pack.toml`` and data files beside it), the
-single home of what is language-specific; the loader, the target locales and the coverage table.
-
-A pack folder holds ``pack.toml`` (names, disclosure and unreviewed-notice lines,
-typography, spelling dictionaries, untranslated-word lists, length ratios, grammar
-checker, noun capitalisation), and optionally ``figures.toml`` (figure words, money),
-``meaning.toml`` (connectives, negation) and ``examples.toml`` (few-shot pairs).  Adding
-a language is adding a folder: here, or in a folder named by ``RELAIS_LANGUAGE_PACKS``
-(paths separated by ``os.pathsep``; a pack there replaces a built-in one of the same
-code).  Call ``reload()`` after changing that variable in a running process.
+"""Language packs: one folder per language, the single home of what is language-specific;
+the loader (a typed Pack), the target locales and the coverage table of what each provides.
 """
+
+# A pack folder holds ``pack.toml`` (names, disclosure and unreviewed-notice lines,
+# typography, spelling dictionaries, untranslated-word lists, length ratios, grammar
+# checker, noun capitalisation), and optionally ``figures.toml`` (figure words, money),
+# ``meaning.toml`` (connectives, negation) and ``examples.toml`` (few-shot pairs).  Adding
+# a language is adding a folder: here, or in a folder named by ``RELAIS_LANGUAGE_PACKS``
+# (paths separated by ``os.pathsep``; a pack there replaces a built-in one of the same
+# code).  Call ``reload()`` after changing that variable in a running process.
 
 from __future__ import annotations
 
