@@ -16,7 +16,7 @@ from rich.table import Table
 from relais import __version__
 from relais.document.render import EXTENSIONS, FORMATS
 from relais.errors import RelaisError
-from relais.locales import parse_targets
+from relais.locales import coverage_table, parse_targets
 
 app = typer.Typer(
     name="relais",
@@ -924,6 +924,13 @@ def xliff_import(
         _print_import(desk.xliff_import(file, actor))
     finally:
         desk.close()
+
+
+@app.command("languages")
+def languages() -> None:
+    """Show every language pack: what it provides (names, notices, typography, figures,
+    meaning, spelling, examples…) and what it lacks."""
+    print(coverage_table(), end="")
 
 
 def main() -> None:

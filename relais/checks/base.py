@@ -1,7 +1,9 @@
 """The check contract.
 
 A check knows one thing.  It declares a stable ``id`` (``numbers.mismatch``), a
-``severity`` and the target ``locales`` it applies to, and is registered in one place
+``severity`` and the target ``locales`` it applies to (``PackLocales``: derived from what
+the language packs provide, so a new pack folder gains the checks its data supports),
+and is registered in one place
 (``relais.checks.registry``).  Segment checks look at one aligned source/target pair;
 document checks see the whole aligned article (consistency across segments).
 
@@ -15,11 +17,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar, Protocol
+from typing import Callable, ClassVar, Protocol
 
 from relais.document.inline import PLACEHOLDER_RE, strip_placeholders
 from relais.document.model import BlockKind
 from relais.document.translation import Severity
+from relais.locales import Pack, codes_where
 
 
 # Blocks where the newsroom wants stricter thresholds (issue 3, "news parts").
@@ -106,6 +109,17 @@ class CheckContext:
     target_lang: str
     machine_output: bool = True  # False: human text, the typography fixer only reports
     termbase: Termbase | None = None
+
+
+class PackLocales:
+    """A check's ``locales``: the target languages whose packs satisfy ``predicate``,
+    read from the packs when asked (``relais.locales.codes_where``)."""
+
+    def __init__(self, predicate: Callable[[Pack], bool]):
+        self.predicate = predicate
+
+    def __get__(self, obj: object, owner: type | None = None) -> frozenset[str]:
+        return codes_where(self.predicate)
 
 
 class Check(ABC):

@@ -2,8 +2,9 @@
 
 Two parts:
 
-* ``ConnectiveCheck`` and ``NegationCheck`` are rule checks (data in
-  ``data/meaning.toml``): "amid" rendered as "despite" (``malgré``), "despite" rendered
+* ``ConnectiveCheck`` and ``NegationCheck`` are rule checks (data in each language
+  pack's ``meaning.toml``: the English words and what contradicts what in the ``en``
+  pack, the renderings and negation words in each target pack): "amid" rendered as "despite" (``malgré``), "despite" rendered
   as "because", a negation that disappears.
 * ``segment_risk`` scores a segment from 0 to 1 without a reference: the rule hits, plus,
   when an engine is given, back-translation into the source language compared with the
@@ -15,12 +16,10 @@ Two parts:
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
-from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
+from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.locales import Pack, derived, get_pack, packs
 
 HIGH_RISK = 0.6  # a segment at or above this risk is a major finding
 
@@ -40,38 +39,41 @@ def _word_pattern(phrase: str) -> re.Pattern:
     return re.compile(rf"(?<![\w’']){escaped}(?![\w])", re.IGNORECASE)
 
 
-@cache
-def _data() -> dict:
-    return tomllib.loads(resources.files("relais.checks").joinpath("data/meaning.toml").read_text("utf-8"))
+SOURCE_LANGUAGE = "en"  # the connectives are defined by the source pack's words
 
 
-@cache
+@derived
 def connectives() -> dict[str, Connective]:
+    """The source pack's connectives, with every target pack's renderings and signals."""
+    source = get_pack(SOURCE_LANGUAGE)
+    targets = [pack for pack in packs().values() if pack.is_target]
     out: dict[str, Connective] = {}
-    for name, entry in _data()["connective"].items():
-        renderings = {
-            lang: tuple(_word_pattern(p) for p in phrases)
-            for lang, phrases in entry.items()
-            if lang not in ("en", "contradicts", "signal")
-        }
-        signals = {lang: tuple(_word_pattern(p) for p in phrases) for lang, phrases in entry.get("signal", {}).items()}
-        out[name] = Connective(
-            name, tuple(_word_pattern(p) for p in entry["en"]), renderings, signals, tuple(entry.get("contradicts", ()))
-        )
+    for name, entry in (source.connectives if source else {}).items():
+        renderings = {p.code: tuple(_word_pattern(w) for w in p.connectives[name].accept) for p in targets if name in p.connectives}
+        signals = {p.code: tuple(_word_pattern(w) for w in p.connectives[name].signal) for p in targets if name in p.connectives and p.connectives[name].signal}
+        out[name] = Connective(name, tuple(_word_pattern(w) for w in entry.words), renderings, signals, entry.contradicts)
     return out
 
 
-@cache
+@derived
 def negations(lang: str) -> tuple[re.Pattern, ...]:
-    words = _data()["negation"].get(lang, ())
-    return tuple(_word_pattern(w) for w in words)
+    pack = get_pack(lang)
+    return tuple(_word_pattern(w) for w in pack.negation_words) if pack else ()
 
 
-# "No. 11" is a number sign, not a negation.
-_NEGATION_EN = re.compile(
-    r"(?<![\w’'])(?:not|no(?!\.\s*\d)|never|nobody|nothing|none|neither|nor|without|cannot)(?![\w])|n[’']t\b",
-    re.IGNORECASE,
-)
+@derived
+def _source_negation() -> re.Pattern | None:
+    """The source pack's negation pattern ("No. 11" is a number sign, not a negation)."""
+    pack = get_pack(SOURCE_LANGUAGE)
+    return re.compile(pack.negation_pattern, re.IGNORECASE) if pack and pack.negation_pattern else None
+
+
+def _has_connectives(pack: Pack) -> bool:
+    return bool(pack.connectives)
+
+
+def _has_negation(pack: Pack) -> bool:
+    return bool(pack.negation_words)
 
 
 def _first(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
@@ -82,14 +84,14 @@ def _first(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
 class ConnectiveCheck(SegmentCheck):
     """A connective whose meaning flipped: "amid" rendered as "despite".
 
-    id ``meaning.connective``, major, fr/de/es/it/pt.  Example: "Prices rose amid the
+    id ``meaning.connective``, major, languages whose pack has connectives.  Example: "Prices rose amid the
     strike." → "Les prix ont augmenté malgré la grève." flags "malgré" (a rendering of
     "despite", which contradicts "amid"); "… sur fond de grève." is silent.
     """
 
     id = "meaning.connective"
     severity = Severity.MAJOR
-    locales = frozenset({"fr", "de", "es", "it", "pt"})
+    locales = PackLocales(_has_connectives)
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
         table = connectives()
@@ -118,17 +120,18 @@ class ConnectiveCheck(SegmentCheck):
 class NegationCheck(SegmentCheck):
     """A negation in the source with none in the translation.
 
-    id ``meaning.negation``, minor, fr/de/es/it/pt: translators legitimately turn "not
+    id ``meaning.negation``, minor, languages whose pack has negation words: translators legitimately turn "not
     hurt" into "unharmed", so alone it is a hint; it raises the segment's meaning risk.  Example: "The mayor did not resign."
     → "Le maire a démissionné." is flagged; "Le maire n’a pas démissionné." is silent.
     """
 
     id = "meaning.negation"
     severity = Severity.MINOR
-    locales = frozenset({"fr", "de", "es", "it", "pt"})
+    locales = PackLocales(_has_negation)
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
-        if not _NEGATION_EN.search(pair.source_plain) or not pair.target_plain.strip():
+        source_negation = _source_negation()
+        if source_negation is None or not source_negation.search(pair.source_plain) or not pair.target_plain.strip():
             return []
         if _first(negations(ctx.target_lang), pair.target_plain):
             return []

@@ -13,13 +13,11 @@ any finding on a headline must be seen and signed off by a person.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
-from functools import cache
-from importlib import resources
 
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
 from relais.document.model import BlockKind
+from relais.locales import derived, get_pack
 
 MIN_QUOTED_WORDS = 3  # shorter quotes are titles or scare quotes ("green card")
 
@@ -44,14 +42,13 @@ _ANY_QUOTE_MARKS = frozenset("«»„“”\"‚‹›‘")
 _WORD = re.compile(r"\w+")
 
 
-@cache
+@derived
 def _locale_quote_marks(code: str) -> tuple[str, str, frozenset[str]]:
     """(preferred opening, preferred closing, every quote mark the locale accepts)."""
-    try:
-        raw = resources.files("relais.locales").joinpath(f"{code}.toml").read_text("utf-8")
-    except FileNotFoundError:
+    pack = get_pack(code)
+    if pack is None:
         return "“", "”", _ANY_QUOTE_MARKS
-    typography = tomllib.loads(raw).get("typography", {})
+    typography = pack.typography or {}
     opening = list(typography.get("quote_open", ())) or ["“"]
     closing = list(typography.get("quote_close", ())) or ["”"]
     return opening[0], closing[0], _ANY_QUOTE_MARKS | {ch for mark in opening + closing for ch in mark.strip()}

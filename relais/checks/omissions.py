@@ -1,7 +1,7 @@
 """Dropped or added text: empty targets, missing or extra sentences, length outliers.
 
 Lengths are compared in characters, against the ratio expected for the language pair
-(``[length_ratio.<source>]`` in ``relais/locales/<code>.toml``, measured on FLORES-200
+(``[length_ratio.<source>]`` in ``relais/locales/<code>/pack.toml``, measured on FLORES-200
 human references: French runs ~18 % longer than English).  The spread of the log ratio
 shrinks with length (roughly as 1/√length), so a short headline may vary more than a
 long paragraph before it is an outlier.
@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
 from relais.document.segment import segment_block
+from relais.locales import derived, get_pack
 
 # How many spreads away from the expected log ratio a length is an outlier.
 OUTLIER_SPREADS = 5.5
@@ -55,14 +54,12 @@ class ExpectedLength:
         return self.spread * math.sqrt(self.reference_chars / max(source_chars, 1))
 
 
-@cache
+@derived
 def expected_length(source_lang: str, target_lang: str) -> ExpectedLength | None:
-    """Expected length ratio for a language pair, or None when it was never measured."""
-    try:
-        raw = resources.files("relais.locales").joinpath(f"{target_lang}.toml").read_text("utf-8")
-    except FileNotFoundError:
-        return None
-    entry = tomllib.loads(raw).get("length_ratio", {}).get(source_lang)
+    """Expected length ratio for a language pair (``[length_ratio.<source>]`` of the target
+    pack), or None when it was never measured."""
+    pack = get_pack(target_lang)
+    entry = pack.length_ratio.get(source_lang) if pack else None
     if not entry:
         return None
     return ExpectedLength(float(entry["ratio"]), float(entry["spread"]), int(entry["reference_chars"]))

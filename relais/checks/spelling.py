@@ -2,7 +2,8 @@
 
 Dictionaries come from Debian's ``hunspell-*`` packages (``/usr/share/hunspell``), read
 through the ``chunspell`` binding; the dictionary name and a small allow list per
-language live in the ``[spelling]`` table of ``relais/locales/<code>.toml``.  Grammalecte
+language live in the ``[spelling]`` table of ``relais/locales/<code>/pack.toml`` (the
+first of its ``dictionaries`` found is used), the grammar checker in its ``[grammar]``.  Grammalecte
 comes from Debian's ``python3-grammalecte``, which installs into the system Python; it is
 pure Python, so :func:`grammalecte_engine` imports just that one package from
 ``/usr/lib/python3/dist-packages`` into our interpreter (no subprocess: 0.3 s to load
@@ -19,15 +20,14 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from relais.checks import hunspell
-from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
+from relais.text import hunspell
+from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.locales import Pack, derived, get_pack
 
 DICTIONARY_DIRS = (Path("/usr/share/hunspell"), Path("/usr/share/myspell/dicts"), Path("/usr/share/myspell"))
 GRAMMALECTE_DIR = Path("/usr/lib/python3/dist-packages/grammalecte")
@@ -53,26 +53,26 @@ FULL_HUNSPELL_SUGGESTIONS = False
 
 @dataclass(frozen=True)
 class SpellingData:
-    dictionary: str
+    dictionaries: tuple[str, ...]  # first found first used
     allow: frozenset[str]
     capitalised_are_names: bool = True  # False in German, which capitalises nouns
 
 
-@cache
+@derived
 def spelling_data(lang: str) -> SpellingData | None:
-    path = resources.files("relais.locales").joinpath(f"{lang}.toml")
-    if not path.is_file():
+    pack = get_pack(lang)
+    if pack is None or not pack.dictionaries:
         return None
-    table = tomllib.loads(path.read_text("utf-8")).get("spelling")
-    if not table:
-        return None
-    allow = frozenset(w.casefold() for w in table.get("allow", []))
-    return SpellingData(table["dictionary"], allow, bool(table.get("capitalised_are_names", True)))
+    allow = frozenset(w.casefold() for w in pack.spelling_allow)
+    return SpellingData(pack.dictionaries, allow, not pack.capitalises_nouns)
 
 
-def spelling_locales() -> frozenset[str]:
-    codes = (p.name[:-5] for p in resources.files("relais.locales").iterdir() if p.name.endswith(".toml"))
-    return frozenset(code for code in codes if spelling_data(code) is not None)
+def _has_dictionary(pack: Pack) -> bool:
+    return bool(pack.dictionaries)
+
+
+def _grammalecte(pack: Pack) -> bool:
+    return pack.grammar == "grammalecte"
 
 
 class Speller:
@@ -144,16 +144,17 @@ def _try_letters(aff: Path) -> str:
     return "esaitnrulodcmpévqfgbhàxèjyêçôîâùûœïëüáöóíñ"
 
 
-@cache
+@derived
 def speller_for(lang: str) -> Speller | None:
     data = spelling_data(lang)
     if data is None:
         return None
-    for directory in DICTIONARY_DIRS:
-        if (directory / f"{data.dictionary}.dic").exists() and (directory / f"{data.dictionary}.aff").exists():
-            dictionary = hunspell.load(data.dictionary, str(directory))
-            if dictionary is not None:
-                return Speller(dictionary, data, _try_letters(directory / f"{data.dictionary}.aff"))
+    for name in data.dictionaries:
+        for directory in DICTIONARY_DIRS:
+            if (directory / f"{name}.dic").exists() and (directory / f"{name}.aff").exists():
+                dictionary = hunspell.load(name, str(directory))
+                if dictionary is not None:
+                    return Speller(dictionary, data, _try_letters(directory / f"{name}.aff"))
     return None
 
 
@@ -199,14 +200,15 @@ def candidate_words(pair: SegmentPair, allow: frozenset[str], capitalised_are_na
 class UnknownWord(SegmentCheck):
     """A word the language's hunspell dictionary does not know.
 
-    id ``spelling.unknown`` · MINOR · fr de es it pt (where the dictionary is installed).
+    id ``spelling.unknown`` · MINOR · languages whose pack names a dictionary (where it is
+    installed).
     Names (capitalised words not at a sentence start, words in the source) are skipped.
     Example (fr): ``Le gouvernemnt a décidé.`` → suggestion ``gouvernement``.
     """
 
     id = "spelling.unknown"
     severity = Severity.MINOR
-    locales = spelling_locales()
+    locales = PackLocales(_has_dictionary)
     description = "word unknown to the hunspell dictionary (first suggestion offered)"
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
@@ -288,7 +290,7 @@ class FrenchGrammar(SegmentCheck):
 
     id = "grammar.fr"
     severity = Severity.MINOR
-    locales = frozenset({"fr"})
+    locales = PackLocales(_grammalecte)
     description = "French grammar error found by Grammalecte (agreement, conjugation, confusion)"
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
-from relais.checks.names import SourceName, fold, locate, source_names, words_of
+from relais.text.names import SourceName, fold, locate, source_names, words_of
 
 MAX_TERM_WORDS = 6
 _TOKEN_RE = re.compile(r"[^\W_]+")

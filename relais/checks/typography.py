@@ -1,6 +1,6 @@
 """Typography of the target language: quotes, spaces around punctuation, apostrophes.
 
-The rules themselves are data: each ``relais/locales/<code>.toml`` carries a
+The rules themselves are data: each ``relais/locales/<code>/pack.toml`` carries a
 ``[typography]`` table (which quotes open and close, the space written inside them,
 which marks take a no-break space before them, which take none, the apostrophe, whether
 questions open with ``¿``).  This module turns that table into small named rules.
@@ -18,13 +18,12 @@ straight quotes, ASCII apostrophes and plain spaces, and none of that changes me
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
-from importlib import resources
+from functools import cached_property, lru_cache
 from typing import Callable, Iterable, Iterator
 
-from relais.checks.base import Check, CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
+from relais.checks.base import Check, CheckContext, DocumentCheck, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.locales import Pack, derived, packs
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -95,20 +94,12 @@ class Typography:
         return re.compile(f"[{marks}]|{SPACE_CLASS}+[{bare}]")
 
 
-def _locale_files() -> dict[str, dict]:
-    package = resources.files("relais.locales")
-    data = {}
-    for path in package.iterdir():
-        if path.name.endswith(".toml"):
-            data[path.name[:-5]] = tomllib.loads(path.read_text("utf-8"))
-    return data
-
-
-@cache
+@derived
 def all_typography() -> dict[str, Typography]:
+    """The typography of every pack that has a ``[typography]`` table."""
     rules = {}
-    for code, data in _locale_files().items():
-        table = data.get("typography")
+    for code, pack in packs().items():
+        table = pack.typography
         if not table:
             continue
         rules[code] = Typography(
@@ -125,13 +116,17 @@ def all_typography() -> dict[str, Typography]:
     return rules
 
 
-@cache
+@derived
 def typography_for(lang: str) -> Typography | None:
     return all_typography().get(lang.strip().lower().split("-")[0])
 
 
-def locales_where(predicate: Callable[[Typography], bool] = lambda t: True) -> frozenset[str]:
-    return frozenset(code for code, typo in all_typography().items() if predicate(typo))
+def _has_typography(pack: Pack) -> bool:
+    return bool(pack.typography)
+
+
+def _inverted_marks(pack: Pack) -> bool:
+    return bool(pack.typography and pack.typography.get("inverted_marks", False))
 
 
 # --- the view rules work on ------------------------------------------------------------
@@ -493,7 +488,7 @@ class QuoteStyle(TypographyCheck):
 
     id = "typography.quotes"
     rule = "quotes"
-    locales = locales_where()
+    locales = PackLocales(_has_typography)
     description = "quotation marks of another language, or turned the wrong way (“…” in French, “Hallo“ in German)"
 
 
@@ -507,7 +502,7 @@ class StraightQuotes(TypographyCheck):
 
     id = "typography.straight_quotes"
     rule = "straight_quotes"
-    locales = locales_where()
+    locales = PackLocales(_has_typography)
     description = 'straight double quotes (") where the language writes «…» or „…“'
 
 
@@ -523,7 +518,7 @@ class PunctuationSpace(TypographyCheck):
 
     id = "typography.space"
     rule = "space"
-    locales = locales_where()
+    locales = PackLocales(_has_typography)
     description = "missing or wrong space before punctuation or inside quotes (French « … » and ; ! ? : %)"
 
 
@@ -536,7 +531,7 @@ class DoubleSpace(TypographyCheck):
 
     id = "typography.double_space"
     rule = "double_space"
-    locales = locales_where()
+    locales = PackLocales(_has_typography)
     description = "two or more spaces in a row"
 
 
@@ -549,7 +544,7 @@ class InvertedMarks(TypographyCheck):
 
     id = "typography.inverted_marks"
     rule = "inverted_marks"
-    locales = locales_where(lambda t: t.inverted_marks)
+    locales = PackLocales(_inverted_marks)
     description = "question or exclamation without the opening ¿ or ¡ (Spanish)"
 
 
@@ -564,7 +559,7 @@ class Apostrophe(DocumentCheck):
 
     id = "typography.apostrophe"
     severity = Severity.MINOR
-    locales = locales_where()
+    locales = PackLocales(_has_typography)
     description = "apostrophe style: ’ in machine output, one style throughout a human-written article"
 
     def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:

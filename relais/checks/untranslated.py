@@ -12,21 +12,20 @@ three English-looking words, one of them an English function word that the targe
 language does not share ("the", "with", but not "on" in French or "was" in German).
 
 Locale knowledge (loanwords, shared function words) lives in
-``relais/locales/<code>.toml`` under ``[untranslated]``.
+``relais/locales/<code>/pack.toml`` under ``[untranslated]``.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 
 
 from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair, Severity
 from relais.document.furniture import find_furniture, searched_strings
 from relais.document.language import restricted_identifier
+from relais.locales import derived, get_pack
 
 # Function words of the source language (English is the newsroom's source language).
 # They mark a run of words as English; words a target language shares are removed per
@@ -58,13 +57,10 @@ _WORD = re.compile(r"[^\W\d_](?:[\w’'\-]*\w)?|\d[\w.,:/\-]*")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
 
 
-@cache
+@derived
 def _locale_data(code: str) -> dict:
-    try:
-        raw = resources.files("relais.locales").joinpath(f"{code}.toml").read_text("utf-8")
-    except FileNotFoundError:
-        return {}
-    return tomllib.loads(raw).get("untranslated", {})
+    pack = get_pack(code)
+    return (pack.untranslated or {}) if pack else {}
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,7 @@ class UntranslatedKnowledge:
     marker_re: re.Pattern[str]  # any lowercase marker as a whole word: the cheap gate
 
 
-@cache
+@derived
 def knowledge(target_lang: str) -> UntranslatedKnowledge:
     data = _locale_data(target_lang)
     shared = {w.casefold() for w in data.get("shared_words", ())}

@@ -1,5 +1,8 @@
 """Language names the prompts and checks use, per ISO 639-1 code.
 
+A language with a pack (``relais.locales``) takes its names and labels from the pack;
+the table below covers the languages without one (what a model might answer in).
+
 The English name goes into prompts ("Translate into French"); the native name and the
 usual labels are what a chatty model puts in front of its answer ("Français :"), which
 ``relais.engines.validate`` recognises as a preamble.
@@ -7,7 +10,10 @@ usual labels are what a chatty model puts in front of its answer ("Français :")
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from relais.locales import Pack, packs
 
 
 @dataclass(frozen=True)
@@ -21,17 +27,9 @@ class Language:
     compact_script: bool = False
 
 
-LANGUAGES: dict[str, Language] = {
+_WITHOUT_PACK: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("en", "English", "English", ("translation", "english")),
-        Language("fr", "French", "Français", ("traduction", "voici la traduction", "en français")),
-        Language("de", "German", "Deutsch", ("übersetzung", "hier ist die übersetzung", "auf deutsch")),
-        Language("es", "Spanish", "Español", ("traducción", "aquí está la traducción", "en español")),
-        Language("it", "Italian", "Italiano", ("traduzione", "ecco la traduzione", "in italiano")),
-        Language("pt", "Portuguese", "Português", ("tradução", "aqui está a tradução", "em português")),
-        Language("nl", "Dutch", "Nederlands", ("vertaling", "hier is de vertaling")),
-        Language("pl", "Polish", "Polski", ("tłumaczenie",)),
         Language("sv", "Swedish", "Svenska", ("översättning",)),
         Language("da", "Danish", "Dansk", ("oversættelse",)),
         Language("no", "Norwegian", "Norsk", ("oversettelse",)),
@@ -53,6 +51,29 @@ LANGUAGES: dict[str, Language] = {
         Language("ko", "Korean", "한국어", ("번역",), compact_script=True),
     )
 }
+
+
+def _from_pack(pack: Pack) -> Language:
+    return Language(pack.code, pack.english_name, pack.name, pack.labels, pack.compact_script)
+
+
+class _Languages(Mapping[str, Language]):
+    """Every known language: the packs' (read when asked, so a new pack counts), then the table."""
+
+    def __getitem__(self, code: str) -> Language:
+        pack = packs().get(code)
+        if pack is not None:
+            return _from_pack(pack)
+        return _WITHOUT_PACK[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**dict.fromkeys(packs()), **dict.fromkeys(_WITHOUT_PACK)})
+
+    def __len__(self) -> int:
+        return len(set(packs()) | set(_WITHOUT_PACK))
+
+
+LANGUAGES: Mapping[str, Language] = _Languages()
 
 
 def language(code: str) -> Language:

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from relais.checks.names import fold, is_common_english, locate, name_data, source_names, tokens_match, words_of
+from relais.text.names import fold, is_common_english, locate, name_data, source_names, tokens_match, words_of
 from relais.document.inline import strip_placeholders
 from relais.document.text import person_text
 from relais.errors import InputError, NotFound

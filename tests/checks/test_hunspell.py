@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from relais.checks import hunspell
+from relais.text import hunspell
 from relais.checks.base import CheckContext, SegmentPair
 from relais.checks.registry import run_checks
-from relais.checks.names import is_common_english
+from relais.text.names import is_common_english
 from relais.document.model import BlockKind
 
 OUTSIDE_LATIN_1 = ["Poznań", "Łódź", "北京", "Đà Nẵng", "İstanbul", "Ōsaka"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from relais.checks.base import CheckContext, SegmentPair, Severity
-from relais.checks.names import DictTermbase, analyse, source_names
+from relais.text.names import DictTermbase, analyse, source_names
 from relais.checks.registry import run_checks
 from relais.document.model import BlockKind
 from tests.checks.table import findings, ids

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from relais.checks.base import CheckContext, SegmentPair
-from relais.checks.names import DictTermbase
+from relais.text.names import DictTermbase
 from relais.checks.terms import TermForbiddenCheck, TermViolationCheck
 from relais.document.model import BlockKind
 from relais.memory.termbase import StoreTermbase, TermMatch
