@@ -592,7 +592,7 @@ def serve(
 
     import uvicorn
 
-    from relais.review.app import create_app
+    from relais.web.app import create_app
 
     try:  # a clear message before uvicorn's own log lines
         with socket.create_server((host, port)):

@@ -1,5 +1,5 @@
-"""Helpers of the review web app that are not routes: JSON shapes of the service's views,
-the source text as safe HTML, flash messages, word diffs for the diff page.
+"""What the desk's pages and JSON show, apart from the routes: JSON shapes of the
+service's views, the source text as safe HTML, flash messages, word diffs for the diff page.
 
 Everything the pages show from an article passes through Jinja's autoescape; the only
 HTML we build ourselves (source links, diff marks) is built from escaped pieces and then
@@ -215,7 +215,3 @@ def term_json(term: TermRow, lang: str | None = None, status: str | None = None)
         "note": term.note, "renderings": [rendering_json(r) for r in sorted(renderings, key=lambda r: (r.lang, r.id))],
     }  # fmt: skip
 
-
-def split_variants(value: str) -> list[str]:
-    """Forbidden variants typed as a comma-separated list."""
-    return list(dict.fromkeys(v for v in (" ".join(p.split()) for p in value.split(",")) if v))
