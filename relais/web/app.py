@@ -98,9 +98,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN, which the CSP forbids
         redoc_url=None,
     )
-    app.state.store = store
-    app.state.throttle = throttle or LoginThrottle()
-    app.state.settings = Settings(store, rules, disclosures, secure_cookies, app.state.throttle)
+    app.state.settings = Settings(store, rules, disclosures, secure_cookies, throttle or LoginThrottle())
     app.state.templates = make_templates()
     app.state.metrics_registry = metrics.registry_for(store)
     # The gate (authentication, then a capped body) runs inside the security headers, so
