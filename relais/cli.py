@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +17,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from relais import __version__
+from relais.checks.audit import FAIL_LEVELS
+from relais.config import RISK_METHODS, load_config
+from relais.desk import Desk
+from relais.document import ingest
 from relais.document.render import EXTENSIONS, FORMATS
-from relais.errors import RelaisError
+from relais.engines.registry import engine_statuses
+from relais.errors import InputError, RelaisError
+from relais.jobs.executor import EnginePool
 from relais.locales import coverage_table, parse_targets
+from relais.publish.outputs import OutputFolder
+from relais.store.models import JobStatus
+
+# Lazy loads, each for one command: ``relais serve`` imports the web app (FastAPI,
+# Jinja, uvicorn) and ``relais worker`` the task queue (procrastinate); the other
+# commands start without them.
 
 app = typer.Typer(
     name="relais",
@@ -47,9 +62,7 @@ def _main(
     State.quiet = quiet
 
 
-def _desk():
-    from relais.desk import Desk
-
+def _desk() -> Desk:
     return Desk()
 
 
@@ -71,9 +84,7 @@ def _format_for(output: str | None, fmt: str | None) -> str:
     return "md"
 
 
-def _output_folder(desk, folder: Path):
-    from relais.publish.outputs import OutputFolder
-
+def _output_folder(desk, folder: Path) -> OutputFolder:
     return OutputFolder(folder, desk.store)
 
 
@@ -101,8 +112,6 @@ def _progress() -> Progress:
 
 def _run_jobs(desk, job_ids: list[int], labels: dict[int, str], overall: str | None = None) -> list:
     """Run jobs in this process with a progress bar per job, or one ``overall`` bar."""
-    from relais.jobs.executor import EnginePool
-
     def announce(engine) -> None:
         note = engine.notice()
         if note:
@@ -139,8 +148,6 @@ def _wait_for_workers(desk, job_ids: list[int], labels: dict[int, str]) -> tuple
     """Follow jobs the workers run (``Desk.follow``).  Returns (jobs to run here, []) as
     soon as some must run here because no worker is left, else ([], their summaries)
     once each is done or parked, after saying how each ended."""
-    from relais.store.models import JobStatus
-
     with _progress() as progress:
         bar = progress.add_task(f"{len(job_ids)} job(s) on the workers", total=None)
 
@@ -176,8 +183,6 @@ def _execute(desk, job_ids: list[int], labels: dict[int, str], wait: bool = True
     """Run jobs here, or leave them to the workers (and follow them when ``wait``; jobs
     whose worker died with no worker left are then run here).  Returns the jobs parked
     by the workers."""
-    from relais.store.models import JobStatus
-
     if not wait and desk.task_queue is not None:
         idle = "" if desk.live_workers() else "; no worker is running yet (start one with `relais worker`)"
         _say(f"queued {len(job_ids)} job(s) for the workers{idle}; `relais jobs` shows where they stand")
@@ -216,7 +221,20 @@ def _report(outcomes, labels: dict[int, str]) -> int:
     return failed_segments
 
 
-ARTICLE_SUFFIXES = (".html", ".htm", ".md", ".markdown", ".txt")
+def _input_format(name: str | None) -> str | None:
+    """The format named by ``--input-format``, as ingest names it (``ingest.FORMATS``,
+    or one of ``ingest.FORMAT_ALIASES``); None to detect it."""
+    try:
+        return ingest.format_named(name)
+    except InputError:
+        raise RelaisError(
+            f"unknown input format '{name}' (use {', '.join(ingest.FORMATS[:-1])} or {ingest.FORMATS[-1]})"
+        ) from None
+
+
+def article_files(directory: Path) -> list[Path]:
+    """The files of ``directory`` that ingest reads as articles (``ingest.SUFFIXES``), by name."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in ingest.SUFFIXES)
 
 
 @app.command()
@@ -245,9 +263,7 @@ def translate(
     State.quiet = State.quiet or quiet
     targets = parse_targets(to)
     fmt = _format_for(output, fmt)
-    if input_format and input_format not in ("html", "markdown", "md", "text", "txt"):
-        raise RelaisError(f"unknown input format '{input_format}' (use html, markdown or text)")
-    input_format = {"md": "markdown", "txt": "text"}.get(input_format or "", input_format)
+    input_format = _input_format(input_format)
     directory = source != "-" and Path(source).is_dir()
     out_dir: Path | None = None
     if output and (directory or len(targets) > 1 or output.endswith(os.sep) or Path(output).is_dir()):
@@ -299,11 +315,9 @@ def _write(path: Path, text: str) -> None:
 def _translate_directory(desk, directory: Path, targets, out_dir, fmt, input_format, engine, fresh, wait) -> None:
     """Every article of ``directory`` into every target: queued at once, then run here
     or followed on the workers.  A file that cannot be read is reported and skipped."""
-    from relais.store.models import JobStatus
-
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES)
+    files = article_files(directory)
     if not files:
-        raise RelaisError(f"{directory}: no article files ({', '.join(ARTICLE_SUFFIXES)})")
+        raise RelaisError(f"{directory}: no article files ({', '.join(ingest.SUFFIXES)})")
     job_ids: list[int] = []
     labels: dict[int, str] = {}
     names: dict[int, tuple[str, int, str]] = {}  # job → (file name, article id, target)
@@ -383,8 +397,6 @@ def jobs_(
     fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
     """List translation jobs with their status, attempts and last error (json: for scripts and monitoring)."""
-    import json
-
     if fmt not in ("text", "json"):
         raise RelaisError(f"unknown format '{fmt}' (use text or json)")
     desk = _desk()
@@ -461,9 +473,7 @@ def worker(
     name: Annotated[str | None, typer.Option("--name", help="Name in the logs (default: host:pid).")] = None,
 ) -> None:
     """Run queued translation jobs (PostgreSQL store).  SIGTERM finishes the job in hand, then stops."""
-    import logging
-
-    from relais.jobs.queue import run_worker
+    from relais.jobs.queue import run_worker  # lazy: procrastinate (see the imports)
 
     targets = parse_targets(to) if to else None
     desk = _desk()
@@ -496,14 +506,10 @@ def check(
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine for --risk (default: the configured one).")] = None,
 ) -> None:
     """Check a translation: a stored draft (ID) or any two documents (SOURCE TARGET --to LANG)."""
-    from relais.checks.audit import FAIL_LEVELS
-
     if fail_on not in FAIL_LEVELS:
         raise RelaisError(f"unknown --fail-on level '{fail_on}' (use one of: {', '.join(FAIL_LEVELS)})")
     if fmt not in ("text", "json"):
         raise RelaisError(f"unknown format '{fmt}' (use text or json)")
-    from relais.config import RISK_METHODS
-
     if risk_method is not None and risk_method not in RISK_METHODS:
         raise RelaisError(f"unknown --risk-method '{risk_method}' (use one of: {', '.join(RISK_METHODS)})")
     desk = _desk()
@@ -513,8 +519,6 @@ def check(
         if risk or risk_method:
             risk_method = risk_method or desk.config.risk_method
         if risk_method is not None and risk_method != "rules":
-            from relais.jobs.executor import EnginePool
-
             engines = EnginePool(desk.config)
             risk_engine = engines.get(engine or desk.config.engine)
         if second is None:
@@ -564,9 +568,6 @@ def _print_report(report) -> None:
 @app.command()
 def engines() -> None:
     """List the engines, whether each is configured and reachable, and the default."""
-    from relais.config import load_config
-    from relais.engines.registry import engine_statuses
-
     table = Table("engine", "default", "configured", "reachable", "detail")
     for st in engine_statuses(load_config()):
         table.add_row(st.name, "yes" if st.is_default else "", _yes(st.configured), _yes(st.reachable), st.detail)
@@ -588,11 +589,9 @@ def serve(
     ] = False,
 ) -> None:
     """Start the review web app on the same store as the command line."""
-    import socket
+    import uvicorn  # lazy: the web app (see the imports)
 
-    import uvicorn
-
-    from relais.review.app import create_app
+    from relais.web.app import create_app
 
     try:  # a clear message before uvicorn's own log lines
         with socket.create_server((host, port)):
@@ -733,8 +732,6 @@ def published(
 
 
 def _write_publication(desk, job_id: int, pub, output_dir: Path) -> None:
-    import json
-
     audit = pub.audit
     source, target = audit["source"], audit["target_language"]
     try:

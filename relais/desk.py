@@ -1,7 +1,12 @@
-"""The desk: the library the command line (and later the review app) drive.
+"""The desk: the library the command line drives, one facade over the layers below.
 
 It wires configuration, the store, ingest, jobs and rendering together; each of those
-knows nothing of the others' internals.
+knows nothing of the others' internals.  Its methods are grouped by concern: reading
+and ingesting articles, jobs (queue, dispatch, run, follow), checks, drafts, people,
+review and publishing, memory and termbase.  It decides nothing about who may do what:
+the review rules do (``relais.review.workflow``, through the service and the
+publisher), for the command line exactly as for the web app (``relais.web``), which
+calls the same library functions.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from functools import cached_property
 
+from relais.checks import audit
 from relais.config import Config, load_config
 from relais.document.ingest import ingest_bytes
 from relais.document.render import render
@@ -21,11 +27,18 @@ from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
 from relais.jobs.runner import JobOutcome, MemorySettings, owner_alive
-from relais.locales import get_locale
+from relais.locales import available, get_locale
+from relais.memory import interchange, termbase
+from relais.publish import publisher
+from relais.review import accounts, service, xliff
+from relais.review.workflow import Rules
 from relais.store import repo, translation
 from relais.store.actors import Actor, PermissionDenied
 from relais.store.db import Store, open_store
 from relais.store.models import JobStatus
+
+# One lazy load: the task queue (procrastinate), only on a PostgreSQL store
+# (``Desk.task_queue``, ``Desk.owner_alive``).
 
 
 @dataclass
@@ -91,7 +104,7 @@ class Desk:
     @cached_property
     def task_queue(self):
         """The task queue of a PostgreSQL store (``relais.jobs.queue.TaskQueue``); None on SQLite."""
-        from relais.jobs.queue import TaskQueue, uses_queue
+        from relais.jobs.queue import TaskQueue, uses_queue  # the lazy load (see the imports)
 
         return TaskQueue(self.config) if uses_queue(self.store) else None
 
@@ -179,7 +192,7 @@ class Desk:
         another machine is taken to be alive)."""
         if self.task_queue is None:
             return owner_alive(owner)
-        from relais.jobs.queue import owner_alive_on
+        from relais.jobs.queue import owner_alive_on  # the lazy load (see the imports)
 
         return owner_alive_on(self.store, self.config.queue.stalled_after)(owner)
 
@@ -241,18 +254,14 @@ class Desk:
     def check_translation(self, job_id: int, risk_engine=None, risk_method: str | None = None):
         """Check a stored draft; with ``risk_method`` (and ``risk_engine`` for the engine
         methods) its meaning risk is scored again, else the stored risks are reported."""
-        from relais.checks.audit import check_draft
-
-        return check_draft(self.draft(job_id), risk_engine=risk_engine, risk_method=risk_method)
+        return audit.check_draft(self.draft(job_id), risk_engine=risk_engine, risk_method=risk_method)
 
     def check_documents(self, source: bytes, target: bytes, target_lang: str, risk_engine=None, risk_method=None, **names):
-        from relais.checks.audit import check_documents
-
-        return check_documents(
+        return audit.check_documents(
             source, target, target_lang, limits=self.config.limits, risk_engine=risk_engine, risk_method=risk_method, **names
         )
 
-    # -- output ---------------------------------------------------------------
+    # -- drafts ---------------------------------------------------------------
     def draft(self, job_id: int) -> Translation:
         with self.store.read() as s:
             return translation.load(s, job_id, current=False)
@@ -260,16 +269,12 @@ class Desk:
     def render(self, job_id: int, fmt: str) -> str:
         return render(self.draft(job_id), fmt)
 
-    # -- review and publishing ------------------------------------------------
+    # -- people ---------------------------------------------------------------
     def add_user(self, name: str, password: str, role: str, languages: list[str]) -> None:
-        from relais.review import accounts
-
         with self.store.write() as s:
             accounts.add_user(s, name, password, role, languages)
 
     def users(self) -> list[dict]:
-        from relais.review import accounts
-
         with self.store.read() as s:
             return [
                 {"name": u.name, "role": u.role, "languages": list(u.languages or []), "active": u.active}
@@ -277,29 +282,22 @@ class Desk:
             ]
 
     def set_password(self, name: str, password: str) -> None:
-        from relais.review import accounts
-
         with self.store.write() as s:
             accounts.set_password(s, name, password)
 
     def set_user_active(self, name: str, active: bool) -> None:
-        from relais.review import accounts
-
         with self.store.write() as s:
             accounts.set_active(s, name, active)
 
+    # -- review and publishing (the review rules decide; see the module) ------
     @property
-    def rules(self):
+    def rules(self) -> Rules:
         """The review rules' settings of this installation (``[review]``)."""
-        from relais.review.workflow import Rules
-
         return Rules(claim_idle=self.config.review.claim_idle)
 
-    def person(self, name: str | None, password: str | None):
+    def person(self, name: str | None, password: str | None) -> Actor:
         """The person a command acts as, after their password (``--as NAME``); without a
         name, the bare command line, which the review rules let do no review action."""
-        from relais.review import accounts
-
         if not name:
             return Actor.command_line()
         with self.store.read() as s:  # Argon2 is slow on purpose: not inside a write
@@ -308,34 +306,27 @@ class Desk:
             raise PermissionDenied(f"wrong name or password for {name}")
         return Actor.of(user)
 
-    def publish(self, job_id: int, actor, sign_off: bool = False):
+    def publish(self, job_id: int, actor: Actor, sign_off: bool = False):
         """Publish a signed-off translation as ``actor`` (``person``); with ``sign_off``,
         record that person's sign-off first.  The review rules decide both (four eyes).
         Returns the publication record."""
-        from relais.publish.publisher import publish
-        from relais.review import service
-
         with self.store.write() as s:
             if sign_off:
                 service.sign_off(s, actor, job_id, self.rules)
-            return publish(s, actor, job_id, self.rules, disclosures=self.config.publish.disclosure)
+            return publisher.publish(s, actor, job_id, self.rules, disclosures=self.config.publish.disclosure)
 
     def publication(self, job_id: int):
-        from relais.publish.publisher import latest_publication
-
         with self.store.read() as s:
-            return latest_publication(s, job_id)
+            return publisher.latest_publication(s, job_id)
 
-    # -- memory, termbase and interchange (issue 5) ---------------------------
+    # -- memory, termbase and interchange ------------------------------------
     def _read_interchange(self, source: str) -> bytes:
-        from relais.memory.interchange import MAX_BYTES
-
         path = Path(source)
         try:
             if path.is_dir():
                 raise RelaisError(f"{source}: is a directory")
-            if path.stat().st_size > MAX_BYTES:
-                raise InputError(f"{source}: {path.stat().st_size:,} bytes is over the limit of {MAX_BYTES:,} bytes")
+            if path.stat().st_size > interchange.MAX_BYTES:
+                raise InputError(f"{source}: {path.stat().st_size:,} bytes is over the limit of {interchange.MAX_BYTES:,} bytes")
             return path.read_bytes()
         except FileNotFoundError:
             raise RelaisError(f"{source}: no such file") from None
@@ -344,45 +335,31 @@ class Desk:
 
     def tm_import(self, source: str, source_lang: str = "en"):
         """Import a TMX file into the memory: all of it, or nothing."""
-        from relais.memory import interchange
-
         data = self._read_interchange(source)
         with self.store.write() as s:
             return interchange.import_tmx(s, data, source_lang=source_lang)
 
     def tm_export(self, target_lang: str | None = None) -> bytes:
-        from relais.memory import interchange
-
         with self.store.read() as s:
             return interchange.export_tmx(s, target_lang=target_lang)
 
     def tm_stats(self) -> list[dict]:
-        from relais.memory import interchange
-
         with self.store.read() as s:
             return interchange.tm_stats(s)
 
     def terms_import(self, source: str, proposed: bool = False):
         """Import a TBX file into the termbase: all of it, or nothing."""
-        from relais.memory import interchange
-
         data = self._read_interchange(source)
         with self.store.write() as s:
             return interchange.import_tbx(s, data, status="proposed" if proposed else "approved")
 
     def terms_export(self, lang: str | None = None) -> bytes:
-        from relais.memory import interchange
-
         with self.store.read() as s:
             return interchange.export_tbx(s, lang=lang)
 
     def terms_add(self, source: str, lang: str, target: str, type_: str = "term", forbid: list[str] | None = None,
                   proposed: bool = False, note: str | None = None) -> dict:  # fmt: skip
         """Add a term and its rendering in one language (approved unless ``proposed``)."""
-        from relais.locales import available
-        from relais.memory import termbase
-        from relais.store.actors import Actor
-
         if lang not in available():
             raise InputError(f"unknown language {lang!r} (available: {', '.join(available())})")
         who = Actor.command_line().name
@@ -395,8 +372,6 @@ class Desk:
                     "status": row.status, "forbidden": list(row.forbidden or [])}  # fmt: skip
 
     def terms_list(self, lang: str | None = None) -> list[dict]:
-        from relais.memory import interchange
-
         with self.store.read() as s:
             return [
                 {"term": t.source_term, "type": t.type, "lang": r.lang, "text": r.text, "status": r.status,
@@ -405,16 +380,12 @@ class Desk:
             ]  # fmt: skip
 
     def xliff_export(self, job_id: int, version: str = "1.2") -> bytes:
-        from relais.memory import interchange
-
         with self.store.read() as s:
             return interchange.export_xliff(s, job_id, version)
 
-    def xliff_import(self, source: str, actor):
+    def xliff_import(self, source: str, actor: Actor):
         """Bring back a job edited in another CAT tool, as the edits and confirmations of
         ``actor`` (``person``: the job's claimant or an editor)."""
-        from relais.review import xliff
-
         data = self._read_interchange(source)
         with self.store.write() as s:
             return xliff.import_xliff(s, actor, data, self.rules)

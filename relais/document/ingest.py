@@ -30,8 +30,10 @@ from relais.errors import InputError
 FORMATS = ("html", "markdown", "text")
 SOURCE_LANGUAGE = "en"
 
-_FORMAT_ALIASES = {"htm": "html", "md": "markdown", "txt": "text", "plain": "text"}
-_EXTENSIONS = {
+# The registry of input formats: their names, other names for them, and the file
+# suffixes read as each (what `relais translate DIR` picks up).
+FORMAT_ALIASES = {"htm": "html", "md": "markdown", "txt": "text", "plain": "text"}
+SUFFIXES = {
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
@@ -111,7 +113,7 @@ def ingest_bytes(
 def _ingest(data: bytes, name: str | None, fmt: str | None, limits: Limits, language: str, strip_ui_text: bool) -> Article:
     if len(data) > limits.max_bytes:
         raise InputError(_too_many_bytes(len(data), limits))
-    chosen = _chosen_format(fmt) or _format_from_name(name)
+    chosen = format_named(fmt) or _format_from_name(name)
     text = decode_article(data)
     chosen = chosen or sniff_format(text)
 
@@ -138,10 +140,12 @@ def _too_many_bytes(size: int, limits: Limits) -> str:
     return f"the file is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes"
 
 
-def _chosen_format(fmt: str | None) -> str | None:
+def format_named(fmt: str | None) -> str | None:
+    """The input format a user named (``FORMATS`` or one of ``FORMAT_ALIASES``), None
+    for none; an ``InputError`` for an unknown name."""
     if fmt is None:
         return None
-    normal = _FORMAT_ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
+    normal = FORMAT_ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
     if normal not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (expected one of: {', '.join(FORMATS)})")
     return normal
@@ -150,7 +154,7 @@ def _chosen_format(fmt: str | None) -> str | None:
 def _format_from_name(name: str | None) -> str | None:
     if not name:
         return None
-    return _EXTENSIONS.get(Path(name).suffix.lower())
+    return SUFFIXES.get(Path(name).suffix.lower())
 
 
 def sniff_format(text: str) -> str:

@@ -59,3 +59,47 @@ def word_diff(before: str, after: str) -> list[DiffOp]:
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         ops.append(DiffOp(tag, "".join(a[i1:i2]), "".join(b[j1:j2])))
     return ops
+
+
+@dataclass(frozen=True)
+class SegmentEffort:
+    """One segment's post-editing effort so far: HTER from its machine draft, and the
+    active editing seconds of every revision."""
+
+    segment_id: int
+    hter: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ReviewEffort:
+    """The post-editing effort on a job under review (the diff page), segment by segment
+    and in sum: the same HTER the audit record of a publication gives."""
+
+    segments: list[SegmentEffort]
+    hter: float
+    edited: int
+    active_seconds: float
+
+    @property
+    def share_edited(self) -> float:
+        return self.edited / len(self.segments) if self.segments else 0.0
+
+    def summary(self) -> dict[str, float | int]:
+        return {"hter": self.hter, "segments": len(self.segments), "edited": self.edited,
+                "share_edited": self.share_edited, "active_seconds": self.active_seconds}  # fmt: skip
+
+
+def review_effort(segments, revisions) -> ReviewEffort:
+    """The effort on ``segments`` (each with ``id``, ``draft`` and its current ``text``),
+    with the active seconds of ``revisions`` (each with ``segment_id`` and ``active_seconds``)."""
+    seconds: dict[int, float] = {}
+    for r in revisions:
+        seconds[r.segment_id] = seconds.get(r.segment_id, 0.0) + r.active_seconds
+    rows = [SegmentEffort(seg.id, segment_hter(seg.draft, seg.text), seconds.get(seg.id, 0.0)) for seg in segments]
+    return ReviewEffort(
+        segments=rows,
+        hter=article_hter([(seg.draft, seg.text) for seg in segments]),
+        edited=sum(1 for seg in segments if (seg.draft or "") != seg.text),
+        active_seconds=sum(seconds.values()),
+    )

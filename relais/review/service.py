@@ -1,6 +1,6 @@
 """The human review of a translation job: edit, re-check, approve, sign off.
 
-This is the library the web app (``relais.review.app``) and the command line drive.
+This is the library the web app (``relais.web``) and the command line drive.
 Nothing is edited in place: every save adds a revision (version 1, 2, … on top of the
 machine draft, version 0), every approval and sign-off adds a journal event, so any
 published word can be traced to the person who confirmed it.  Every action asks the

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from relais.review import accounts
-from relais.review.app import SESSION_COOKIE, create_app
+from relais.web.app import SESSION_COOKIE, create_app
 from relais.store.db import Store, open_store
 from tests.llama_server import free_port
 from tests.review.seed import SeededJob

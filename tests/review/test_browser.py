@@ -229,7 +229,7 @@ class RestartableServer:
 
         import uvicorn
 
-        from relais.review.app import create_app
+        from relais.web.app import create_app
 
         config = uvicorn.Config(create_app(self.store), host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="off")  # fmt: skip

@@ -1,5 +1,5 @@
 """Authentication before anything else reads a request, and capped bodies
-(relais.review.gate), over every route the API description lists.
+(relais.web.gate), over every route the API description lists.
 
 Every write route answers 401 to an anonymous caller whatever its body (malformed, over
 the limit, streamed), without reading it; a signed-in caller's body over the limit is
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from relais.review.gate import DESK_BODY_LIMIT, PUBLIC_PATHS, PUBLIC_WRITES
+from relais.web.gate import DESK_BODY_LIMIT, PUBLIC_PATHS, PUBLIC_WRITES
 from tests.review.conftest import sign_in
 
 WRITE_METHODS = ("post", "put", "patch", "delete")

@@ -1,5 +1,5 @@
-"""Helpers of the review web app that are not routes: JSON shapes of the service's views,
-the source text as safe HTML, flash messages, word diffs for the diff page.
+"""What the desk's pages and JSON show, apart from the routes: JSON shapes of the
+service's views, the source text as safe HTML, flash messages, word diffs for the diff page.
 
 Everything the pages show from an article passes through Jinja's autoescape; the only
 HTML we build ourselves (source links, diff marks) is built from escaped pieces and then
@@ -21,7 +21,7 @@ from markupsafe import Markup
 from relais.document.inline import PLACEHOLDER_RE
 from relais.publish.effort import word_diff
 from relais.memory.tm import TmStats
-from relais.document.translation import Segment as SegmentView, StoredFinding as FindingView, Translation as JobView
+from relais.document.translation import Segment, StoredFinding, Translation
 from relais.store.models import TermRenderingRow, TermRow, TmEntryRow
 
 
@@ -95,19 +95,19 @@ def diff_html(before: str, after: str) -> Markup:
     return sanitise("".join(parts))
 
 
-def replaceable(f: FindingView) -> bool:
+def replaceable(f: StoredFinding) -> bool:
     """Does the check offer text that replaces exactly the finding's words?  (Otherwise
     its suggestion is advice, shown but never accepted with one key.)"""
     return bool(f.suggestion) and f.replaces
 
 
-def finding_json(f: FindingView) -> dict[str, Any]:
+def finding_json(f: StoredFinding) -> dict[str, Any]:
     d = asdict(f)
     d["replaceable"] = replaceable(f)
     return d
 
 
-def segment_json(s: SegmentView) -> dict[str, Any]:
+def segment_json(s: Segment) -> dict[str, Any]:
     return {
         "id": s.id, "block": s.block, "index": s.index, "kind": s.kind, "source": s.source, "draft": s.draft,
         "text": s.text, "version": s.version, "risk": s.risk, "error": s.error, "confirmed_by": s.confirmed_by,
@@ -116,7 +116,7 @@ def segment_json(s: SegmentView) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def job_json(view: JobView) -> dict[str, Any]:
+def job_json(view: Translation) -> dict[str, Any]:
     return {
         "id": view.id, "article_id": view.article_id, "title": view.title,
         "source_language": view.source_language, "target_language": view.target_language,
@@ -215,7 +215,3 @@ def term_json(term: TermRow, lang: str | None = None, status: str | None = None)
         "note": term.note, "renderings": [rendering_json(r) for r in sorted(renderings, key=lambda r: (r.lang, r.id))],
     }  # fmt: skip
 
-
-def split_variants(value: str) -> list[str]:
-    """Forbidden variants typed as a comma-separated list."""
-    return list(dict.fromkeys(v for v in (" ".join(p.split()) for p in value.split(",")) if v))

@@ -7,7 +7,7 @@ anonymous caller with a malformed body would get 422, and a 60 MB body would be 
 before being refused.  Here, in order:
 
 1. The session cookie is looked up (one query) and the person, if any, is put in the
-   request's state, where the routes' dependencies find it (``person``).
+   request's state, where the routes' dependencies find it (``relais.web.deps.Person``).
 2. Anonymous callers get no further than the public routes (sign-in, health, metrics,
    static files, the API description): a page asked for with GET is redirected to the
    sign-in form, anything else answers ``401``, and no body is read.

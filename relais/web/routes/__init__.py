@@ -1,0 +1,7 @@
+"""The desk's routes, one ``APIRouter`` per concern; ``ROUTERS`` is what ``create_app`` includes, in order."""
+
+from __future__ import annotations
+
+from relais.web.routes import accounts, editor, memory, queue, stats, system, terms
+
+ROUTERS = (system.router, accounts.router, queue.router, editor.router, stats.router, memory.router, terms.router)
