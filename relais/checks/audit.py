@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from relais.checks.align import align_articles
 from relais.checks.base import CheckContext, Finding, SegmentPair, Severity, Termbase
 from relais.checks.locate import Locator
+from relais.checks.meaning import HIGH_RISK, risk_finding, segment_risk
+from relais.checks.news import headline_signoff
 from relais.checks.registry import run_checks
 from relais.config import Limits
 from relais.document.decode import decode_article
@@ -144,8 +146,6 @@ def check_draft_segments(
     and a segment it could not score keeps no risk (None).  Failed drafts have no risk.
     Each risk at or above ``HIGH_RISK`` is a ``meaning.risk`` finding.
     """
-    from relais.checks.meaning import HIGH_RISK, risk_finding, segment_risk
-    from relais.checks.news import headline_signoff
 
     dp = draft_pairs(draft)
     ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output, termbase=termbase)
@@ -181,7 +181,6 @@ def check_draft_segments(
 
 def stored_risk_findings(draft: Translation, pairs: list[SegmentPair]) -> list[Finding]:
     """``meaning.risk`` findings from the risks stored with the draft's segments."""
-    from relais.checks.meaning import HIGH_RISK, risk_finding
 
     stored = {(block.index, seg.index): seg.risk for block in draft.blocks for seg in block.segments}
     return [

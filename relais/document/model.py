@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from relais.document.inline import strip_placeholders
+
 
 class BlockKind(StrEnum):
     HEADLINE = "headline"
@@ -80,6 +82,4 @@ class Article:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def word_count(self) -> int:
-        from relais.document.inline import strip_placeholders
-
         return sum(len(strip_placeholders(b.text).split()) for b in self.blocks)

@@ -27,13 +27,13 @@ from hashlib import blake2b
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import delete, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from relais.document.text import machine_text, person_text
 from relais.errors import InputError
 from relais.memory.normalise import match_key
-from relais.store.models import TmEntryRow, TmOrigin
+from relais.store.models import TmEntryRow, TmOrigin, TmSupportRow
 
 MAX_TEXT = 5000
 
@@ -112,8 +112,6 @@ def remember_publication(
     to the publication that supports it, with who confirmed it, who signed it off and
     the machine draft it replaced.  Only published text enters the memory from a review.
     Returns how many entries are new."""
-    from relais.store.models import TmSupportRow
-
     added = 0
     for u in units:
         if not u.target.strip():
@@ -149,10 +147,6 @@ def withdraw_job(session: Session, job_id: int) -> int:
     """A job was reopened: its publications no longer support anything, and the entries
     of the review that nothing else supports (no other publication, not imported) leave
     the memory until the job is published again.  Returns how many left."""
-    from sqlalchemy import delete, exists
-
-    from relais.store.models import TmSupportRow
-
     supported = set(session.scalars(select(TmSupportRow.entry_id).where(TmSupportRow.job_id == job_id)))
     made_here = set(session.scalars(select(TmEntryRow.id).where(TmEntryRow.job_id == job_id, TmEntryRow.origin == TmOrigin.REVIEW)))
     session.execute(delete(TmSupportRow).where(TmSupportRow.job_id == job_id))
