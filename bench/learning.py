@@ -4,9 +4,10 @@ Uses the six related articles of examples/series/ (written for this project, eac
 French translation a translator approved).  In a fresh data directory:
 
 1. translates every article with the engine, as the desk would with nothing learnt;
-2. reviews the first half: the approved translation is saved segment by segment by a
-   translator, approved (which fills the translation memory), the name renderings the
-   translator changed are proposed for the termbase and an editor approves them;
+2. reviews and publishes the first half: the approved translation is saved and confirmed
+   segment by segment by a translator, who approves the article; another editor signs it
+   off and publishes it (which fills the translation memory and proposes the name
+   renderings the translator changed for the termbase); an editor approves them;
 3. translates the second half again, now with the memory and the termbase;
 4. prints, for the second half, the post-editing effort before and after (HTER of the
    machine draft against the approved translation, sacrebleu TER), the segments taken
@@ -50,17 +51,20 @@ def translate(desk, engines, article_id: int, fresh: bool) -> int:
 def draft_texts(desk, job_id: int) -> list[tuple[int, str | None]]:
     """(segment id, machine draft) in reading order; one segment per block in the series."""
     draft = desk.draft(job_id)
-    return [(seg.segment_id, seg.text) for block in draft.blocks for seg in block.segments]
+    return [(seg.id, seg.draft) for block in draft.blocks for seg in block.segments]
 
 
-def review(desk, job_id: int, reference: list[str], translator, editor) -> tuple[int, int]:
-    """The translator saves and approves the approved translation; the editor approves
-    the proposed name renderings.  Returns (TM entries added, renderings approved)."""
+def review(desk, job_id: int, reference: list[str], translator, editor, publisher) -> tuple[int, int]:
+    """The translator saves the approved translation and confirms every segment, then
+    approves the article; an editor who did no work signs it off and publishes it (the
+    memory and the termbase learn at publication); the first editor approves the
+    proposed name renderings.  Returns (TM entries added, renderings approved)."""
     from sqlalchemy import func, select
 
-    from relais.memory.termbase import approve_rendering, propose_from_review
+    from relais.memory.termbase import approve_rendering
+    from relais.publish.publisher import publish
     from relais.review import service
-    from relais.store.models import TmEntryRow
+    from relais.store.models import TermRenderingRow, TermStatus, TmEntryRow
 
     with desk.store.write() as s:
         before = s.scalar(select(func.count()).select_from(TmEntryRow))
@@ -68,10 +72,12 @@ def review(desk, job_id: int, reference: list[str], translator, editor) -> tuple
         for seg, text in zip(view.segments, reference, strict=True):
             if seg.text != text:
                 seg = service.save_segment(s, translator, job_id, seg.id, text, seg.version, active_seconds=5)
-            if seg.explicit:
-                service.approve_segment(s, translator, job_id, seg.id, seg.version)
+            service.confirm_segment(s, translator, job_id, seg.id, seg.version, seconds=5)
         service.approve_article(s, translator, job_id)
-        proposals = propose_from_review(s, translator, job_id)
+        service.sign_off(s, publisher, job_id)
+        publish(s, publisher, job_id)
+        proposals = list(s.scalars(select(TermRenderingRow).where(
+            TermRenderingRow.job_id == job_id, TermRenderingRow.status == TermStatus.PROPOSED)))  # fmt: skip
         for p in proposals:
             approve_rendering(s, editor, p.id)
         added = s.scalar(select(func.count()).select_from(TmEntryRow)) - before
@@ -123,6 +129,7 @@ def main() -> int:
         with desk.store.write() as s:
             translator = Actor.of(accounts.add_user(s, "translator", "learning loop 1", "translator", ["fr"]))
             editor = Actor.of(accounts.add_user(s, "editor", "learning loop 2", "editor", []))
+            publisher = Actor.of(accounts.add_user(s, "publisher", "learning loop 3", "editor", []))
         t0 = time.perf_counter()
         articles = []
         for name, data, reference in series:
@@ -131,7 +138,7 @@ def main() -> int:
             articles.append((name, ingested.article_id, job_id, reference))
         learnt_tm = learnt_terms = 0
         for name, _, job_id, reference in articles[:half]:
-            tm, terms = review(desk, job_id, reference, translator, editor)
+            tm, terms = review(desk, job_id, reference, translator, editor, publisher)
             learnt_tm, learnt_terms = learnt_tm + tm, learnt_terms + terms
         rows = []
         for name, article_id, first_job, reference in articles[half:]:
