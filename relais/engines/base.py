@@ -107,10 +107,15 @@ class Engine(ABC):
         Not for article translation: nothing is validated or retried.  Each prompt is one
         text; chat engines send it as one user message, completion engines continue it
         and stop at the first newline.  Greedy decoding.  Raises ``EngineUnavailable``
-        like ``_generate``.  Only engines that declare ``capabilities.completion`` do this;
-        the others raise ``EngineCapabilityError``.
+        like ``_generate``.  Only engines that declare ``capabilities.completion`` do this
+        (in ``_complete``); the others raise ``EngineCapabilityError`` before anything is
+        loaded or sent.
         """
         self.require("completion")
+        return self._complete(prompts, max_tokens)
+
+    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
+        """``complete`` for an engine that declares completion."""
         raise NotImplementedError(f"engine {self.name} declares completion but does not implement it")
 
     def translate(self, batch: list[SegmentRequest]) -> list[SegmentResult]:

@@ -226,7 +226,7 @@ class LlamaEngine(Engine):
             error=error,
         )
 
-    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
         with self._lock:
             llm = self._load()
             out: list[RawOutput] = []

@@ -402,7 +402,7 @@ class OpenAIEngine(Engine):
             error=error,
         )
 
-    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
         if not prompts:
             return []
         self.client.start_batch()
