@@ -89,4 +89,4 @@ def test_a_worker_parks_such_a_job_at_once_instead_of_retrying_it(judge_desk):
     assert error == f"parked after 1 attempt(s), retrying cannot help: {NO_JUDGE}"
     with desk.store.read() as s:
         entries = s.execute(text("SELECT status, attempts FROM procrastinate_jobs ORDER BY id")).all()
-    assert [tuple(e) for e in entries] == [("succeeded", 0)]  # ended, not scheduled again
+    assert [tuple(e) for e in entries] == [("succeeded", 1)]  # one run, ended: not scheduled again
