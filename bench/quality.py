@@ -20,7 +20,7 @@ import sacrebleu
 
 from flores import read_lines  # bench/flores.py (scripts run from bench/ on sys.path)
 from relais.config import load_config
-from relais.engines.base import SegmentContext, SegmentRequest
+from relais.engines.types import SegmentContext, SegmentRequest
 from relais.engines.registry import create_engine
 
 

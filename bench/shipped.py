@@ -49,7 +49,7 @@ from flores import read_lines  # bench/flores.py (scripts run from bench/ on sys
 from relais.config import data_dir
 from relais.document.inline import placeholder_problem, strip_placeholders
 from relais.document.language import detect_language
-from relais.engines.base import RawOutput, SegmentRequest, SegmentResult
+from relais.engines.types import RawOutput, SegmentRequest, SegmentResult
 from relais.engines.llama import LlamaEngine, LlamaSettings
 from relais.engines.validate import output_problem
 

@@ -281,12 +281,14 @@ class JudgeScorer:
 
     A short fixed prompt (``JUDGE_PROMPT``) with the source and the translation (markup
     tags removed) through ``Engine.complete``; the answer's 0–100 score becomes a risk by
-    ``judge_risk``.  An answer without a usable score gives no score.
+    ``judge_risk``.  An answer without a usable score gives no score.  An engine that
+    does not declare completion is refused here (``EngineCapabilityError``), before use.
     """
 
     method = "judge"
 
     def __init__(self, engine):
+        engine.require("completion")
         self.engine = engine
 
     @staticmethod
@@ -304,14 +306,9 @@ class JudgeScorer:
         )
 
     def assess(self, pairs: list[SegmentPair]) -> list[MethodScore | None]:
-        from relais.errors import RelaisError
-
         if not pairs:
             return []
-        try:
-            raws = self.engine.complete([self.prompt(p) for p in pairs], max_tokens=JUDGE_MAX_TOKENS)
-        except NotImplementedError:
-            raise RelaisError(f"engine {self.engine.name} cannot act as a judge (no raw completion)") from None
+        raws = self.engine.complete([self.prompt(p) for p in pairs], max_tokens=JUDGE_MAX_TOKENS)
         out: list[MethodScore | None] = []
         for raw in raws:
             score = None if raw.error else parse_judge_answer(raw.text)

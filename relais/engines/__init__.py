@@ -1,0 +1,2 @@
+"""Engines: turn segment requests into translations with provenance (llama.cpp in-process,
+OpenAI-compatible servers), each declaring its capabilities; prompts and output validation."""

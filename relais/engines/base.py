@@ -12,113 +12,54 @@ retries the bad ones once, and reports what is still bad as a failed segment wit
 reason, never dropping one.  Infrastructure trouble (server down, timeouts after the
 engine's own retries) raises ``EngineUnavailable`` instead, so that the job can be
 resumed later rather than recording segments as failed.
+
+Each engine class declares its ``capabilities`` (``relais.engines.types.Capabilities``:
+raw completion for the judge, inline markup, glossary, examples, context); callers ask
+``Engine.require`` before using one, so a missing capability is a one-line
+``EngineCapabilityError`` rather than a failure found later.  The request and result
+types live in ``relais.engines.types``, which the prompts and the validation import too.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import replace
+from typing import ClassVar
 
+from relais.config import Config
+
+from relais.document.inline import placeholders
 from relais.document.text import machine_text
-from relais.errors import RelaisError
-
-if TYPE_CHECKING:
-    from relais.config import Config
-
-
-class EngineUnavailable(RelaisError):
-    """The engine cannot be reached or loaded; nothing was translated."""
-
-
-class EngineConfigError(RelaisError):
-    """The engine is not configured well enough to run."""
-
-
-@dataclass(frozen=True)
-class GlossaryHint:
-    source: str
-    target: str
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class SegmentContext:
-    """What the engine may know about where the segment sits in the article."""
-
-    headline: str | None = None
-    block_kind: str = "paragraph"
-    previous: str | None = None  # source text of the preceding segment, if any
-    next: str | None = None  # source text of the following segment, if any
-
-
-@dataclass(frozen=True)
-class SegmentRequest:
-    key: str  # opaque id the caller uses to match results to requests
-    text: str  # source text, inline markup as placeholders (<a1>…</a1>)
-    source_lang: str
-    target_lang: str
-    context: SegmentContext = field(default_factory=SegmentContext)
-    glossary: tuple[GlossaryHint, ...] = ()
-    examples: tuple[tuple[str, str], ...] = ()  # (source, target) pairs, e.g. memory matches
-
-
-@dataclass
-class Provenance:
-    engine: str
-    model: str
-    model_version: str  # file hash or server-reported version
-    prompt_version: str
-    seconds: float = 0.0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    attempts: int = 1
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class SegmentResult:
-    key: str
-    text: str | None  # None when the segment failed
-    provenance: Provenance
-    error: str | None = None  # why the segment failed, when it did
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.text is not None
-
-
-@dataclass
-class RawOutput:
-    """One attempt at one segment, as an engine produced it.
-
-    ``error`` says why the engine produced no usable text for this one segment (the
-    generation ran past its token budget, the server refused this request): the segment
-    is retried and then failed like an output that does not validate, while the rest of
-    the batch goes on.
-    """
-
-    text: str
-    seconds: float = 0.0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    error: str | None = None
-
-
-@dataclass
-class EngineStatus:
-    name: str
-    configured: bool
-    reachable: bool
-    detail: str
-    is_default: bool = False
+from relais.engines.types import (  # noqa: F401 - the contract's types, importable from here too
+    Capabilities,
+    EngineCapabilityError,
+    EngineConfigError,
+    EngineStatus,
+    EngineUnavailable,
+    GlossaryHint,
+    Provenance,
+    RawOutput,
+    SegmentContext,
+    SegmentRequest,
+    SegmentResult,
+    missing_capability,
+)
+from relais.engines.validate import output_problem
 
 
 class Engine(ABC):
     name: ClassVar[str]
     prompt_version: ClassVar[str] = "none"
+    # What this kind of engine does besides translating plain text; each engine class
+    # declares its own.  Callers ask ``require`` (or read it) before they use one.
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    @classmethod
+    def require(cls, capability: str) -> None:
+        """Raise ``EngineCapabilityError`` (one line: which engine, what it cannot do)
+        unless this engine declares ``capability`` (a field of ``Capabilities``)."""
+        if not getattr(cls.capabilities, capability):
+            raise missing_capability(cls.name, capability)
 
     @classmethod
     def from_config(cls, config: Config) -> Engine:
@@ -166,15 +107,26 @@ class Engine(ABC):
         Not for article translation: nothing is validated or retried.  Each prompt is one
         text; chat engines send it as one user message, completion engines continue it
         and stop at the first newline.  Greedy decoding.  Raises ``EngineUnavailable``
-        like ``_generate``; an engine that cannot do this raises ``NotImplementedError``.
+        like ``_generate``.  Only engines that declare ``capabilities.completion`` do this
+        (in ``_complete``); the others raise ``EngineCapabilityError`` before anything is
+        loaded or sent.
         """
-        raise NotImplementedError(f"engine {self.name} has no raw completion")
+        self.require("completion")
+        return self._complete(prompts, max_tokens)
+
+    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
+        """``complete`` for an engine that declares completion."""
+        raise NotImplementedError(f"engine {self.name} declares completion but does not implement it")
 
     def translate(self, batch: list[SegmentRequest]) -> list[SegmentResult]:
-        from relais.engines.validate import output_problem
+        """One result per request, in order (see the module docstring).
 
+        An engine without ``capabilities.placeholders`` is not sent a segment with inline
+        markup: that segment fails at once, with the reason, and the rest go on."""
         if not batch:
             return []
+        if not self.capabilities.placeholders and any(placeholders(req.text) for req in batch):
+            return self._without_markup(batch)
         raws = [_cleaned(raw) for raw in self._generate(batch)]
         if len(raws) != len(batch):
             raise EngineUnavailable(
@@ -206,6 +158,15 @@ class Engine(ABC):
                 )
                 results[i] = self._result(req, merged, problem, attempts=2)
         return results
+
+    def _without_markup(self, batch: list[SegmentRequest]) -> list[SegmentResult]:
+        """``translate`` for an engine that cannot carry markup: the plain segments are
+        translated, each one with markup fails with ``EngineCapabilityError``'s words."""
+        plain = [req for req in batch if not placeholders(req.text)]
+        done = {r.key: r for r in self.translate(plain)}
+        reason = str(missing_capability(self.name, "placeholders"))
+        prov = Provenance(self.name, self.model, self.model_version, self.prompt_version, attempts=0)
+        return [done.get(req.key) or SegmentResult(req.key, None, prov, error=reason) for req in batch]
 
     def _result(self, req: SegmentRequest, raw: RawOutput, problem: str | None, attempts: int) -> SegmentResult:
         prov = Provenance(

@@ -21,18 +21,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relais.config import Config
+from relais.config import data_dir as default_data_dir
 from relais.document.inline import placeholders, strip_placeholders
-from relais.engines.base import (
-    Engine,
+from relais.engines.base import Engine
+from relais.engines.model_files import DigestCache, ModelFileError, ShippedModel, gguf_version
+from relais.engines.prompt import COMPLETION_STOP, PROMPT_VERSION, completion_prompt
+from relais.engines.settings import settings_from
+from relais.engines.types import (
+    Capabilities,
     EngineConfigError,
     EngineStatus,
     EngineUnavailable,
     RawOutput,
     SegmentRequest,
 )
-from relais.engines.model_files import DigestCache, ModelFileError, ShippedModel, gguf_version
-from relais.engines.prompt import COMPLETION_STOP, PROMPT_VERSION, completion_prompt
-from relais.engines.settings import settings_from
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +89,15 @@ def default_threads() -> int:
 class LlamaEngine(Engine):
     name = "llama"
     prompt_version = f"completion-{PROMPT_VERSION}"
+    # The few-shot completion prompt: glossary hints and memory examples become pairs
+    # before the segment, markup is copied as the example pairs show (and a tag invented
+    # on a plain source is dropped); the article context is left out on purpose (see
+    # ``prompt.completion_prompt``); one generation at a time.
+    capabilities = Capabilities(completion=True, placeholders=True, glossary=True, examples=True, context=False)
 
     def __init__(self, settings: LlamaSettings | None = None, data_dir: Path | None = None):
         self.settings = settings or LlamaSettings()
         if data_dir is None:
-            from relais.config import data_dir as default_data_dir
-
             data_dir = default_data_dir()
         self.data_dir = data_dir
         self._shipped = ShippedModel(data_dir / "models") if not self.settings.model_path else None
@@ -221,7 +226,7 @@ class LlamaEngine(Engine):
             error=error,
         )
 
-    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
         with self._lock:
             llm = self._load()
             out: list[RawOutput] = []
@@ -276,6 +281,8 @@ class LlamaEngine(Engine):
             return self._llama
         path = self._resolve_model_path()
         _route_llama_logs()
+        # Lazy: llama_cpp loads its native library (tens of MB) on import; commands that
+        # never translate in-process (the web app, the openai engine) do not pay for it.
         from llama_cpp import Llama
 
         started = time.perf_counter()
@@ -329,7 +336,8 @@ def _route_llama_logs() -> None:
     global _log_callback
     if _log_callback is not None:
         return
-    import llama_cpp
+    import llama_cpp  # lazy, as in LlamaEngine._load
+
 
     @llama_cpp.llama_log_callback
     def forward(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:

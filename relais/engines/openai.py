@@ -25,17 +25,18 @@ from typing import Any
 import httpx
 
 from relais.config import Config
-from relais.engines.base import (
-    Engine,
+from relais.engines.base import Engine
+from relais.engines.endpoints import EndpointPool
+from relais.engines.prompt import PROMPT_VERSION, chat_messages
+from relais.engines.settings import settings_from
+from relais.engines.types import (
+    Capabilities,
     EngineConfigError,
     EngineStatus,
     EngineUnavailable,
     RawOutput,
     SegmentRequest,
 )
-from relais.engines.endpoints import EndpointPool
-from relais.engines.prompt import PROMPT_VERSION, chat_messages
-from relais.engines.settings import settings_from
 
 NOT_CONFIGURED = (
     "engine 'openai' is not configured: set engines.openai.base_url (or base_urls) in config.toml "
@@ -275,6 +276,9 @@ class ChatClient:
 class OpenAIEngine(Engine):
     name = "openai"
     prompt_version = f"chat-{PROMPT_VERSION}"
+    # The chat prompt carries the markup rules, the glossary, the examples and the
+    # context; a raw completion is one user message.
+    capabilities = Capabilities(completion=True, placeholders=True, glossary=True, examples=True, context=True)
 
     def __init__(self, settings: OpenAISettings, client: ChatClient | None = None):
         self.urls = settings.check()
@@ -398,7 +402,7 @@ class OpenAIEngine(Engine):
             error=error,
         )
 
-    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
         if not prompts:
             return []
         self.client.start_batch()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relais.engines.base import SegmentRequest
+from relais.engines.types import SegmentRequest
 from relais.engines.languages import language_name
 from relais.locales import get_pack
 

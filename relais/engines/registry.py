@@ -7,9 +7,10 @@ methods) and one line in ``ENGINES``.
 from __future__ import annotations
 
 from relais.config import Config
-from relais.engines.base import Engine, EngineConfigError, EngineStatus
+from relais.engines.base import Engine
 from relais.engines.llama import LlamaEngine
 from relais.engines.openai import OpenAIEngine
+from relais.engines.types import EngineConfigError, EngineStatus
 from relais.errors import RelaisError
 
 ENGINES: dict[str, type[Engine]] = {

@@ -11,7 +11,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from relais.engines.base import EngineConfigError
+from relais.engines.types import EngineConfigError
 
 T = TypeVar("T")
 

@@ -17,10 +17,10 @@ import unicodedata
 from functools import lru_cache
 
 from relais.document.inline import placeholder_problem, strip_placeholders
-from relais.engines.base import SegmentRequest
 from relais.document.language import restricted_identifier
 from relais.engines.languages import LANGUAGES, language
 from relais.engines.prompt import DELIMITER_RE
+from relais.engines.types import SegmentRequest
 
 # A translation may be this much longer than its source (characters, markup excluded):
 # French or German run 20-35 % longer than English, short strings vary more, hence the

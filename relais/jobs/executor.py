@@ -1,8 +1,11 @@
-"""Where jobs run.  One small interface: ``submit(job_id)``.
+"""How a job is run: one small interface, ``Executor.submit(job_id)``.
 
-``InProcessExecutor`` runs a job at once in the calling process, which is all a laptop
-needs.  A task-queue executor (scale-out issue) implements the same interface by
-enqueuing the id; workers then call ``run_job`` exactly as this class does.
+``InProcessExecutor`` runs a job at once in the calling process, with engines from an
+``EnginePool``.  It is the one way a job runs: ``relais translate`` on either store
+submits to it (``Desk.executor``), and so does every ``relais worker`` thread for each
+queue entry it takes (``relais.jobs.queue``), with the worker's owner name and its view
+of which owners live.  Queueing itself is not running: ``TaskQueue.defer`` puts job ids
+in the store's queue in the caller's transaction, and a worker later submits them here.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class EnginePool:
 class Executor(ABC):
     @abstractmethod
     def submit(self, job_id: int) -> JobOutcome | None:
-        """Run (or enqueue) a job.  In-process executors return the outcome."""
+        """Run a job (``run_job``) and return its outcome."""
 
 
 class InProcessExecutor(Executor):
@@ -57,6 +60,7 @@ class InProcessExecutor(Executor):
         memory: MemorySettings | None = None,
         alive: Callable[[str | None], bool] = owner_alive,
         again: Callable[[int], bool] = lambda job_id: True,
+        owner: str | None = None,
     ):
         self.store = store
         self.engines = engines
@@ -66,6 +70,7 @@ class InProcessExecutor(Executor):
         self.memory = memory  # translation-memory lookup settings (config [memory])
         self.alive = alive  # whether the owner of a job found running still lives (runner.claim)
         self.again = again  # whether a job found done is run again (runner.claim)
+        self.owner = owner  # the name this executor's runs take in the job row (default "host:pid")
 
     def submit(self, job_id: int) -> JobOutcome:
         with self.store.read() as s:
@@ -74,5 +79,5 @@ class InProcessExecutor(Executor):
         callback = self.progress(job_id) if self.progress else None
         return run_job(
             self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback, risk_method=self.risk_method,
-            memory=self.memory, alive=self.alive, again=self.again(job_id),
+            memory=self.memory, owner=self.owner, alive=self.alive, again=self.again(job_id),
         )

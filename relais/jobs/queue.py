@@ -6,11 +6,15 @@ On SQLite there is no queue; ``relais translate`` runs jobs in its own process.
 - ``TaskQueue.defer`` queues jobs in the caller's session, so the job rows and their
   queue entries are committed (or lost) together: a crash between the two cannot leave
   a job nobody will run.
-- Each queue entry runs ``run_job`` in a ``relais worker`` process (``run_worker``).
+- Each queue entry runs its job in a ``relais worker`` process (``run_worker``), through
+  the same ``InProcessExecutor`` as ``relais translate`` (``relais.jobs.executor``).
   ``run_job`` is idempotent and resumable at segment level, so running an entry again
   (after a retry, or after its worker died) translates only what has no draft yet.
 - A run that fails is retried with a doubling wait (``[queue] retry_wait``) until
-  ``[queue] attempts`` runs have failed; the job is then ``parked`` with its error.
+  ``[queue] attempts`` runs have failed; the job is then ``parked`` with its error.  A
+  run refused because the engine lacks a capability the settings need
+  (``EngineCapabilityError``: the judge with an engine without completion) is parked at
+  once: running it again cannot help.
 - Workers send heartbeats; every worker looks for entries whose worker has been silent
   for ``[queue] stalled_after`` seconds and puts them back in the queue.  With no live
   worker at all, the command that queued a job takes it back (``TaskQueue.take_back``)
@@ -35,8 +39,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from relais.config import Config, Queue
+from relais.engines.types import EngineCapabilityError
 from relais.errors import NotFound
-from relais.jobs.runner import WORKER_OWNER, JobBusy, MemorySettings, finish_run, owner_alive, owner_id, run_job
+from relais.jobs.executor import EnginePool, InProcessExecutor
+from relais.jobs.runner import WORKER_OWNER, JobBusy, MemorySettings, finish_run, owner_alive, owner_id
 from relais.store.db import Store
 from relais.store.models import JobRow, JobStatus
 
@@ -106,8 +112,9 @@ def owner_alive_on(store: Store, stalled_after: float) -> Callable[[str | None],
 
 @dataclass
 class WorkerContext:
-    """What the task needs in a worker process: the store, the settings, and one set of
-    engines per worker thread (an in-process model must not be shared by two threads)."""
+    """What the task needs in a worker process: the store, the settings, and one
+    executor with its own engines per worker thread (an in-process model must not be
+    shared by two threads)."""
 
     config: Config
     store: Store
@@ -115,15 +122,25 @@ class WorkerContext:
     _pools: list = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def engine(self, name: str):
-        from relais.jobs.executor import EnginePool
-
-        pool = getattr(self._local, "pool", None)
-        if pool is None:
-            pool = self._local.pool = EnginePool(self.config)
-            with self._lock:
-                self._pools.append(pool)
-        return pool.get(name)
+    def executor(self, owner: str) -> InProcessExecutor:
+        """This thread's executor for runs named ``owner``: a job found done is not run
+        again (another entry or process finished it), a job's owner lives while its
+        worker's heartbeat is fresh."""
+        executors = getattr(self._local, "executors", None)
+        if executors is None:
+            executors = self._local.executors = {}
+        if owner not in executors:
+            pool = getattr(self._local, "pool", None)
+            if pool is None:
+                pool = self._local.pool = EnginePool(self.config)
+                with self._lock:
+                    self._pools.append(pool)
+            memory = MemorySettings(self.config.memory.fuzzy_threshold, self.config.memory.fuzzy_limit)
+            executors[owner] = InProcessExecutor(
+                self.store, pool, risk_method=self.config.risk_method, memory=memory, alive=self.owner_alive,
+                again=lambda job_id: False, owner=owner,
+            )  # fmt: skip
+        return executors[owner]
 
     def owner_alive(self, owner: str | None) -> bool:
         return owner_alive_on(self.store, self.config.queue.stalled_after)(owner)
@@ -147,17 +164,20 @@ def _translate(context: JobContext, job_id: int, backoff: Backoff) -> str:
             return "gone"  # its article was deleted after it was queued
         if job.status == JobStatus.DONE:
             return "already done"  # run in-process, or by an earlier entry
-        engine_name, target = job.engine, job.target_language
-    owner = owner_id(context.job.worker_id)
-    memory = MemorySettings(ctx.config.memory.fuzzy_threshold, ctx.config.memory.fuzzy_limit)
+        target = job.target_language
     try:
-        outcome = run_job(
-            store, job_id, ctx.engine(engine_name), risk_method=ctx.config.risk_method, memory=memory,
-            owner=owner, alive=ctx.owner_alive, again=False,
-        )  # fmt: skip
+        outcome = ctx.executor(owner_id(context.job.worker_id)).submit(job_id)
     except JobBusy as exc:
         log.info("job %s (%s): %s; leaving it to that process", job_id, target, exc)
         return "running elsewhere"
+    except EngineCapabilityError as exc:
+        attempt = context.job.attempts + 1
+        try:
+            finish_run(store, job_id, JobStatus.PARKED, f"parked after {attempt} attempt(s), retrying cannot help: {exc}")
+        except NotFound:
+            pass  # its article was deleted meanwhile
+        log.warning("job %s (%s) parked: %s", job_id, target, exc)
+        return JobStatus.PARKED
     except Exception as exc:
         retry = backoff.get_retry_decision(exception=exc, job=context.job)
         attempt = context.job.attempts + 1

@@ -24,13 +24,17 @@ from dataclasses import dataclass, field
 import psutil
 from sqlalchemy import update
 
+from relais.checks.audit import check_draft_segments, draft_pairs
+from relais.checks.base import CheckContext
 from relais.checks.fixer import fix_typography
-from relais.memory.termbase import apply_to_machine_output
+from relais.checks.meaning import make_scorer, meaning_findings, segment_risk
 from relais.config import DEFAULT_RISK_METHOD
-from relais.document.model import BlockKind
 from relais.document.inline import placeholder_problem, placeholders
-from relais.engines.base import (
-    Engine,
+from relais.document.model import BlockKind
+from relais.engines.base import Engine
+from relais.engines.types import (
+    Capabilities,
+    EngineCapabilityError,
     EngineUnavailable,
     GlossaryHint,
     Provenance,
@@ -39,6 +43,8 @@ from relais.engines.base import (
     SegmentResult,
 )
 from relais.errors import RelaisError
+from relais.memory.termbase import apply_to_machine_output, hints_for, termbase_for
+from relais.memory.tm import lookup
 from relais.store import repo, translation
 from relais.store.db import Store
 from relais.store.models import DraftRow, JobStatus, SegmentRow, utcnow
@@ -155,13 +161,18 @@ def _reusable(segment_text: str, match) -> bool:
     ) is None
 
 
-def _requests(store: Store, job_id: int, memory: MemorySettings | None = None) -> Pending:
+# A request with every part; an engine gets the parts its ``Capabilities`` say it uses.
+EVERY_PART = Capabilities(glossary=True, examples=True, context=True)
+
+
+def _requests(
+    store: Store, job_id: int, memory: MemorySettings | None = None, uses: Capabilities = EVERY_PART
+) -> Pending:
     """Requests for the segments of the job that have no draft yet, each with the
     approved terms it contains and its best fuzzy memory matches; segments with an exact
-    memory match are reused instead of translated."""
-    from relais.memory.termbase import hints_for
-    from relais.memory.tm import lookup
-
+    memory match are reused instead of translated.  A request carries the glossary, the
+    examples and the context only if ``uses`` (the engine's capabilities) says so; the
+    terms are kept for the machine output's term fixes either way."""
     memory = memory or MemorySettings()
     with store.read() as s:
         job = repo.get_job(s, job_id)
@@ -185,10 +196,10 @@ def _requests(store: Store, job_id: int, memory: MemorySettings | None = None) -
             hints = hints_for(s, seg.text, src, tgt)
             terms[str(seg.id)] = hints
             context = SegmentContext(
-                headline=headline,
+                headline=headline if uses.context else None,
                 block_kind=block.kind,
-                previous=ordered[i - 1][0].text if i > 0 else None,
-                next=ordered[i + 1][0].text if i + 1 < len(ordered) else None,
+                previous=ordered[i - 1][0].text if i > 0 and uses.context else None,
+                next=ordered[i + 1][0].text if i + 1 < len(ordered) and uses.context else None,
             )
             request = SegmentRequest(
                 key=str(seg.id),
@@ -196,8 +207,8 @@ def _requests(store: Store, job_id: int, memory: MemorySettings | None = None) -
                 source_lang=src,
                 target_lang=tgt,
                 context=context,
-                glossary=tuple(GlossaryHint(h.source, h.target, h.type) for h in hints),
-                examples=tuple((m.source_text, m.target_text) for m in matches),
+                glossary=tuple(GlossaryHint(h.source, h.target, h.type) for h in hints) if uses.glossary else (),
+                examples=tuple((m.source_text, m.target_text) for m in matches) if uses.examples else (),
             )
             todo.append((seg, request))
         return Pending(todo, reused, len(ordered), len(ordered) - len(todo) - len(reused), terms)
@@ -226,10 +237,21 @@ def run_job(
     says it was finished elsewhere (see ``claim``).
 
     Raises ``EngineUnavailable`` after marking the job failed when the engine cannot
-    translate; during risk scoring it only leaves the risks it could not score empty."""
+    translate; during risk scoring it only leaves the risks it could not score empty.
+    Raises ``EngineCapabilityError`` after marking the job failed, before translating
+    anything, when the engine lacks what ``risk_method`` needs (the judge: completion):
+    running the job again cannot help, so the task queue parks it at once."""
     if not claim(store, job_id, owner, alive, again=again):
         return _finished_elsewhere(store, job_id)
-    pending = _requests(store, job_id, memory)
+    try:
+        make_scorer(risk_method, engine)  # the engine can score the way the settings ask
+    except EngineCapabilityError as exc:
+        finish_run(store, job_id, JobStatus.FAILED, str(exc))
+        raise
+    except BaseException as exc:
+        finish_run(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
+        raise
+    pending = _requests(store, job_id, memory, engine.capabilities)
     todo, total, skipped = pending.requests, pending.total, pending.skipped
     translated = failed = 0
     engine_seconds = 0.0
@@ -300,10 +322,6 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
     (NULL), and the outcome's note says how many and why.  "rules" scores nothing here:
     ``check_job`` stores the rules' risk.
     """
-    from relais.checks.audit import draft_pairs
-    from relais.checks.base import CheckContext
-    from relais.checks.meaning import make_scorer, meaning_findings, segment_risk
-
     outcome = RiskScoring()
     scorer = make_scorer(method, engine)
     if scorer is None:
@@ -369,9 +387,6 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
 def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str, int]:
     """Run the automatic checks on the job's draft and store the findings (stage "draft")
     and each draft's meaning risk (see ``check_draft_segments``)."""
-    from relais.checks.audit import check_draft_segments
-    from relais.memory.termbase import termbase_for
-
     with store.read() as s:
         draft = translation.load(s, job_id, current=False)
         termbase = termbase_for(s, draft.target_language, draft.source_language)

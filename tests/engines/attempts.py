@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relais.document.text import machine_text
-from relais.engines.base import Engine, RawOutput, SegmentRequest, SegmentResult
+from relais.engines.base import Engine
+from relais.engines.types import RawOutput, SegmentRequest, SegmentResult
 from relais.engines.validate import output_problem
 
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from relais.config import load_config
-from relais.engines.base import EngineConfigError, EngineUnavailable, SegmentRequest
+from relais.engines.types import EngineConfigError, EngineUnavailable, SegmentRequest
 from relais.engines.endpoints import EndpointPool
 from relais.engines.openai import OpenAIEngine, OpenAISettings
 from tests.engines.replay_server import ReplayServer, source_of

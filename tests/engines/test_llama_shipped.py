@@ -18,7 +18,7 @@ import json
 
 import pytest
 
-from relais.engines.base import SegmentRequest
+from relais.engines.types import SegmentRequest
 from relais.engines.llama import LlamaEngine, LlamaSettings
 from relais.engines.model_files import shipped_parts
 from relais.engines.prompt import PROMPT_VERSION, completion_prompt

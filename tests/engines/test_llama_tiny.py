@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from relais.config import load_config
-from relais.engines.base import EngineUnavailable, GlossaryHint, SegmentRequest
+from relais.engines.types import EngineUnavailable, GlossaryHint, SegmentRequest
 from relais.engines.llama import LlamaEngine, LlamaSettings
 from relais.engines.prompt import PROMPT_VERSION, completion_prompt
 from tests.engines.attempts import RawAttempts, assert_translate_guarantees

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from relais.config import load_config
-from relais.engines.base import EngineConfigError, EngineUnavailable, SegmentRequest
+from relais.engines.types import EngineConfigError, EngineUnavailable, SegmentRequest
 from relais.engines.openai import OpenAIEngine, OpenAISettings
 from relais.engines.prompt import chat_messages
 from tests.engines.attempts import RawAttempts, assert_translate_guarantees

@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from relais.engines.base import EngineUnavailable, SegmentRequest
+from relais.engines.types import EngineUnavailable, SegmentRequest
 from relais.engines.openai import ChatClient, OpenAIEngine, OpenAISettings
 from relais.engines.prompt import PROMPT_VERSION
 from tests.engines.replay_server import ReplayServer, source_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from relais.document.inline import placeholder_problem, placeholders
-from relais.engines.base import GlossaryHint, SegmentContext, SegmentRequest
+from relais.engines.types import GlossaryHint, SegmentContext, SegmentRequest
 from relais.engines.languages import language_name
 from relais.engines.prompt import (
     DELIMITER_RE,

@@ -8,10 +8,11 @@ import pytest
 
 from relais.config import load_config
 from relais.engines import registry
-from relais.engines.base import Engine, EngineConfigError, EngineStatus, RawOutput
+from relais.engines.base import Engine
 from relais.engines.llama import LlamaEngine
 from relais.engines.openai import OpenAIEngine
 from relais.engines.registry import ENGINES, create_engine, engine_statuses
+from relais.engines.types import EngineConfigError, EngineStatus, RawOutput
 from relais.errors import RelaisError
 
 

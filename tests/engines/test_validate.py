@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from relais.engines.base import SegmentRequest
+from relais.engines.types import SegmentRequest
 from relais.engines.validate import is_name_or_number, output_problem
 
 

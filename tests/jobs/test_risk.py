@@ -179,7 +179,7 @@ FRENCH = {
 
 def _seed_drafts(desk: Desk, job_id: int, article_id: int, engine: str) -> None:
     """Drafts as if the job had translated everything (a human's French): only scoring is left."""
-    from relais.engines.base import Provenance, SegmentResult
+    from relais.engines.types import Provenance, SegmentResult
 
     with desk.store.write() as s:
         segments = repo.article_segments(s, article_id)

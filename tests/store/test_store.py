@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from relais.document.model import Article, Block, BlockKind
-from relais.engines.base import Provenance, SegmentResult
+from relais.engines.types import Provenance, SegmentResult
 from relais.store import repo, translation
 from relais.store.db import open_store
 from relais.store.models import Base, DraftRow

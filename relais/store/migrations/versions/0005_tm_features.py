@@ -1,10 +1,18 @@
 """Translation memory: the word-feature index for fuzzy retrieval, and a trigram index
 over target text for the concordance.
 
+The feature hash of the backfill is copied here as it was at this revision (it was
+``relais.memory.tm.features``), so the migration does not change when the application
+does; it imports nothing from the application.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-29
 """
+
+import re
+from collections import Counter
+from hashlib import blake2b
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,6 +23,20 @@ branch_labels = None
 depends_on = None
 
 FEATURE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# ------------------------------------------------------------------ the hash, frozen here
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+")
+
+
+def features(key: str) -> list[int]:
+    """The feature hashes of a match key: its words and adjacent word pairs, case-folded,
+    numbers whole, each the 48-bit BLAKE2b of its UTF-8 bytes; sorted, without repeats."""
+    words = [w.casefold() for w in _TOKEN.findall(key)]
+    terms = set(words)
+    terms.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    return sorted({int.from_bytes(blake2b(t.encode(), digest_size=6).digest(), "big") for t in terms})
+
 
 # SQLite only (PostgreSQL retrieves through pg_trgm and leaves the feature tables empty).
 # Before an entry is deleted its features' document frequencies go down by one (rows at
@@ -64,10 +86,6 @@ def upgrade() -> None:
     for statement in SQLITE:
         op.execute(statement)
     # Backfill the features of the entries already stored, in Python (the hash is ours).
-    from collections import Counter
-
-    from relais.memory.tm import features
-
     df: Counter[int] = Counter()
     postings = []
     for entry_id, key in bind.execute(sa.text("SELECT id, source_key FROM tm_entries")).all():
