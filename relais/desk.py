@@ -22,7 +22,7 @@ from relais.config import Config, load_config
 from relais.document.ingest import ingest_bytes
 from relais.document.render import render
 from relais.document.translation import Translation
-from relais.engines.base import EngineUnavailable
+from relais.engines.types import EngineUnavailable
 from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
@@ -113,10 +113,13 @@ class Desk:
         language is reused (and resumed if unfinished) unless ``fresh``.  With a task
         queue, every job not done yet is queued in the same transaction.  A job already
         done may be run again by this desk (it translates nothing, and checks the draft
-        again)."""
+        again).  An engine that lacks what the configured meaning-risk method needs (the
+        judge: raw completion) is refused here with one line."""
         engine = engine or self.config.engine
         if engine not in ENGINES:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
+        if self.config.risk_method == "judge":
+            ENGINES[engine].require("completion")  # before any job exists, not as a failed job
         for target in targets:
             get_locale(target)
         with self.store.write() as s:

@@ -1,5 +1,5 @@
 """The shape of the package: layers that only import downwards, no import cycle, no
-hidden (function-level) import of Relais code, and migrations frozen in time.
+hidden (function-level) import of Relais code (migrations: tests/store/test_migrations_frozen.py).
 
 The layers, lowest first (docs/architecture.md):
 
@@ -16,8 +16,6 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "relais"
 
@@ -182,26 +180,6 @@ def test_no_hidden_import_of_relais_code():
     the lazy loads above.  Heavy optional dependencies (llama_cpp, ctranslate2,
     grammalecte…) may load lazily anywhere: they are not Relais code."""
     assert sorted({h for (module, target), h in HIDDEN.items() if (module, target) not in LAZY}) == []
-
-
-MIGRATIONS = sorted((ROOT / "store" / "migrations" / "versions").glob("*.py"))
-
-
-@pytest.mark.parametrize("path", MIGRATIONS, ids=lambda p: p.stem)
-def test_a_migration_imports_no_application_code(path: Path):
-    """A historic migration carries frozen copies of what it computes, so it never
-    changes when the application does."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = [
-        f"line {node.lineno}: {getattr(node, 'module', None) or node.names[0].name}"
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        and any(
-            (name or "").startswith("relais") and not (name or "").startswith("relais.store.migrations")
-            for name in ([node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names])
-        )
-    ]
-    assert found == []
 
 
 def test_the_graph_is_read():

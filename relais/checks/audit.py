@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from relais.checks.align import align_articles
 from relais.checks.base import CheckContext, Finding, SegmentPair, Severity, Termbase
 from relais.checks.locate import Locator
-from relais.checks.meaning import HIGH_RISK, risk_finding, segment_risk
+from relais.checks.meaning import HIGH_RISK, make_scorer, risk_finding, risk_findings, segment_risk
 from relais.checks.news import headline_signoff
 from relais.checks.registry import run_checks
 from relais.config import Limits
@@ -83,8 +83,6 @@ def _report(
     if risk_method is None and risk_engine is not None:
         risk_method = "back-translation"
     if risk_method is not None:
-        from relais.checks.meaning import make_scorer, risk_findings
-
         findings += risk_findings(pairs, findings, make_scorer(risk_method, risk_engine))
     everything = sorted([*pairs, *unchecked], key=lambda p: (p.block, p.segment))
     by_key = {(p.block, p.segment): p for p in everything}

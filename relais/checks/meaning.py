@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass
 
 from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.engines.languages import language_name
+from relais.engines.types import SegmentRequest
+from relais.errors import RelaisError
 from relais.locales import Pack, derived, get_pack, packs
 
 HIGH_RISK = 0.6  # a segment at or above this risk is a major finding
@@ -204,8 +207,6 @@ class BackTranslationScorer:
         engine gave no usable back-translation.  Raises ``EngineUnavailable``."""
         from sacrebleu.metrics import CHRF
 
-        from relais.engines.base import SegmentRequest
-
         chrf = CHRF()
         requests = [
             SegmentRequest(key=str(i), text=p.target, source_lang=p.target_lang, target_lang=p.source_lang)
@@ -293,8 +294,6 @@ class JudgeScorer:
 
     @staticmethod
     def prompt(pair: SegmentPair) -> str:
-        from relais.engines.languages import language_name
-
         def one_line(text: str) -> str:
             return " ".join(text.split())
 
@@ -324,8 +323,6 @@ def make_scorer(method: str, engine):
         return BackTranslationScorer(engine)
     if method == "judge":
         return JudgeScorer(engine)
-    from relais.errors import RelaisError
-
     raise RelaisError(f"unknown risk method {method!r} (use back-translation, judge or rules)")
 
 

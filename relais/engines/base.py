@@ -30,16 +30,12 @@ from relais.config import Config
 
 from relais.document.inline import placeholders
 from relais.document.text import machine_text
-from relais.engines.types import (  # noqa: F401 - the contract's types, importable from here too
+from relais.engines.types import (
     Capabilities,
-    EngineCapabilityError,
-    EngineConfigError,
     EngineStatus,
     EngineUnavailable,
-    GlossaryHint,
     Provenance,
     RawOutput,
-    SegmentContext,
     SegmentRequest,
     SegmentResult,
     missing_capability,

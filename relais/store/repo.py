@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from relais.document.model import Article
 from relais.document.segment import segment_block
-from relais.engines.base import SegmentResult
+from relais.engines.types import SegmentResult
 from relais.errors import NotFound
 from relais.checks.base import Finding
 from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, SegmentRow

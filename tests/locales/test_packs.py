@@ -7,7 +7,7 @@ import pytest
 
 from relais.checks.fixer import fix_typography
 from relais.checks.registry import all_checks
-from relais.engines.base import SegmentRequest
+from relais.engines.types import SegmentRequest
 from relais.engines.languages import language_name
 from relais.engines.prompt import completion_prompt, fewshot_examples
 from relais.locales import FEATURES, PACKS_ENV, available, coverage, coverage_table, get_locale, parse_targets, reload

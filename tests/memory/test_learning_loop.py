@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from relais.desk import Desk
 from relais.document.model import BlockKind
-from relais.engines.base import GlossaryHint
+from relais.engines.types import GlossaryHint
 from relais.engines.prompt import completion_prompt
 from relais.jobs.executor import EnginePool
 from relais.memory.termbase import approve_rendering, list_terms

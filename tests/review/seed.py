@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relais.document.model import Article, Block, BlockKind
-from relais.engines.base import Provenance, SegmentResult
+from relais.engines.types import Provenance, SegmentResult
 from relais.jobs.runner import check_job
 from relais.review import accounts
 from relais.store import repo
