@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from functools import cached_property
 
@@ -27,10 +27,10 @@ from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
 from relais.jobs.runner import JobOutcome, MemorySettings, owner_alive
-from relais.locales import available, get_locale
-from relais.memory import interchange, termbase
+from relais.locales import get_locale
+from relais.memory import interchange, termbase, tm
 from relais.publish import publisher
-from relais.review import accounts, service, xliff
+from relais.review import accounts, service, terms, xliff
 from relais.review.workflow import Rules
 from relais.store import repo, translation
 from relais.store.actors import Actor, PermissionDenied
@@ -348,7 +348,7 @@ class Desk:
 
     def tm_stats(self) -> list[dict]:
         with self.store.read() as s:
-            return interchange.tm_stats(s)
+            return [asdict(row) for row in tm.stats(s)]
 
     def terms_import(self, source: str, proposed: bool = False):
         """Import a TBX file into the termbase: all of it, or nothing."""
@@ -362,15 +362,11 @@ class Desk:
 
     def terms_add(self, source: str, lang: str, target: str, type_: str = "term", forbid: list[str] | None = None,
                   proposed: bool = False, note: str | None = None) -> dict:  # fmt: skip
-        """Add a term and its rendering in one language (approved unless ``proposed``)."""
-        if lang not in available():
-            raise InputError(f"unknown language {lang!r} (available: {', '.join(available())})")
-        who = Actor.command_line().name
+        """Add a term (``note``: about the term) and its rendering in one language, as the
+        desk's terms page does (``review.terms.add_term``): approved unless ``proposed``."""
         with self.store.write() as s:
-            term = termbase.get_or_add_term(s, source, type_, note=note)
-            status = "proposed" if proposed else "approved"
-            row = termbase.add_rendering(s, term, lang, target, status=status, forbidden=forbid or [],
-                                         proposed_by=who, approved_by=None if proposed else who)  # fmt: skip
+            term, row = terms.add_term(s, Actor.command_line(), source, lang, target, type_=type_,
+                                       forbidden=forbid or [], term_note=note, proposed=proposed)  # fmt: skip
             return {"term": term.source_term, "type": term.type, "lang": row.lang, "text": row.text,
                     "status": row.status, "forbidden": list(row.forbidden or [])}  # fmt: skip
 
@@ -379,7 +375,7 @@ class Desk:
             return [
                 {"term": t.source_term, "type": t.type, "lang": r.lang, "text": r.text, "status": r.status,
                  "forbidden": list(r.forbidden or [])}
-                for t in interchange.list_terms(s, lang) for r in t.renderings if lang is None or r.lang == lang
+                for t in termbase.list_terms(s, lang) for r in t.renderings if lang is None or r.lang == lang
             ]  # fmt: skip
 
     def xliff_export(self, job_id: int, version: str = "1.2") -> bytes:

@@ -56,15 +56,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from relais import __version__
 from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem, placeholder_tokens
 from relais.document.text import person_text, xml_text
 from relais.errors import InputError
 from relais.memory.tm import add_entry
-from relais.memory.termbase import add_rendering, get_or_add_term, term_key
+from relais.memory.termbase import add_rendering, get_or_add_term, list_terms, term_key
 from relais.store import translation
 from relais.store.models import (
     ArticleRow,
@@ -448,16 +448,6 @@ def export_tmx(session: Session, source_lang: str | None = None, target_lang: st
     return _serialise(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
 
 
-def tm_stats(session: Session) -> list[dict]:
-    """Entries per language pair and origin."""
-    rows = session.execute(
-        select(TmEntryRow.source_lang, TmEntryRow.target_lang, TmEntryRow.origin, func.count())
-        .group_by(TmEntryRow.source_lang, TmEntryRow.target_lang, TmEntryRow.origin)
-        .order_by(TmEntryRow.source_lang, TmEntryRow.target_lang, TmEntryRow.origin)
-    )
-    return [{"source_lang": s, "target_lang": t, "origin": o, "entries": n} for s, t, o, n in rows]
-
-
 # --------------------------------------------------------------------------- TBX
 
 _TYPE_ALIASES = {
@@ -575,14 +565,6 @@ def import_tbx(session: Session, data: bytes, status: str = TermStatus.APPROVED,
     session.flush()
     report.languages = sorted(langs)
     return report
-
-
-def list_terms(session: Session, lang: str | None = None) -> list[TermRow]:
-    """Terms with their renderings (only those with a rendering in ``lang`` if given)."""
-    q = select(TermRow).options(selectinload(TermRow.renderings)).order_by(TermRow.source_term)
-    if lang:
-        q = q.where(TermRow.renderings.any(TermRenderingRow.lang == lang))
-    return list(session.scalars(q))
 
 
 def export_tbx(session: Session, lang: str | None = None) -> bytes:

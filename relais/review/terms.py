@@ -22,21 +22,22 @@ def split_variants(value: str) -> list[str]:
 
 
 def add_term(session: Session, actor: Actor, source_term: str, lang: str, rendering: str, *,
-             type_: str = TermType.TERM, forbidden: list[str] | None = None,
-             note: str | None = None) -> tuple[TermRow, TermRenderingRow]:  # fmt: skip
+             type_: str = TermType.TERM, forbidden: list[str] | None = None, note: str | None = None,
+             term_note: str | None = None, proposed: bool = False) -> tuple[TermRow, TermRenderingRow]:  # fmt: skip
     """Add ``source_term`` (found or new) and its ``rendering`` in ``lang``: proposed by
-    ``actor``, approved when ``actor`` is an editor.  A forbidden variant equal to the
-    rendering is dropped."""
+    ``actor``, approved when ``actor`` is an editor (unless ``proposed``).  ``note`` is
+    about the rendering, ``term_note`` about the term.  A forbidden variant equal to the
+    rendering is dropped.  The desk's terms page and ``relais terms add`` both add here."""
     if lang not in available():
         raise InputError(f"unknown language {lang!r} (choose from {', '.join(available())})")
     if not actor.may_review(lang):
         raise PermissionDenied(f"{actor.name} may not add terms in {lang}")
     if type_ not in TermType.ALL:
         raise InputError(f"unknown term type {type_!r} (choose from {', '.join(TermType.ALL)})")
-    term = termbase.get_or_add_term(session, source_term, type_)
+    term = termbase.get_or_add_term(session, source_term, type_, note=term_note)
     variants = [v for v in (forbidden or []) if v != " ".join(rendering.split())]
     row = termbase.add_rendering(session, term, lang, rendering, forbidden=variants, note=note, proposed_by=actor.name)
-    if actor.is_editor and row.status != TermStatus.APPROVED:
+    if actor.is_editor and not proposed and row.status != TermStatus.APPROVED:
         row = termbase.approve_rendering(session, actor, row.id)
     return term, row
 
