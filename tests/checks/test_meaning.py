@@ -4,6 +4,7 @@ import pytest
 
 from relais.checks.base import Finding, Severity
 from relais.checks.meaning import HIGH_RISK, segment_risk
+from relais.engines.llama import LlamaEngine
 from tests.checks.table import ids
 
 CONN, NEG = "meaning.connective", "meaning.negation"
@@ -156,6 +157,6 @@ def test_rules_method_has_no_engine_scorer():
 
     assert make_scorer("rules", object()) is None
     assert isinstance(make_scorer("back-translation", object()), BackTranslationScorer)
-    assert isinstance(make_scorer("judge", object()), JudgeScorer)
+    assert isinstance(make_scorer("judge", LlamaEngine), JudgeScorer)  # an engine that declares completion
     with pytest.raises(RelaisError):
         make_scorer("vibes", object())

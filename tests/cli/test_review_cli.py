@@ -79,7 +79,7 @@ def test_publish_from_the_command_line(seeded_home, seeded_job, tmp_path):
     again = run_relais(seeded_home, "published", str(job.job_id), "-o", str(tmp_path / "again"))
     assert again.returncode == 0
     assert (tmp_path / "again" / "story.fr.md").read_text("utf-8") == md
-    assert_one_line_error(run_relais(seeded_home, "published", "999"), "no job")
+    assert_one_line_error(run_relais(seeded_home, "published", "999"), "no translation with id 999")
 
 
 def test_serve_starts_the_review_app_on_the_same_store(seeded_home):

@@ -59,7 +59,7 @@ def _rows(desk: Desk, job_id: int) -> dict[int, tuple]:
     """segment id → (draft id, text, risk) of the job's drafts."""
     with desk.store.read() as s:
         draft = translation.load(s, job_id, current=False)
-        ids = {seg.segment_id: seg for b in draft.blocks for seg in b.segments}
+        ids = {seg.id: seg for b in draft.blocks for seg in b.segments}
     rows = query(desk.config.db_url, "SELECT segment_id, id, text, risk FROM drafts WHERE job_id = :job", job=job_id)
     assert set(ids) == {r[0] for r in rows}
     return {r[0]: r[1:] for r in rows}
