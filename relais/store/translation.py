@@ -7,7 +7,10 @@ newest version of each segment, and ``current_text`` reads one segment's through
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from relais.document.model import BlockKind
@@ -15,6 +18,7 @@ from relais.document.translation import Block, Segment, StoredFinding, Translati
 from relais.locales import get_locale
 from relais.store.models import (
     ArticleRow,
+    JobRow,
     BlockRow,
     DraftRow,
     FindingRow,
@@ -31,21 +35,74 @@ from relais.store.repo import get_job
 CONFIRMED_HOW = ("editor", "xliff")
 
 
-def latest_revisions(session: Session, job_id: int, segment_id: int | None = None) -> dict[int, RevisionRow]:
+class Revision(NamedTuple):
+    """The newest version of a segment: its revision row's id, version and text."""
+
+    id: int
+    version: int
+    text: str
+
+
+# The queries are built once (``_query``) with bound parameters: building a statement costs
+# more than running it on a small job, and ``load`` answers every autosave.
+@cache
+def _query(name: str, one_segment: bool):
+    job, segment = bindparam("job_id"), bindparam("segment_id")
+
+    def only(q, column):
+        return q.where(column == segment) if one_segment else q
+
+    if name == "revisions":
+        newest = only(select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version"))
+                      .where(RevisionRow.job_id == job), RevisionRow.segment_id)  # fmt: skip
+        newest = newest.group_by(RevisionRow.segment_id).subquery()
+        return select(RevisionRow.segment_id, RevisionRow.id, RevisionRow.version, RevisionRow.text).join(
+            newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version)
+        ).where(RevisionRow.job_id == job)
+    if name == "confirmations":
+        return only(
+            select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor, ReviewEventRow.how)
+            .where(ReviewEventRow.job_id == job, ReviewEventRow.action == "confirm", ReviewEventRow.how.in_(CONFIRMED_HOW)),
+            ReviewEventRow.segment_id,
+        ).order_by(ReviewEventRow.id)
+    if name == "head":
+        return (
+            select(JobRow.target_language, JobRow.status, JobRow.review_status, JobRow.headline_signoff, JobRow.engine,
+                   ArticleRow.id, ArticleRow.source_language, ArticleRow.title, ArticleRow.author, ArticleRow.date,
+                   ArticleRow.url, UserRow.name)
+            .join(ArticleRow, ArticleRow.id == JobRow.article_id)
+            .outerjoin(UserRow, UserRow.id == JobRow.assignee_id)
+            .where(JobRow.id == job)
+        )  # fmt: skip
+    if name == "segments":
+        return only(
+            select(SegmentRow.id, SegmentRow.position, SegmentRow.text, SegmentRow.start_offset, SegmentRow.end_offset,
+                   BlockRow.position, BlockRow.kind, BlockRow.text, BlockRow.marks, BlockRow.attrs, DraftRow.id,
+                   DraftRow.text, DraftRow.error, DraftRow.risk, *_PROVENANCE)
+            .join(BlockRow, SegmentRow.block_id == BlockRow.id)
+            .outerjoin(DraftRow, (DraftRow.segment_id == SegmentRow.id) & (DraftRow.job_id == job))
+            .where(SegmentRow.article_id == bindparam("article_id")),
+            SegmentRow.id,
+        ).order_by(BlockRow.position, SegmentRow.position)  # fmt: skip
+    if name in ("findings", "draft findings"):
+        stages = ("draft", "revision") if name == "findings" else ("draft",)
+        return only(
+            select(FindingRow.stage, FindingRow.segment_id, FindingRow.revision_id, FindingRow.block_position, *_FINDING)
+            .where(FindingRow.job_id == job, FindingRow.stage.in_(stages)),
+            FindingRow.segment_id,
+        ).order_by(FindingRow.start_offset, FindingRow.id)
+    raise ValueError(name)
+
+
+def _params(job_id: int, segment_id: int | None, **more) -> dict:
+    return {"job_id": job_id, **({"segment_id": segment_id} if segment_id is not None else {}), **more}
+
+
+def latest_revisions(session: Session, job_id: int, segment_id: int | None = None) -> dict[int, Revision]:
     """Segment id → the newest human revision of that segment in the job (of one segment
     if ``segment_id``)."""
-    newest = select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version")).where(
-        RevisionRow.job_id == job_id
-    )
-    if segment_id is not None:
-        newest = newest.where(RevisionRow.segment_id == segment_id)
-    newest = newest.group_by(RevisionRow.segment_id).subquery()
-    rows = session.scalars(
-        select(RevisionRow)
-        .join(newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version))
-        .where(RevisionRow.job_id == job_id)
-    )
-    return {r.segment_id: r for r in rows}
+    rows = session.execute(_query("revisions", segment_id is not None), _params(job_id, segment_id))
+    return {sid: Revision(rid, version, text) for sid, rid, version, text in rows}
 
 
 def current_text(session: Session, job_id: int, segment_id: int) -> tuple[int, str]:
@@ -60,93 +117,69 @@ def current_text(session: Session, job_id: int, segment_id: int) -> tuple[int, s
 
 def confirmations(session: Session, job_id: int, segment_id: int | None = None) -> dict[tuple[int, int], tuple[str, str]]:
     """(segment id, version) → (who confirmed that version, how); bulk approvals left out."""
-    q = select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor, ReviewEventRow.how).where(
-        ReviewEventRow.job_id == job_id, ReviewEventRow.action == "confirm", ReviewEventRow.how.in_(CONFIRMED_HOW)
-    )
-    if segment_id is not None:
-        q = q.where(ReviewEventRow.segment_id == segment_id)
-    return {(sid, version): (actor, how) for sid, version, actor, how in session.execute(q.order_by(ReviewEventRow.id))}
+    rows = session.execute(_query("confirmations", segment_id is not None), _params(job_id, segment_id))
+    return {(sid, version): (actor, how) for sid, version, actor, how in rows}
 
 
-def stored_finding(row: FindingRow) -> StoredFinding:
-    return StoredFinding(row.check, row.severity, row.start_offset, row.end_offset, row.text, row.message,
-                         row.suggestion, bool(row.replaces))  # fmt: skip
+_PROVENANCE = (DraftRow.engine, DraftRow.model, DraftRow.model_version, DraftRow.prompt_version, DraftRow.seconds,
+               DraftRow.input_tokens, DraftRow.output_tokens, DraftRow.attempts)  # fmt: skip
+_FINDING = (FindingRow.check, FindingRow.severity, FindingRow.start_offset, FindingRow.end_offset, FindingRow.text,
+            FindingRow.message, FindingRow.suggestion, FindingRow.replaces)  # fmt: skip
 
 
-def _provenance(draft: DraftRow) -> dict:
-    return {
-        "engine": draft.engine,
-        "model": draft.model,
-        "model_version": draft.model_version,
-        "prompt_version": draft.prompt_version,
-        "seconds": round(draft.seconds, 4),
-        "input_tokens": draft.input_tokens,
-        "output_tokens": draft.output_tokens,
-        "attempts": draft.attempts,
-    }
+def _provenance(engine, model, model_version, prompt_version, seconds, input_tokens, output_tokens, attempts) -> dict:
+    return {"engine": engine, "model": model, "model_version": model_version, "prompt_version": prompt_version,
+            "seconds": round(seconds, 4), "input_tokens": input_tokens, "output_tokens": output_tokens,
+            "attempts": attempts}  # fmt: skip
 
 
 def load(session: Session, job_id: int, *, current: bool = True, segment_id: int | None = None) -> Translation:
-    """The job as one ``Translation``, in a fixed handful of queries whatever the
-    article's length (rendering the editor must stay fast).
+    """The job as one ``Translation``, in five queries whatever the article's length
+    (rendering the editor, and answering each autosave, must stay fast).
 
     ``current``: each segment carries its newest revision, who confirmed it, and the
     findings on it (the text under review); otherwise the machine draft alone.
     ``segment_id``: only that segment (and its block) is read."""
-    job = get_job(session, job_id)
-    article = session.get(ArticleRow, job.article_id)
-
-    def only(q, column):
-        return q if segment_id is None else q.where(column == segment_id)
-
-    rows = session.execute(
-        only(
-            select(SegmentRow.id, SegmentRow.position, SegmentRow.text, SegmentRow.start_offset, SegmentRow.end_offset,
-                   BlockRow.position, BlockRow.kind, BlockRow.text, BlockRow.marks, BlockRow.attrs)
-            .join(BlockRow, SegmentRow.block_id == BlockRow.id)
-            .where(SegmentRow.article_id == job.article_id)
-            .order_by(BlockRow.position, SegmentRow.position),
-            SegmentRow.id,
-        )
-    ).all()  # fmt: skip
-    drafts = {d.segment_id: d for d in session.scalars(only(select(DraftRow).where(DraftRow.job_id == job_id), DraftRow.segment_id))}
+    head = session.execute(_query("head", False), {"job_id": job_id}).one_or_none()
+    if head is None:
+        get_job(session, job_id)  # raises the one "no such translation" error
+    target, status, review_status, headline_signoff, engine, article_id, source_lang, title, author, date, url, assignee = head
+    rows = session.execute(_query("segments", segment_id is not None), _params(job_id, segment_id, article_id=article_id))
     revised = latest_revisions(session, job_id, segment_id) if current else {}
     confirmed = confirmations(session, job_id, segment_id) if current else {}
     at_draft, by_revision, block_level = _findings(session, job_id, segment_id, current)
 
     blocks: list[Block] = []
     models: list[str] = []
-    for sid, position, source, start, end, block_pos, kind, block_text, marks, attrs in rows:
-        draft = drafts.get(sid)
-        revision = revised.get(sid)
-        if draft is not None and draft.model not in models:
-            models.append(draft.model)
+    for row in rows:
+        sid, position, source, start, end, block_pos, kind, block_text, marks, attrs, draft_id, draft, error, risk = row[:14]
+        prov = row[14:]
+        drafted = draft_id is not None
+        if drafted and prov[1] not in models:
+            models.append(prov[1])
         seg = Segment(
             id=sid, block=block_pos, index=position, kind=BlockKind(kind), source=source, start=start, end=end,
-            draft=draft.text if draft is not None else None, error=draft.error if draft is not None else None,
-            provenance=_provenance(draft) if draft is not None else None, risk=draft.risk if draft is not None else None,
-            draft_findings=list(at_draft.get(sid, [])),
+            draft=draft, error=error, provenance=_provenance(*prov) if drafted else None, risk=risk,
+            draft_findings=at_draft.get(sid, []),
         )  # fmt: skip
+        revision = revised.get(sid)
         if revision is not None:
             seg.text, seg.version, seg.error = revision.text, revision.version, None
             seg.findings = list(by_revision.get(revision.id, []))
         else:
-            seg.text, seg.findings = seg.draft or "", list(seg.draft_findings)
+            seg.text, seg.findings = draft or "", list(seg.draft_findings)
         seg.confirmed_by, seg.confirmed_how = confirmed.get((sid, seg.version), (None, None))
         if not blocks or blocks[-1].index != block_pos:
             blocks.append(Block(block_pos, BlockKind(kind), block_text, dict(marks), dict(attrs), [],
                                 list(block_level.get(block_pos, []))))  # fmt: skip
         blocks[-1].segments.append(seg)
 
-    locale = get_locale(job.target_language)
-    assignee = session.scalar(select(UserRow.name).where(UserRow.id == job.assignee_id)) if job.assignee_id else None
+    locale = get_locale(target)
     return Translation(
-        job_id=job.id, article_id=article.id, source_language=article.source_language,
-        target_language=job.target_language, title=article.title, author=article.author, date=article.date,
-        url=article.url, status=job.status, review_status=job.review_status, assignee=assignee,
-        headline_signoff=bool(job.headline_signoff), engine=job.engine,
-        disclosure=locale.disclosure_from(article.source_language), notice=locale.unreviewed, blocks=blocks,
-        models=models, current=current,
+        job_id=job_id, article_id=article_id, source_language=source_lang, target_language=target, title=title,
+        author=author, date=date, url=url, status=status, review_status=review_status, assignee=assignee,
+        headline_signoff=bool(headline_signoff), engine=engine, disclosure=locale.disclosure_from(source_lang),
+        notice=locale.unreviewed, blocks=blocks, models=models, current=current,
     )  # fmt: skip
 
 
@@ -155,16 +188,14 @@ def _findings(session: Session, job_id: int, segment_id: int | None, current: bo
     at_draft: dict[int, list[StoredFinding]] = {}
     by_revision: dict[int, list[StoredFinding]] = {}
     block_level: dict[int, list[StoredFinding]] = {}
-    stages = ("draft", "revision") if current else ("draft",)
-    q = select(FindingRow).where(FindingRow.job_id == job_id, FindingRow.stage.in_(stages))
-    if segment_id is not None:
-        q = q.where(FindingRow.segment_id == segment_id)
-    for row in session.scalars(q.order_by(FindingRow.start_offset, FindingRow.id)):
-        finding = stored_finding(row)
-        if row.stage == "revision":
-            by_revision.setdefault(row.revision_id, []).append(finding)
-        elif row.segment_id is None:
-            block_level.setdefault(row.block_position, []).append(finding)
+    rows = session.execute(_query("findings" if current else "draft findings", segment_id is not None),
+                           _params(job_id, segment_id))  # fmt: skip
+    for stage, sid, rid, block_pos, check, severity, start, end, text, message, suggestion, replaces in rows:
+        finding = StoredFinding(check, severity, start, end, text, message, suggestion, bool(replaces))
+        if stage == "revision":
+            by_revision.setdefault(rid, []).append(finding)
+        elif sid is None:
+            block_level.setdefault(block_pos, []).append(finding)
         else:
-            at_draft.setdefault(row.segment_id, []).append(finding)
+            at_draft.setdefault(sid, []).append(finding)
     return at_draft, by_revision, block_level

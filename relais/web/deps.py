@@ -54,7 +54,14 @@ def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-Config = Annotated[Settings, Depends(settings)]
+# The dependencies are ``async def``: they only read what the gate and create_app left on
+# the request, and FastAPI would run a plain ``def`` dependency in the thread pool, a
+# thread hop per dependency on every request (autosave runs on every pause in typing).
+async def _settings(request: Request) -> Settings:
+    return settings(request)
+
+
+Config = Annotated[Settings, Depends(_settings)]
 
 
 # --------------------------------------------------------------------------- the person
@@ -81,17 +88,21 @@ def _check_csrf(request: Request, w: Who, form_token: str | None) -> Who:
 CsrfField = Annotated[str | None, Form(description="the session's CSRF token (or the X-CSRF-Token header)")]
 
 
-def form_writer(request: Request, csrf_token: CsrfField = None) -> Who:
+async def form_writer(request: Request, csrf_token: CsrfField = None) -> Who:
     """The signed-in person of a form post, after its CSRF token."""
     return _check_csrf(request, signed_in(request), csrf_token)
 
 
-def json_writer(request: Request) -> Who:
+async def json_writer(request: Request) -> Who:
     """The signed-in person of a JSON write, after its X-CSRF-Token header."""
     return _check_csrf(request, signed_in(request), None)
 
 
-Person = Annotated[Who, Depends(signed_in)]
+async def _signed_in(request: Request) -> Who:
+    return signed_in(request)
+
+
+Person = Annotated[Who, Depends(_signed_in)]
 FormWriter = Annotated[Who, Depends(form_writer)]
 JsonWriter = Annotated[Who, Depends(json_writer)]
 
