@@ -37,7 +37,7 @@ def test_translate_directory_reads_xhtml_and_text(relais_home, tmp_path, tiny_gg
     (folder / "library.md").write_text(ARTICLES["markdown"], encoding="utf-8")
     (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff")  # not an article: not read, not reported
     env = relais_env(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf))
-    proc = run_relais(relais_home, "translate", str(folder), "--to", "fr", "-o", str(tmp_path / "out"), env=env)
+    proc = run_relais(relais_home, "translate", str(folder), "--to", "fr", "--wait", "-o", str(tmp_path / "out"), env=env)
     assert proc.returncode == 0, proc.stderr
     assert "3 article(s) × 1 language(s): 3 job(s)" in proc.stderr
     assert "photo" not in proc.stdout + proc.stderr
