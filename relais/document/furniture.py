@@ -3,7 +3,7 @@
 Web pages glue buttons and boxes to the story ("Copy link to section" inside a heading,
 "Share this article", "Advertisement", "Read more: …").  Ingest removes them before
 translation; the checks reuse the same lists to flag furniture that leaked into a
-translation.  The strings themselves live in ``furniture.toml`` (locale data, not code).
+translation.  The strings themselves live in each language pack's ``furniture.toml`` (locale data, not code).
 
 Public API:
 
@@ -29,6 +29,7 @@ from functools import cache
 from importlib import resources
 
 from relais.document.inline import PLACEHOLDER_RE, strip_placeholders
+from relais.locales import derived, get_pack, packs
 
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)
 
@@ -66,10 +67,12 @@ def _data() -> dict:
     return tomllib.loads(raw)
 
 
-@cache
+@derived
 def language_furniture(language: str) -> LanguageFurniture:
-    """Furniture knowledge for one language; unknown languages get empty lists."""
-    entry = _data()["languages"].get(language, {})
+    """Furniture knowledge for one language, from its language pack's furniture.toml;
+    a language without one gets empty lists."""
+    pack = get_pack(language)
+    entry = (pack.furniture if pack is not None else None) or {}
 
     def strings(key: str) -> tuple[str, ...]:
         return tuple(entry.get(key, ()))
@@ -86,8 +89,10 @@ def language_furniture(language: str) -> LanguageFurniture:
     )
 
 
+@derived
 def known_languages() -> tuple[str, ...]:
-    return tuple(_data()["languages"])
+    """The languages whose pack knows their page furniture."""
+    return tuple(code for code, pack in packs().items() if pack.furniture is not None)
 
 
 @cache

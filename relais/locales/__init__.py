@@ -40,10 +40,11 @@ FEATURES: dict[str, str] = {
     "untranslated": "shared English words and loanwords (untranslated.*)",
     "length_ratio": "measured length ratio from English (length.ratio)",
     "examples": "few-shot examples from English (completion prompts)",
+    "furniture": "page furniture, bylines, datelines (ingest drops it, furniture.leaked)",
 }
 # A target pack with all of these is complete; the source pack (English) needs these.
 TARGET_FEATURES = tuple(FEATURES)
-SOURCE_FEATURES = ("names", "labels", "figures", "connectives", "negation")
+SOURCE_FEATURES = ("names", "labels", "figures", "connectives", "negation", "furniture")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Pack:
     negation_words: tuple[str, ...] = ()
     negation_pattern: str | None = None  # source side: one regular expression
     examples: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # source code → pairs
+    furniture: dict[str, Any] | None = None  # furniture.toml: interface strings, bylines, datelines
 
     @property
     def is_target(self) -> bool:
@@ -103,6 +105,7 @@ class Pack:
             "untranslated": self.untranslated is not None,
             "length_ratio": bool(self.length_ratio),
             "examples": bool(self.examples),
+            "furniture": self.furniture is not None,
         }
         return frozenset(k for k, v in have.items() if v)
 
@@ -186,6 +189,7 @@ def _read(code: str, folder: Traversable) -> Pack:
                 source: tuple((pair["source"], pair["target"]) for pair in pairs)
                 for source, pairs in examples.get("from", {}).items()
             },
+            furniture=_toml(folder, "furniture.toml"),
         )
     except KeyError as missing:
         raise RelaisError(f"language pack '{code}' ({folder}): pack.toml lacks {missing}") from None

@@ -21,8 +21,8 @@ COVERAGE = [
     ("es", "target", set()),
     ("fr", "target", set()),
     ("it", "target", set()),
-    ("nl", "target", {"figures", "untranslated", "length_ratio", "examples"}),
-    ("pl", "target", {"figures", "untranslated", "length_ratio", "examples"}),
+    ("nl", "target", {"figures", "untranslated", "length_ratio", "examples", "furniture"}),
+    ("pl", "target", {"figures", "untranslated", "length_ratio", "examples", "furniture"}),
     ("pt", "target", set()),
 ]
 SOURCE_ONLY = {"disclosure", "unreviewed", "spelling", "typography", "untranslated", "length_ratio", "examples"}
@@ -44,7 +44,7 @@ def test_what_each_pack_provides_and_lacks(code: str, role: str, lacks: set[str]
 
 def test_the_table_for_users_marks_partial_packs() -> None:
     table = coverage_table()
-    assert "nl: lacks figures, untranslated, length_ratio, examples" in table
+    assert "nl: lacks figures, untranslated, length_ratio, examples, furniture" in table
     lines = {line.split()[0]: line for line in table.splitlines() if line and not line.startswith(("code", "nl:", "pl:"))}
     assert lines["fr"].endswith("complete") and lines["nl"].endswith("partial")
 
@@ -157,7 +157,7 @@ def test_adding_a_language_is_adding_a_folder(catalan: str) -> None:
     assert fix_typography('Va dir: "Vindré ."', "ca") == "Va dir: «Vindré.»"
     # and the coverage table
     row = next(row for row in coverage() if row.code == "ca")
-    assert row.role == "target" and set(row.lacks) == {"connectives", "spelling", "untranslated", "length_ratio"}
+    assert row.role == "target" and set(row.lacks) == {"connectives", "spelling", "untranslated", "length_ratio", "furniture"}
 
 
 def test_the_extra_pack_is_gone_with_its_folder(catalan: str, monkeypatch) -> None:
