@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -168,6 +168,17 @@ def _aware(ts: datetime) -> datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
+# Built once: every action reads the journal and the segment it acts on (autosave included).
+_EVENTS = (
+    select(ReviewEventRow.user_id, ReviewEventRow.action, ReviewEventRow.created_at)
+    .where(ReviewEventRow.job_id == bindparam("job_id"))
+    .order_by(ReviewEventRow.id)
+)
+_SEGMENT = (
+    select(SegmentRow, BlockRow).join(BlockRow, SegmentRow.block_id == BlockRow.id).where(SegmentRow.id == bindparam("segment_id"))
+)
+
+
 def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, view: Translation | None = None,
               now: datetime | None = None, progress: bool = True) -> Situation:  # fmt: skip
     """What the review rules need to know about ``job`` now (``relais.review.workflow``).
@@ -178,11 +189,7 @@ def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, vi
     holder's last activity on the job (claim, edit, confirm, approve) is more recent than
     ``rules.claim_idle`` seconds."""
     now = now or datetime.now(UTC)
-    events = session.execute(
-        select(ReviewEventRow.user_id, ReviewEventRow.action, ReviewEventRow.created_at)
-        .where(ReviewEventRow.job_id == job.id)
-        .order_by(ReviewEventRow.id)
-    ).all()
+    events = session.execute(_EVENTS, {"job_id": job.id}).all()
     reopened = max((i for i, e in enumerate(events) if e.action == "reopen"), default=-1)
     round_workers = frozenset(e.user_id for e in events[reopened + 1 :] if e.action in WORK_ACTIONS and e.user_id is not None)
     claim = None
@@ -242,9 +249,7 @@ def release(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
 
 
 def _segment(session: Session, job: JobRow, segment_id: int) -> tuple[SegmentRow, BlockRow]:
-    row = session.execute(
-        select(SegmentRow, BlockRow).join(BlockRow, SegmentRow.block_id == BlockRow.id).where(SegmentRow.id == segment_id)
-    ).one_or_none()
+    row = session.execute(_SEGMENT, {"segment_id": segment_id}).one_or_none()
     if row is None or row[0].article_id != job.article_id:
         raise NotFound(f"job {job.id} has no segment {segment_id}")
     return row[0], row[1]
