@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from relais.config import Limits
+from relais.locales import SOURCE
 from relais.document.decode import decode_article
 from relais.document.inline import strip_placeholders
 from relais.document.language import confidently_not, language_name
@@ -28,7 +29,7 @@ from relais.document.webpage import parse_webpage
 from relais.errors import InputError
 
 FORMATS = ("html", "markdown", "text")
-SOURCE_LANGUAGE = "en"
+SOURCE_LANGUAGE = SOURCE
 
 # The registry of input formats: their names, other names for them, and the file
 # suffixes read as each (what `relais translate DIR` picks up).

@@ -35,6 +35,7 @@ from importlib import resources
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from relais.document.inline import strip_placeholders
+from relais.locales import get_pack
 
 UNDETERMINED = "und"
 NO_LANGUAGE = "zxx"  # py3langid's label for numbers, symbols, code
@@ -83,8 +84,12 @@ def _names() -> dict[str, str]:
 
 
 def language_name(code: str) -> str:
-    """English name for a language code ("fr" → "French"); the code itself if unknown."""
-    return _names().get(code, code)
+    """English name for a language code ("fr" → "French", "pt-BR" → "Portuguese"): the
+    language pack's where there is one, else py3langid's table; the code itself if unknown."""
+    pack = get_pack(code)
+    if pack is not None:
+        return pack.english_name
+    return _names().get(code, _names().get(code.split("-")[0].split("_")[0].lower(), code))
 
 
 def _letters(text: str) -> bool:

@@ -1,7 +1,8 @@
 """Language names the prompts and checks use, per ISO 639-1 code.
 
 A language with a pack (``relais.locales``) takes its names and labels from the pack;
-the table below covers the languages without one (what a model might answer in).
+the table below covers the languages without one (what a model might answer in); English
+names come from ``relais.document.language.language_name`` either way.
 
 The English name goes into prompts ("Translate into French"); the native name and the
 usual labels are what a chatty model puts in front of its answer ("Français :"), which
@@ -13,7 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from relais.document.language import language_name
 from relais.locales import Pack, packs
+
+__all__ = ["LANGUAGES", "Language", "language", "language_name"]
 
 
 @dataclass(frozen=True)
@@ -27,28 +31,32 @@ class Language:
     compact_script: bool = False
 
 
+def _table(code: str, native: str, labels: tuple[str, ...], compact_script: bool = False) -> Language:
+    return Language(code, language_name(code), native, labels, compact_script)
+
+
 _WITHOUT_PACK: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("sv", "Swedish", "Svenska", ("översättning",)),
-        Language("da", "Danish", "Dansk", ("oversættelse",)),
-        Language("no", "Norwegian", "Norsk", ("oversettelse",)),
-        Language("fi", "Finnish", "Suomi", ("käännös",)),
-        Language("cs", "Czech", "Čeština", ("překlad",)),
-        Language("ro", "Romanian", "Română", ("traducere",)),
-        Language("hu", "Hungarian", "Magyar", ("fordítás",)),
-        Language("el", "Greek", "Ελληνικά", ("μετάφραση",)),
-        Language("tr", "Turkish", "Türkçe", ("çeviri",)),
-        Language("ru", "Russian", "Русский", ("перевод",)),
-        Language("uk", "Ukrainian", "Українська", ("переклад",)),
-        Language("ar", "Arabic", "العربية", ("الترجمة",)),
-        Language("he", "Hebrew", "עברית", ("תרגום",)),
-        Language("hi", "Hindi", "हिन्दी", ("अनुवाद",)),
-        Language("id", "Indonesian", "Bahasa Indonesia", ("terjemahan",)),
-        Language("vi", "Vietnamese", "Tiếng Việt", ("bản dịch",)),
-        Language("zh", "Chinese", "中文", ("翻译", "译文"), compact_script=True),
-        Language("ja", "Japanese", "日本語", ("翻訳", "訳"), compact_script=True),
-        Language("ko", "Korean", "한국어", ("번역",), compact_script=True),
+        _table("sv", "Svenska", ("översättning",)),
+        _table("da", "Dansk", ("oversættelse",)),
+        _table("no", "Norsk", ("oversettelse",)),
+        _table("fi", "Suomi", ("käännös",)),
+        _table("cs", "Čeština", ("překlad",)),
+        _table("ro", "Română", ("traducere",)),
+        _table("hu", "Magyar", ("fordítás",)),
+        _table("el", "Ελληνικά", ("μετάφραση",)),
+        _table("tr", "Türkçe", ("çeviri",)),
+        _table("ru", "Русский", ("перевод",)),
+        _table("uk", "Українська", ("переклад",)),
+        _table("ar", "العربية", ("الترجمة",)),
+        _table("he", "עברית", ("תרגום",)),
+        _table("hi", "हिन्दी", ("अनुवाद",)),
+        _table("id", "Bahasa Indonesia", ("terjemahan",)),
+        _table("vi", "Tiếng Việt", ("bản dịch",)),
+        _table("zh", "中文", ("翻译", "译文"), compact_script=True),
+        _table("ja", "日本語", ("翻訳", "訳"), compact_script=True),
+        _table("ko", "한국어", ("번역",), compact_script=True),
     )
 }
 
@@ -79,8 +87,6 @@ LANGUAGES: Mapping[str, Language] = _Languages()
 def language(code: str) -> Language:
     """The language for ``code`` (``"fr"``, ``"pt-BR"``); unknown codes get a neutral entry."""
     base = code.split("-")[0].split("_")[0].lower()
-    return LANGUAGES.get(base) or Language(base, code, code)
+    return LANGUAGES.get(base) or Language(base, language_name(code), code)
 
 
-def language_name(code: str) -> str:
-    return language(code).english

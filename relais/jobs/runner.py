@@ -244,13 +244,29 @@ def run_job(
     if not claim(store, job_id, owner, alive, again=again):
         return _finished_elsewhere(store, job_id)
     try:
-        make_scorer(risk_method, engine)  # the engine can score the way the settings ask
-    except EngineCapabilityError as exc:
+        outcome = _run(store, job_id, engine, batch_size, on_progress, risk_method, memory)
+    except (EngineUnavailable, EngineCapabilityError) as exc:
         finish_run(store, job_id, JobStatus.FAILED, str(exc))
         raise
     except BaseException as exc:
+        # Interrupted (Ctrl-C) or a bug: leave the job resumable, with the reason.
         finish_run(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
         raise
+    finish_run(store, job_id, JobStatus.DONE, outcome.error)
+    return outcome
+
+
+def _run(
+    store: Store,
+    job_id: int,
+    engine: Engine,
+    batch_size: int,
+    on_progress: ProgressCallback | None,
+    risk_method: str,
+    memory: MemorySettings | None,
+) -> JobOutcome:
+    """The work of ``run_job`` on a claimed job: translate, score, check."""
+    scorer = make_scorer(risk_method, engine)  # the engine can score the way the settings ask
     pending = _requests(store, job_id, memory, engine.capabilities)
     todo, total, skipped = pending.requests, pending.total, pending.skipped
     translated = failed = 0
@@ -261,38 +277,25 @@ def run_job(
         translated += len(pending.reused)
     if on_progress:
         on_progress(skipped + translated, total)
-    try:
-        for start in range(0, len(todo), batch_size):
-            chunk = todo[start : start + batch_size]
-            t0 = time.perf_counter()
-            results = engine.translate([req for _, req in chunk])
-            engine_seconds += time.perf_counter() - t0
-            for (_, req), result in zip(chunk, results):
-                if result.ok:
-                    # Machine output gets the target's typography and the termbase's
-                    # approved renderings before anyone reviews it.
-                    result.text = fix_typography(result.text, req.target_lang)
-                    result.text = apply_to_machine_output(result.text, pending.terms.get(req.key, []))
-            with store.write() as s:
-                repo.save_drafts(s, job_id, [(seg.id, res) for (seg, _), res in zip(chunk, results)])
-            translated += sum(r.ok for r in results)
-            failed += sum(not r.ok for r in results)
-            if on_progress:
-                on_progress(skipped + translated + failed, total)
-    except EngineUnavailable as exc:
-        finish_run(store, job_id, JobStatus.FAILED, str(exc))
-        raise
-    except BaseException as exc:
-        # Interrupted (Ctrl-C) or a bug: leave the job resumable, with the reason.
-        finish_run(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
-        raise
-    try:
-        scoring = score_risks(store, job_id, engine, risk_method, batch_size=batch_size)
-        counts = check_job(store, job_id, risk_method)
-    except BaseException as exc:
-        finish_run(store, job_id, JobStatus.QUEUED, f"interrupted: {exc.__class__.__name__}: {exc}")
-        raise
-    finish_run(store, job_id, JobStatus.DONE, scoring.note)
+    for start in range(0, len(todo), batch_size):
+        chunk = todo[start : start + batch_size]
+        t0 = time.perf_counter()
+        results = engine.translate([req for _, req in chunk])
+        engine_seconds += time.perf_counter() - t0
+        for (_, req), result in zip(chunk, results):
+            if result.ok:
+                # Machine output gets the target's typography and the termbase's
+                # approved renderings before anyone reviews it.
+                result.text = fix_typography(result.text, req.target_lang)
+                result.text = apply_to_machine_output(result.text, pending.terms.get(req.key, []))
+        with store.write() as s:
+            repo.save_drafts(s, job_id, [(seg.id, res) for (seg, _), res in zip(chunk, results)])
+        translated += sum(r.ok for r in results)
+        failed += sum(not r.ok for r in results)
+        if on_progress:
+            on_progress(skipped + translated + failed, total)
+    scoring = score_risks(store, job_id, scorer, batch_size=batch_size)
+    counts = check_job(store, job_id, risk_method)
     outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts, scoring.note)
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
     outcome.from_memory = len(pending.reused)
@@ -313,17 +316,17 @@ class RiskScoring:
     note: str | None = None  # why some drafts are unscored
 
 
-def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch_size: int = 4) -> RiskScoring:
+def score_risks(store: Store, job_id: int, scorer, *, batch_size: int = 4) -> RiskScoring:
     """Score the meaning risk of the job's translated drafts that have none stored yet.
 
-    The stored risk is ``segment_risk`` of the rule checks and the method's own risk;
+    ``scorer`` is ``make_scorer``'s for the job's risk method (None: "rules").  The
+    stored risk is ``segment_risk`` of the rule checks and the method's own risk;
     each batch is committed as the engine returns it.  A draft the engine gives no
     usable answer for, or every draft left once the engine is unreachable, keeps no risk
     (NULL), and the outcome's note says how many and why.  "rules" scores nothing here:
     ``check_job`` stores the rules' risk.
     """
     outcome = RiskScoring()
-    scorer = make_scorer(method, engine)
     if scorer is None:
         return outcome
     with store.read() as s:
@@ -377,7 +380,7 @@ def score_risks(store: Store, job_id: int, engine: Engine, method: str, *, batch
             [unreachable] if unreachable else []
         )
         outcome.note = (
-            f"meaning risk ({method}) not scored for {outcome.unscored} of {len(todo)} segment(s): "
+            f"meaning risk ({scorer.method}) not scored for {outcome.unscored} of {len(todo)} segment(s): "
             + "; ".join(reasons)
             + f". Their risk is left empty; `relais check {job_id} --risk` scores the draft again."
         )

@@ -5,6 +5,7 @@ the loader (a typed Pack), the target locales and the coverage table of what eac
 # A pack folder holds ``pack.toml`` (names, disclosure and unreviewed-notice lines,
 # typography, spelling dictionaries, untranslated-word lists, length ratios, grammar
 # checker, noun capitalisation), and optionally ``figures.toml`` (figure words, money),
+# ``names.toml`` (how known names are rendered; for English, words that are no names),
 # ``meaning.toml`` (connectives, negation) and ``examples.toml`` (few-shot pairs).  Adding
 # a language is adding a folder: here, or in a folder named by ``RELAIS_LANGUAGE_PACKS``
 # (paths separated by ``os.pathsep``; a pack there replaces a built-in one of the same
@@ -16,7 +17,7 @@ import os
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 from relais.errors import RelaisError
 
 PACKS_ENV = "RELAIS_LANGUAGE_PACKS"
+SOURCE = "en"  # the source language: stories arrive in English
 
 # What a pack may provide, in the order of the coverage table, and who reads it.
 FEATURES: dict[str, str] = {
@@ -34,6 +36,7 @@ FEATURES: dict[str, str] = {
     "unreviewed": "the notice that ends an unreviewed machine draft",
     "typography": "typography rules (typography checks, fixer, quotations)",
     "figures": "figure words, scales, units, money (numbers.* checks)",
+    "known_names": "renderings of well-known names; English: non-names, places, demonyms (names.* checks)",
     "connectives": "connective renderings (meaning.connective)",
     "negation": "negation words (meaning.negation)",
     "spelling": "Hunspell dictionaries (spelling.unknown, names lookups)",
@@ -44,7 +47,7 @@ FEATURES: dict[str, str] = {
 }
 # A target pack with all of these is complete; the source pack (English) needs these.
 TARGET_FEATURES = tuple(FEATURES)
-SOURCE_FEATURES = ("names", "labels", "figures", "connectives", "negation", "furniture")
+SOURCE_FEATURES = ("names", "labels", "figures", "known_names", "connectives", "negation", "furniture")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Pack:
     spelling_allow: tuple[str, ...] = ()
     grammar: str | None = None
     figures: dict[str, Any] | None = None
+    known_names: dict[str, Any] | None = None  # names.toml: renderings (target) or name lists (source)
     connectives: dict[str, Connective] = field(default_factory=dict)
     negation_words: tuple[str, ...] = ()
     negation_pattern: str | None = None  # source side: one regular expression
@@ -99,6 +103,7 @@ class Pack:
             "unreviewed": bool(self.unreviewed),
             "typography": self.typography is not None,
             "figures": self.figures is not None,
+            "known_names": self.known_names is not None,
             "connectives": bool(self.connectives),
             "negation": bool(self.negation_words or self.negation_pattern),
             "spelling": bool(self.dictionaries),
@@ -115,9 +120,12 @@ class Pack:
 _DERIVED: list[Any] = []
 
 
-def derived(fn: Callable) -> Callable:
-    """``functools.cache`` for what is computed from the packs: ``reload()`` clears it."""
-    cached = cache(fn)
+def derived(fn: Callable | None = None, *, maxsize: int | None = None) -> Callable:
+    """``functools.cache`` (or ``lru_cache(maxsize)``) for what is computed from the
+    packs: ``reload()`` clears it.  ``@derived`` or ``@derived(maxsize=N)``."""
+    if fn is None:
+        return lambda f: derived(f, maxsize=maxsize)
+    cached = lru_cache(maxsize=maxsize)(fn)
     _DERIVED.append(cached)
     return cached
 
@@ -176,6 +184,7 @@ def _read(code: str, folder: Traversable) -> Pack:
             spelling_allow=tuple(spelling.get("allow", ())),
             grammar=data.get("grammar", {}).get("checker"),
             figures=_toml(folder, "figures.toml"),
+            known_names=_toml(folder, "names.toml"),
             connectives={
                 name: Connective(
                     tuple(entry.get("words", ())), tuple(entry.get("contradicts", ())),

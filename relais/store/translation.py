@@ -43,55 +43,69 @@ class Revision(NamedTuple):
     text: str
 
 
-# The queries are built once (``_query``) with bound parameters: building a statement costs
-# more than running it on a small job, and ``load`` answers every autosave.
+# The queries are built once (each ``_…_query`` is cached) with bound parameters: building
+# a statement costs more than running it on a small job, and ``load`` answers every
+# autosave.  ``one`` limits a query to the segment of the ``segment_id`` parameter.
+_JOB, _SEGMENT = bindparam("job_id"), bindparam("segment_id")
+
+
+def _only(query, column, one: bool):
+    return query.where(column == _SEGMENT) if one else query
+
+
 @cache
-def _query(name: str, one_segment: bool):
-    job, segment = bindparam("job_id"), bindparam("segment_id")
+def _revisions_query(one: bool):
+    newest = _only(select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version"))
+                   .where(RevisionRow.job_id == _JOB), RevisionRow.segment_id, one)  # fmt: skip
+    newest = newest.group_by(RevisionRow.segment_id).subquery()
+    return select(RevisionRow.segment_id, RevisionRow.id, RevisionRow.version, RevisionRow.text).join(
+        newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version)
+    ).where(RevisionRow.job_id == _JOB)
 
-    def only(q, column):
-        return q.where(column == segment) if one_segment else q
 
-    if name == "revisions":
-        newest = only(select(RevisionRow.segment_id, func.max(RevisionRow.version).label("version"))
-                      .where(RevisionRow.job_id == job), RevisionRow.segment_id)  # fmt: skip
-        newest = newest.group_by(RevisionRow.segment_id).subquery()
-        return select(RevisionRow.segment_id, RevisionRow.id, RevisionRow.version, RevisionRow.text).join(
-            newest, (RevisionRow.segment_id == newest.c.segment_id) & (RevisionRow.version == newest.c.version)
-        ).where(RevisionRow.job_id == job)
-    if name == "confirmations":
-        return only(
-            select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor, ReviewEventRow.how)
-            .where(ReviewEventRow.job_id == job, ReviewEventRow.action == "confirm", ReviewEventRow.how.in_(CONFIRMED_HOW)),
-            ReviewEventRow.segment_id,
-        ).order_by(ReviewEventRow.id)
-    if name == "head":
-        return (
-            select(JobRow.target_language, JobRow.status, JobRow.review_status, JobRow.headline_signoff, JobRow.engine,
-                   ArticleRow.id, ArticleRow.source_language, ArticleRow.title, ArticleRow.author, ArticleRow.date,
-                   ArticleRow.url, UserRow.name)
-            .join(ArticleRow, ArticleRow.id == JobRow.article_id)
-            .outerjoin(UserRow, UserRow.id == JobRow.assignee_id)
-            .where(JobRow.id == job)
-        )  # fmt: skip
-    if name == "segments":
-        return only(
-            select(SegmentRow.id, SegmentRow.position, SegmentRow.text, SegmentRow.start_offset, SegmentRow.end_offset,
-                   BlockRow.position, BlockRow.kind, BlockRow.text, BlockRow.marks, BlockRow.attrs, DraftRow.id,
-                   DraftRow.text, DraftRow.error, DraftRow.risk, *_PROVENANCE)
-            .join(BlockRow, SegmentRow.block_id == BlockRow.id)
-            .outerjoin(DraftRow, (DraftRow.segment_id == SegmentRow.id) & (DraftRow.job_id == job))
-            .where(SegmentRow.article_id == bindparam("article_id")),
-            SegmentRow.id,
-        ).order_by(BlockRow.position, SegmentRow.position)  # fmt: skip
-    if name in ("findings", "draft findings"):
-        stages = ("draft", "revision") if name == "findings" else ("draft",)
-        return only(
-            select(FindingRow.stage, FindingRow.segment_id, FindingRow.revision_id, FindingRow.block_position, *_FINDING)
-            .where(FindingRow.job_id == job, FindingRow.stage.in_(stages)),
-            FindingRow.segment_id,
-        ).order_by(FindingRow.start_offset, FindingRow.id)
-    raise ValueError(name)
+@cache
+def _confirmations_query(one: bool):
+    return _only(
+        select(ReviewEventRow.segment_id, ReviewEventRow.version, ReviewEventRow.actor, ReviewEventRow.how)
+        .where(ReviewEventRow.job_id == _JOB, ReviewEventRow.action == "confirm", ReviewEventRow.how.in_(CONFIRMED_HOW)),
+        ReviewEventRow.segment_id, one,
+    ).order_by(ReviewEventRow.id)
+
+
+@cache
+def _head_query():
+    return (
+        select(JobRow.target_language, JobRow.status, JobRow.review_status, JobRow.headline_signoff, JobRow.engine,
+               ArticleRow.id, ArticleRow.source_language, ArticleRow.title, ArticleRow.author, ArticleRow.date,
+               ArticleRow.url, UserRow.name)
+        .join(ArticleRow, ArticleRow.id == JobRow.article_id)
+        .outerjoin(UserRow, UserRow.id == JobRow.assignee_id)
+        .where(JobRow.id == _JOB)
+    )  # fmt: skip
+
+
+@cache
+def _segments_query(one: bool):
+    return _only(
+        select(SegmentRow.id, SegmentRow.position, SegmentRow.text, SegmentRow.start_offset, SegmentRow.end_offset,
+               BlockRow.position, BlockRow.kind, BlockRow.text, BlockRow.marks, BlockRow.attrs, DraftRow.id,
+               DraftRow.text, DraftRow.error, DraftRow.risk, *_PROVENANCE)
+        .join(BlockRow, SegmentRow.block_id == BlockRow.id)
+        .outerjoin(DraftRow, (DraftRow.segment_id == SegmentRow.id) & (DraftRow.job_id == _JOB))
+        .where(SegmentRow.article_id == bindparam("article_id")),
+        SegmentRow.id, one,
+    ).order_by(BlockRow.position, SegmentRow.position)  # fmt: skip
+
+
+@cache
+def _findings_query(one: bool, current: bool):
+    """Findings on the draft, and with ``current`` on the revisions too."""
+    stages = ("draft", "revision") if current else ("draft",)
+    return _only(
+        select(FindingRow.stage, FindingRow.segment_id, FindingRow.revision_id, FindingRow.block_position, *_FINDING)
+        .where(FindingRow.job_id == _JOB, FindingRow.stage.in_(stages)),
+        FindingRow.segment_id, one,
+    ).order_by(FindingRow.start_offset, FindingRow.id)
 
 
 def _params(job_id: int, segment_id: int | None, **more) -> dict:
@@ -101,7 +115,7 @@ def _params(job_id: int, segment_id: int | None, **more) -> dict:
 def latest_revisions(session: Session, job_id: int, segment_id: int | None = None) -> dict[int, Revision]:
     """Segment id → the newest human revision of that segment in the job (of one segment
     if ``segment_id``)."""
-    rows = session.execute(_query("revisions", segment_id is not None), _params(job_id, segment_id))
+    rows = session.execute(_revisions_query(segment_id is not None), _params(job_id, segment_id))
     return {sid: Revision(rid, version, text) for sid, rid, version, text in rows}
 
 
@@ -117,7 +131,7 @@ def current_text(session: Session, job_id: int, segment_id: int) -> tuple[int, s
 
 def confirmations(session: Session, job_id: int, segment_id: int | None = None) -> dict[tuple[int, int], tuple[str, str]]:
     """(segment id, version) → (who confirmed that version, how); bulk approvals left out."""
-    rows = session.execute(_query("confirmations", segment_id is not None), _params(job_id, segment_id))
+    rows = session.execute(_confirmations_query(segment_id is not None), _params(job_id, segment_id))
     return {(sid, version): (actor, how) for sid, version, actor, how in rows}
 
 
@@ -140,11 +154,11 @@ def load(session: Session, job_id: int, *, current: bool = True, segment_id: int
     ``current``: each segment carries its newest revision, who confirmed it, and the
     findings on it (the text under review); otherwise the machine draft alone.
     ``segment_id``: only that segment (and its block) is read."""
-    head = session.execute(_query("head", False), {"job_id": job_id}).one_or_none()
+    head = session.execute(_head_query(), {"job_id": job_id}).one_or_none()
     if head is None:
         get_job(session, job_id)  # raises the one "no such translation" error
     target, status, review_status, headline_signoff, engine, article_id, source_lang, title, author, date, url, assignee = head
-    rows = session.execute(_query("segments", segment_id is not None), _params(job_id, segment_id, article_id=article_id))
+    rows = session.execute(_segments_query(segment_id is not None), _params(job_id, segment_id, article_id=article_id))
     revised = latest_revisions(session, job_id, segment_id) if current else {}
     confirmed = confirmations(session, job_id, segment_id) if current else {}
     at_draft, by_revision, block_level = _findings(session, job_id, segment_id, current)
@@ -188,7 +202,7 @@ def _findings(session: Session, job_id: int, segment_id: int | None, current: bo
     at_draft: dict[int, list[StoredFinding]] = {}
     by_revision: dict[int, list[StoredFinding]] = {}
     block_level: dict[int, list[StoredFinding]] = {}
-    rows = session.execute(_query("findings" if current else "draft findings", segment_id is not None),
+    rows = session.execute(_findings_query(segment_id is not None, current),
                            _params(job_id, segment_id))  # fmt: skip
     for stage, sid, rid, block_pos, check, severity, start, end, text, message, suggestion, replaces in rows:
         finding = StoredFinding(check, severity, start, end, text, message, suggestion, bool(replaces))

@@ -120,6 +120,7 @@ class FigureLocale:
     money_elide: bool  # "de " → "d’" before a vowel
     percent_re: re.Pattern
     ordinal_re: re.Pattern
+    ordinal_in_figure: bool  # False: the suffix is punctuation left to the sentence ("am 5. Mai")
     time_res: list[re.Pattern]
     time_format: str
     time_format_hour: str
@@ -164,15 +165,15 @@ class FigureLocale:
         cscale = {k.lower(): _values(v) for k, v in data.get("scale_after_currency", {}).items()}
         cscale_re = re.compile(r"^\s?(" + _alternation(cscale) + r")(?![\w])", flags) if cscale else None
 
+        date = data.get("date", {})
         months: dict[str, int] = {}
         for context in ("format", "stand-alone"):
             for width in ("wide", "abbreviated"):
                 for number, name in babel.months[context][width].items():
                     months[name.lower().rstrip(".")] = number
-        if code == "de":  # CLDR abbreviates März as "März"; common press forms
-            months.setdefault("sept", 9)
+        for name, number in date.get("more_months", {}).items():  # press forms CLDR lacks
+            months.setdefault(name.lower(), number)
         month_alt = _alternation(months)
-        date = data.get("date", {})
         day_month_re = re.compile(r"^(?:" + date["day_month"] + r")(" + month_alt + r")\b\.?", flags) if "day_month" in date else None
         month_day_re = (
             re.compile(r"\b(" + month_alt + r")\b" + date["month_day"] + r"$", flags) if date.get("month_day") else None
@@ -210,6 +211,7 @@ class FigureLocale:
             money_elide=bool(data.get("money", {}).get("elide_before_vowel", False)),
             percent_re=re.compile("^" + data["percent"]["pattern"], flags),
             ordinal_re=re.compile("^" + data["ordinal"]["suffix"], flags),
+            ordinal_in_figure=bool(data["ordinal"].get("in_figure", True)),
             time_res=[re.compile(r"(?=\d)(?<![\d.,])(?:" + p + r")(?!\d)", flags) for p in time.get("patterns", [])],
             time_format=time.get("format", "{h}:{mm}"),
             time_format_hour=time.get("format_hour", "{h}:00"),
@@ -455,7 +457,7 @@ class FigureReader:
 
         if (o := loc.ordinal_re.match(after)) and o.group(0):
             kind = "ordinal"
-            end += len(o.group(0)) if not o.group(0).startswith(".") or self.loc.code != "de" else 0
+            end += len(o.group(0)) if loc.ordinal_in_figure else 0
             after = text[end:end + 40]
         if (p := loc.percent_re.match(after)):
             kind = "percent"

@@ -6,7 +6,7 @@ open a sentence (or that are known places or acronyms), with initials, titles, h
 and particles ("de", "van", "al-") inside.  Each name is then looked for in the target
 with the tolerance a human translator needs: accents and transliteration (Lavrov →
 Lawrow, Sergei → Sergueï), inflection (Putins), exonyms and changed acronyms from
-``data/names.toml`` (London → Londres, NATO → OTAN).
+each language pack's ``names.toml`` (London → Londres, NATO → OTAN).
 
 Precision comes first: translators drop repeated names for pronouns, turn "U.S." into
 "américain" and "the White House" into "la Maison-Blanche", so a name counts as present
@@ -20,16 +20,16 @@ PyPI for current spaCy, and the source side (English) is where names must be fou
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache, cached_property, lru_cache
-from importlib import resources
 from operator import itemgetter
 
-from relais.locales import derived, get_pack
+from relais.errors import RelaisError
+from relais.locales import SOURCE as SOURCE_LANG
+from relais.locales import derived, get_pack, packs
 from relais.text import hunspell
 
 # --------------------------------------------------------------------------- data
@@ -37,7 +37,7 @@ from relais.text import hunspell
 
 @dataclass(frozen=True)
 class NameData:
-    """The contents of ``data/names.toml``, folded for comparison."""
+    """What the packs' ``names.toml`` files say, folded for comparison."""
 
     renderings: dict[str, dict[str, tuple[tuple[str, ...], ...]]]  # folded English key → lang → folded word tuples
     rendering_keys_by_word: dict[str, dict[str, frozenset[str]]]  # lang → folded word → keys it renders
@@ -52,21 +52,27 @@ class NameData:
     feature_words: dict[str, frozenset[str]]  # lang → folded nouns opening a place name ("mar", "lago")
 
 
-@cache
+def _missing_source():
+    raise RelaisError(f"the language pack '{SOURCE_LANG}' has no names.toml (the names checks need it)")
+
+
+@derived
 def name_data() -> NameData:
-    raw = tomllib.loads(resources.files("relais.text").joinpath("data/names.toml").read_text("utf-8"))
+    """What the packs know of names: the source pack's lists, each target's renderings."""
+    source = (get_pack(SOURCE_LANG) or _missing_source()).known_names or _missing_source()
+    targets = {code: pack.known_names for code, pack in packs().items() if pack.is_target and pack.known_names}
     renderings: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
     by_word: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for english, per_lang in raw["renderings"].items():
-        key = fold(english)
-        renderings[key] = {}
-        for lang, forms in per_lang.items():
+    for lang, known in targets.items():
+        for english, forms in known.get("renderings", {}).items():
+            key = fold(english)
             tokenised = tuple(tuple(fold(w) for w in WORD_RE.findall(form)) + (("*",) if form.endswith("*") else ()) for form in forms)
-            renderings[key][lang] = tokenised
+            renderings.setdefault(key, {})[lang] = tokenised
             for form in tokenised:
                 for word in form:
                     if word != "*":
                         by_word[lang][word].add(key)
+    raw = source
     places = set()
     for place in raw["places"]["names"]:
         words = [fold(w) for w in WORD_RE.findall(place)]
@@ -85,7 +91,7 @@ def name_data() -> NameData:
         },
         weak_exceptions=frozenset(fold(w) for w in raw["english"].get("not_names", ())),
         first_names=frozenset(fold(w) for w in raw["english"].get("first_names", ())),
-        feature_words={lang: frozenset(fold(w) for w in words) for lang, words in raw.get("feature_words", {}).items()},
+        feature_words={lang: frozenset(fold(w) for w in known.get("place_words", ())) for lang, known in targets.items()},
     )
 
 
@@ -98,7 +104,7 @@ def _english_dictionary():
     return hunspell.load("en_US")
 
 
-@lru_cache(maxsize=65536)
+@derived(maxsize=65536)
 def is_common_english(word: str) -> bool:
     """Whether a word is an ordinary English word in lower case ("falls", "curse"), so a
     translator may translate it even when it is capitalised in a name ("Niagara Falls")."""
@@ -124,7 +130,7 @@ def _target_dictionary(lang: str):
     return None
 
 
-@lru_cache(maxsize=65536)
+@derived(maxsize=65536)
 def known_target_word(word: str, lang: str) -> bool | None:
     """Whether the target language's dictionary knows a word (as written or in lower
     case); None when there is no dictionary for the language."""
@@ -320,19 +326,19 @@ def _weak_name_word(word: Word) -> bool:
     return not _demonym_text(word.text)
 
 
-@lru_cache(maxsize=65536)
+@derived(maxsize=65536)
 def _english_lower(folded: str) -> bool:
     dictionary = _english_dictionary()
     return dictionary is not None and dictionary.spell(folded)
 
 
-@lru_cache(maxsize=65536)
+@derived(maxsize=65536)
 def _english_known(text: str) -> bool:
     dictionary = _english_dictionary()
     return dictionary is not None and dictionary.spell(text)
 
 
-@lru_cache(maxsize=65536)
+@derived(maxsize=65536)
 def _demonym_text(text: str) -> bool:
     """A nationality, language or religion word: one of the endings, and known to the
     English dictionary ("Catalan", "Israelis" as "Israeli" + s), so that names with
@@ -384,7 +390,7 @@ def _title_case(text: str, words: list[Word]) -> bool:
 POSSESSIVE_RE = re.compile(r"['’]s?\b")
 
 
-@lru_cache(maxsize=8192)
+@derived(maxsize=8192)
 def source_names(text: str) -> tuple[SourceName, ...]:
     """Names in an English segment (plain text)."""
     data = name_data()
@@ -668,7 +674,7 @@ def _weakly_located(name: SourceName, target_words: list[Word], lang: str) -> bo
     return False
 
 
-@lru_cache(maxsize=8192)
+@derived(maxsize=8192)
 def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     data = name_data()
     result = PairAnalysis()

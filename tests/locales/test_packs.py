@@ -8,7 +8,7 @@ import pytest
 from relais.checks.fixer import fix_typography
 from relais.checks.registry import all_checks
 from relais.engines.types import SegmentRequest
-from relais.engines.languages import language_name
+from relais.engines.languages import language, language_name
 from relais.engines.prompt import completion_prompt, fewshot_examples
 from relais.locales import FEATURES, PACKS_ENV, available, coverage, coverage_table, get_locale, parse_targets, reload
 from tests.checks.table import findings, ids
@@ -21,8 +21,8 @@ COVERAGE = [
     ("es", "target", set()),
     ("fr", "target", set()),
     ("it", "target", set()),
-    ("nl", "target", {"figures", "untranslated", "length_ratio", "examples", "furniture"}),
-    ("pl", "target", {"figures", "untranslated", "length_ratio", "examples", "furniture"}),
+    ("nl", "target", {"figures", "known_names", "untranslated", "length_ratio", "examples", "furniture"}),
+    ("pl", "target", {"figures", "known_names", "untranslated", "length_ratio", "examples", "furniture"}),
     ("pt", "target", set()),
 ]
 SOURCE_ONLY = {"disclosure", "unreviewed", "spelling", "typography", "untranslated", "length_ratio", "examples"}
@@ -44,7 +44,7 @@ def test_what_each_pack_provides_and_lacks(code: str, role: str, lacks: set[str]
 
 def test_the_table_for_users_marks_partial_packs() -> None:
     table = coverage_table()
-    assert "nl: lacks figures, untranslated, length_ratio, examples, furniture" in table
+    assert "nl: lacks figures, known_names, untranslated, length_ratio, examples, furniture" in table
     lines = {line.split()[0]: line for line in table.splitlines() if line and not line.startswith(("code", "nl:", "pl:"))}
     assert lines["fr"].endswith("complete") and lines["nl"].endswith("partial")
 
@@ -117,6 +117,12 @@ pattern = '[\\s\\u00a0]?(?:%|per cent\\b)'
 [ordinal]
 suffix = '(?:r|n|t|è|a)\\b'
 """
+CATALAN_NAMES = '''
+place_words = ["mar", "riu"]
+[renderings]
+"Germany" = ["Alemanya", "alemany*"]
+"Brussels" = ["Brussel·les"]
+'''
 CATALAN_EXAMPLES = '''
 [[from.en]]
 source = "Read <a1>the full report</a1>."
@@ -128,7 +134,7 @@ target = "Llegiu <a1>l’informe complet</a1>."
 def catalan(tmp_path, monkeypatch):
     folder = tmp_path / "packs" / "ca"
     folder.mkdir(parents=True)
-    for name, text in [("pack.toml", CATALAN_PACK), ("meaning.toml", CATALAN_MEANING), ("figures.toml", CATALAN_FIGURES), ("examples.toml", CATALAN_EXAMPLES)]:
+    for name, text in [("pack.toml", CATALAN_PACK), ("meaning.toml", CATALAN_MEANING), ("figures.toml", CATALAN_FIGURES), ("examples.toml", CATALAN_EXAMPLES), ("names.toml", CATALAN_NAMES)]:
         (folder / name).write_text(text, encoding="utf-8")
     monkeypatch.setenv(PACKS_ENV, str(tmp_path / "packs"))
     reload()
@@ -155,6 +161,10 @@ def test_adding_a_language_is_adding_a_folder(catalan: str) -> None:
     assert "meaning.negation" in ids("The mayor did not resign.", "L’alcalde ha dimitit.", "ca", only={"meaning"})
     assert "numbers.missing" in ids("The fund lost 4,200 dollars.", "El fons va perdre dòlars.", "ca", only={"numbers"})
     assert fix_typography('Va dir: "Vindré ."', "ca") == "Va dir: «Vindré.»"
+    # the names checks know the pack's renderings of known names
+    met = ("Ministers from Germany met in Brussels on Monday.", "Els ministres d’Alemanya es van reunir dilluns a Brussel·les.")
+    assert "names.missing" not in ids(*met, "ca", only={"names"})
+    assert "names.missing" in ids(met[0], "Els ministres es van reunir dilluns.", "ca", only={"names"})
     # and the coverage table
     row = next(row for row in coverage() if row.code == "ca")
     assert row.role == "target" and set(row.lacks) == {"connectives", "spelling", "untranslated", "length_ratio", "furniture"}
@@ -164,5 +174,5 @@ def test_the_extra_pack_is_gone_with_its_folder(catalan: str, monkeypatch) -> No
     monkeypatch.delenv(PACKS_ENV)
     reload()
     assert "ca" not in available()
-    assert language_name("ca") == "ca"
+    assert language("ca").labels == ()  # the pack's labels are gone; the name is py3langid's
     assert fewshot_examples("ca") == []
