@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Relais developer entry point.  On a fresh Debian machine:
 #   ./dev.sh demo   install, then translate the bundled example web page into French
-#   ./dev.sh test   install, then run the whole test suite, on SQLite then on PostgreSQL
+#   ./dev.sh test   install, then run the whole test suite, on SQLite and on PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -77,20 +77,23 @@ case "${1:-}" in
         RELAIS_TEST_POSTGRES=$(postgres_for_tests)
         export RELAIS_TEST_POSTGRES
         shift
-        # The whole suite twice: on SQLite (the default store), then on PostgreSQL (every
-        # test store a fresh database, tests/stores.py).  Both passes always run; the exit
-        # status is non-zero if either failed.
-        status=() failed=()
-        for backend in sqlite postgres; do
-            echo "=== relais tests on the ${backend} store (RELAIS_TEST_BACKEND=${backend}) ===" >&2
-            if RELAIS_TEST_BACKEND=$backend "$VENV/bin/python" -m pytest "$@"; then
-                status+=("$backend: passed")
-            else
-                status+=("$backend: FAILED") failed+=("$backend")
-            fi
-        done
-        echo "=== relais tests: ${status[0]}; ${status[1]} ===" >&2
-        [ ${#failed[@]} -eq 0 ]
+        # The suite on SQLite (the default store) and, at the same time, the tests that
+        # take a store on PostgreSQL (every test store a fresh database, tests/stores.py):
+        # two processes, one per core.  The PostgreSQL pass writes to a log printed when
+        # both have ended; the exit status is non-zero if either failed.
+        pg_log="$VENV/pytest-postgres.log"
+        echo "=== relais tests on the sqlite store, and on the postgres store (log: $pg_log) ===" >&2
+        RELAIS_TEST_BACKEND=postgres "$VENV/bin/python" -m pytest "$@" >"$pg_log" 2>&1 &
+        pg_pid=$!
+        trap 'kill "$pg_pid" 2>/dev/null || true' INT TERM
+        sqlite_status=0 pg_status=0
+        RELAIS_TEST_BACKEND=sqlite "$VENV/bin/python" -m pytest "$@" || sqlite_status=$?
+        wait "$pg_pid" || pg_status=$?
+        echo "=== relais tests on the postgres store (RELAIS_TEST_BACKEND=postgres) ===" >&2
+        cat "$pg_log"
+        label() { [ "$1" -eq 0 ] && echo passed || echo FAILED; }
+        echo "=== relais tests: sqlite: $(label $sqlite_status); postgres: $(label $pg_status) ===" >&2
+        [ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]
         ;;
     *)
         echo "usage: ./dev.sh demo | ./dev.sh test [pytest args]" >&2

@@ -246,6 +246,11 @@ def translate(
     input_format: Annotated[str | None, typer.Option("--input-format", help="html, markdown or text (default: detect).")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine name (see `relais engines`).")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Translate again even if a draft exists.")] = False,
+    update: Annotated[
+        int | None,
+        typer.Option("--update", help="Store the article as the next version of this story (see `relais show ID --format json`).",
+                     min=1),
+    ] = None,
     wait: Annotated[
         bool,
         typer.Option(
@@ -275,12 +280,15 @@ def translate(
     desk = _desk()
     try:
         if directory:
+            if update is not None:
+                raise RelaisError("--update names the story of one article, not of a directory")
             _translate_directory(desk, Path(source), targets, out_dir, fmt, input_format, engine, fresh, wait)
             return
         data, name = desk.read_source(source)
-        ingested = desk.ingest(data, name=name, fmt=input_format)
+        ingested = desk.ingest(data, name=name, fmt=input_format, story=update)
         _say(
-            f"article {ingested.article_id}{'' if ingested.created else ' (already stored)'}: "
+            f"article {ingested.article_id}{'' if ingested.created else ' (already stored)'}, "
+            f"story {ingested.story_id} version {ingested.version}: "
             f"{escape(ingested.title or '(untitled)')} — {ingested.blocks} blocks, {ingested.segments} segments, {ingested.words} words"
         )
         job_ids = desk.queue(ingested.article_id, targets, engine, fresh=fresh)

@@ -20,6 +20,7 @@ from functools import cached_property
 from relais.checks import audit
 from relais.config import Config, load_config
 from relais.document.ingest import ingest_bytes
+from relais.document.story import story_keys
 from relais.document.render import render
 from relais.document.translation import Translation
 from relais.engines.types import EngineUnavailable
@@ -49,6 +50,8 @@ class IngestResult:
     blocks: int
     segments: int
     words: int
+    story_id: int = 0
+    version: int = 1
 
 
 class Desk:
@@ -93,12 +96,25 @@ class Desk:
         except OSError as exc:
             raise RelaisError(f"{source}: cannot read ({exc.strerror or exc})") from None
 
-    def ingest(self, data: bytes, *, name: str | None = None, fmt: str | None = None) -> IngestResult:
+    def ingest(
+        self,
+        data: bytes,
+        *,
+        name: str | None = None,
+        fmt: str | None = None,
+        story: int | None = None,
+        guid: str | None = None,
+        external_id: str | None = None,
+    ) -> IngestResult:
+        """Store an article as a version of its story: ``story`` if given, else the story
+        its canonical URL, feed ``guid`` or CMS ``external_id`` names, else a new one."""
         article = ingest_bytes(data, name=name, fmt=fmt, limits=self.config.limits)
+        keys = story_keys(article.url, guid, external_id)
         with self.store.write() as s:
-            row, created = repo.save_article(s, article, data, name)
+            row, created = repo.save_article(s, article, data, name, keys=keys, story_id=story)
             n_segments = len(repo.article_segments(s, row.id))
-            return IngestResult(row.id, created, row.title, len(row.blocks), n_segments, row.word_count)
+            return IngestResult(row.id, created, row.title, len(row.blocks), n_segments, row.word_count,
+                                row.story_id, row.version)  # fmt: skip
 
     # -- jobs -----------------------------------------------------------------
     @cached_property

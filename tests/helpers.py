@@ -87,3 +87,22 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> N
     assert len(errors) == 1, proc.stderr
     for needle in needles:
         assert needle.lower() in errors[0].lower(), errors[0]
+
+
+def at_revision(url: str, revision: str, rows=(), *, down: bool = False) -> None:
+    """Take the store at ``url`` to migration ``revision`` (up from empty, or ``down``
+    from where it is), then run ``rows`` (SQL, parameters) there: a store as an older
+    Relais left it.  Through the store's own migration connection."""
+    from alembic import command
+
+    from relais.store.db import Store, alembic_config
+
+    store = Store(url)
+    with store.schema_connection(foreign_keys=not down) as conn:  # a downgrade rebuilds tables
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(cfg, revision)
+        for sql, params in rows:
+            conn.execute(text(sql), params)
+        conn.commit()
+    store.close()

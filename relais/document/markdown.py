@@ -20,7 +20,7 @@ Conventions:
   raw inline HTML ``<b> <strong> <i> <em> <a href>`` is honoured, other tags dropped,
   ``<script>``/``<style>`` content dropped.  Raw HTML blocks are read as HTML.
 * Code blocks and horizontal rules are not article text and are skipped.
-* YAML-style front matter (``---`` … ``---``) gives title, author, date and url.
+* YAML-style front matter (``---`` … ``---``) gives title, author, date, url and modified.
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ from markdown_it.token import Token
 
 from relais.document.model import Article, Block, BlockKind
 from relais.document.richtext import HTML_SKIP, InlineBuilder, html_to_inline, link_target
+from relais.document.story import modified_time
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_FRONT_MATTER_KEYS = {"title": "title", "author": "author", "date": "date", "url": "url", "canonical_url": "url"}
+_FRONT_MATTER_KEYS = {"title": "title", "author": "author", "date": "date", "url": "url", "canonical_url": "url",
+                      "modified": "modified", "updated": "modified", "date_modified": "modified"}
 _HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b([^>]*)>$", re.DOTALL)
 _HREF_ATTR = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _HTML_MARKS = {"b": "b", "strong": "b", "i": "i", "em": "i", "a": "a"}
@@ -105,6 +107,7 @@ def parse_markdown(text: str) -> Article:
         author=meta.get("author"),
         date=meta.get("date"),
         url=meta.get("url"),
+        modified=modified_time(meta.get("modified")),
         source_format="markdown",
     )
 

@@ -58,6 +58,7 @@ class Article:
     author: str | None = None
     date: str | None = None
     url: str | None = None
+    modified: str | None = None  # when the page says it was last changed (ISO 8601, UTC): orders versions
     source_format: str = "text"  # "html" | "markdown" | "text"
     source_language: str = "en"
 

@@ -166,6 +166,8 @@ def render_json(article: Translation) -> str:
         "job": {"id": article.job_id, "status": article.status, "engine": article.engine, "models": article.models},
         "article": {
             "id": article.article_id,
+            "story": article.story_id,
+            "version": article.version,
             "title": article.title,
             "author": article.author,
             "date": article.date,

@@ -151,6 +151,8 @@ class Translation:
     models: list[str] = field(default_factory=list)
     reviewed: bool = False  # a publication: ends with the disclosure
     current: bool = True  # segments carry their newest revision (False: the machine draft alone)
+    story_id: int = 0  # the story the article is a version of
+    version: int = 1  # which version of it (1, 2, …)
 
     # Keep the identity of a job the same as the review pages and the API name it.
     @property

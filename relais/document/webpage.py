@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from relais.document.htmlclean import (
 from relais.document.inline import strip_placeholders
 from relais.document.model import Article, Block, BlockKind
 from relais.document.richtext import InlineBuilder, html_to_inline, link_target
+from relais.document.story import modified_time
 from relais.errors import InputError
 
 NO_TEXT = "no article text found in the web page"
@@ -68,6 +70,7 @@ def parse_webpage(text: str) -> Article:
     if root is None:
         raise InputError(NO_TEXT)
     meta = _metadata(root)
+    modified = _modified(root)  # before the page is cut down to its story
     page_url = (meta.url or None) if meta else None
     base_url = _base_url(root, page_url)
     title = _page_title(root, meta)
@@ -88,8 +91,32 @@ def parse_webpage(text: str) -> Article:
         author=(meta.author or None) if meta else None,
         date=(meta.date or None) if meta else None,
         url=page_url,
+        modified=modified,
         source_format="html",
     )
+
+
+# Where a page says when it was last changed, most specific first.
+_MODIFIED_XPATHS = (
+    "//meta[@property='article:modified_time']/@content",
+    "//meta[@property='og:updated_time']/@content",
+    "//meta[@itemprop='dateModified']/@content",
+    "//*[@itemprop='dateModified']/@datetime",
+    "//meta[@name='last-modified' or @name='Last-Modified' or @http-equiv='last-modified']/@content",
+)
+_JSON_LD_MODIFIED = re.compile(r'"dateModified"\s*:\s*"([^"]{8,40})"')
+
+
+def _modified(root: etree._Element) -> str | None:
+    """The page's last-modified time (meta tags, microdata, JSON-LD), ISO 8601 in UTC."""
+    for xpath in _MODIFIED_XPATHS:
+        for value in root.xpath(xpath):
+            if (when := modified_time(str(value))) is not None:
+                return when
+    for script in root.xpath("//script[@type='application/ld+json']/text()"):
+        if (m := _JSON_LD_MODIFIED.search(script)) and (when := modified_time(m.group(1))) is not None:
+            return when
+    return None
 
 
 def _metadata(root: etree._Element) -> Document | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from relais.document.language import language_name
 from relais.locales import Pack, packs
@@ -31,34 +32,34 @@ class Language:
     compact_script: bool = False
 
 
-def _table(code: str, native: str, labels: tuple[str, ...], compact_script: bool = False) -> Language:
-    return Language(code, language_name(code), native, labels, compact_script)
+# code, native name, answer labels, compact script: languages a model may answer in
+# that have no pack (their English names come from ``language_name``, when asked).
+_TABLE: tuple[tuple[str, str, tuple[str, ...], bool], ...] = (
+    ("sv", "Svenska", ("översättning",), False),
+    ("da", "Dansk", ("oversættelse",), False),
+    ("no", "Norsk", ("oversettelse",), False),
+    ("fi", "Suomi", ("käännös",), False),
+    ("cs", "Čeština", ("překlad",), False),
+    ("ro", "Română", ("traducere",), False),
+    ("hu", "Magyar", ("fordítás",), False),
+    ("el", "Ελληνικά", ("μετάφραση",), False),
+    ("tr", "Türkçe", ("çeviri",), False),
+    ("ru", "Русский", ("перевод",), False),
+    ("uk", "Українська", ("переклад",), False),
+    ("ar", "العربية", ("الترجمة",), False),
+    ("he", "עברית", ("תרגום",), False),
+    ("hi", "हिन्दी", ("अनुवाद",), False),
+    ("id", "Bahasa Indonesia", ("terjemahan",), False),
+    ("vi", "Tiếng Việt", ("bản dịch",), False),
+    ("zh", "中文", ("翻译", "译文"), True),
+    ("ja", "日本語", ("翻訳", "訳"), True),
+    ("ko", "한국어", ("번역",), True),
+)
 
 
-_WITHOUT_PACK: dict[str, Language] = {
-    lang.code: lang
-    for lang in (
-        _table("sv", "Svenska", ("översättning",)),
-        _table("da", "Dansk", ("oversættelse",)),
-        _table("no", "Norsk", ("oversettelse",)),
-        _table("fi", "Suomi", ("käännös",)),
-        _table("cs", "Čeština", ("překlad",)),
-        _table("ro", "Română", ("traducere",)),
-        _table("hu", "Magyar", ("fordítás",)),
-        _table("el", "Ελληνικά", ("μετάφραση",)),
-        _table("tr", "Türkçe", ("çeviri",)),
-        _table("ru", "Русский", ("перевод",)),
-        _table("uk", "Українська", ("переклад",)),
-        _table("ar", "العربية", ("الترجمة",)),
-        _table("he", "עברית", ("תרגום",)),
-        _table("hi", "हिन्दी", ("अनुवाद",)),
-        _table("id", "Bahasa Indonesia", ("terjemahan",)),
-        _table("vi", "Tiếng Việt", ("bản dịch",)),
-        _table("zh", "中文", ("翻译", "译文"), compact_script=True),
-        _table("ja", "日本語", ("翻訳", "訳"), compact_script=True),
-        _table("ko", "한국어", ("번역",), compact_script=True),
-    )
-}
+@cache
+def _without_pack() -> dict[str, Language]:
+    return {code: Language(code, language_name(code), native, labels, compact) for code, native, labels, compact in _TABLE}
 
 
 def _from_pack(pack: Pack) -> Language:
@@ -72,13 +73,13 @@ class _Languages(Mapping[str, Language]):
         pack = packs().get(code)
         if pack is not None:
             return _from_pack(pack)
-        return _WITHOUT_PACK[code]
+        return _without_pack()[code]
 
     def __iter__(self) -> Iterator[str]:
-        return iter({**dict.fromkeys(packs()), **dict.fromkeys(_WITHOUT_PACK)})
+        return iter({**dict.fromkeys(packs()), **dict.fromkeys(_without_pack())})
 
     def __len__(self) -> int:
-        return len(set(packs()) | set(_WITHOUT_PACK))
+        return len(set(packs()) | set(_without_pack()))
 
 
 LANGUAGES: Mapping[str, Language] = _Languages()

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -83,7 +84,11 @@ def set_active(session: Session, name: str, active: bool) -> None:
 
 # A hash to verify against when the user does not exist, so that a wrong name and a
 # wrong password take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the name is unknown (same time as a known one);
+    made on first use, not when the CLI starts (hashing costs about 0.2 s)."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def authenticate(session: Session, name: str, password: str) -> UserRow | None:
@@ -92,7 +97,7 @@ def authenticate(session: Session, name: str, password: str) -> UserRow | None:
     in a short write session."""
     user = session.scalar(select(UserRow).where(UserRow.name == name))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     if user is None or not user.active:

@@ -83,24 +83,74 @@ class Store:
         run under a lock (a PostgreSQL advisory lock, SQLite's write lock) taken before
         the revision is read, so one process migrates while the others wait for it,
         then find the schema current.  A store already at the latest revision is only
-        read, without the lock."""
+        read, without the lock.  On SQLite a migration that rebuilds a table runs in a
+        transaction of its own with foreign keys off (``schema_connection``)."""
         cfg = alembic_config(self.url)
-        head = ScriptDirectory.from_config(cfg).get_current_head()
+        script = ScriptDirectory.from_config(cfg)
+        order = [s.revision for s in reversed(list(script.walk_revisions()))]  # oldest first
         try:
             with self.engine.connect() as conn:
-                if MigrationContext.configure(conn).get_current_revision() == head:
-                    return False
-            with self.engine.connect() as conn:
-                self._lock_schema(conn)
-                if MigrationContext.configure(conn).get_current_revision() == head:
-                    conn.rollback()  # another process migrated it while this one waited
-                    return False
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-                conn.commit()
-                return True
+                current = MigrationContext.configure(conn).get_current_revision()
+            if current == order[-1]:
+                return False
+            ran = False
+            for target, rebuilds in self._steps(script, order, current):
+                with self.schema_connection(foreign_keys=not rebuilds) as conn:
+                    self._lock_schema(conn)
+                    now = MigrationContext.configure(conn).get_current_revision()
+                    if now is not None and order.index(now) >= order.index(target):
+                        conn.rollback()  # another process migrated it while this one waited
+                        continue
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, target)
+                    if rebuilds:
+                        self._check_foreign_keys(conn)
+                    conn.commit()
+                    ran = True
+            return ran
         except OperationalError as exc:
             raise RelaisError(f"cannot open the store at {self.display_url}: {exc.orig}") from None
+
+    def _steps(self, script: ScriptDirectory, order: list[str], current: str | None) -> list[tuple[str, bool]]:
+        """(revision to upgrade to, whether it rebuilds SQLite tables) for each run of
+        pending migrations alike; on PostgreSQL one step to the head."""
+        pending = order[order.index(current) + 1:] if current is not None else order
+        if self.engine.dialect.name != "sqlite":
+            return [(pending[-1], False)]
+        steps: list[tuple[str, bool]] = []
+        for revision in pending:
+            rebuilds = bool(getattr(script.get_revision(revision).module, "sqlite_rebuilds_tables", False))
+            if steps and steps[-1][1] == rebuilds:
+                steps[-1] = (revision, rebuilds)
+            else:
+                steps.append((revision, rebuilds))
+        return steps
+
+    @contextmanager
+    def schema_connection(self, *, foreign_keys: bool = True) -> Iterator[Connection]:
+        """A connection for migrations.  On SQLite a migration that changes a table's
+        constraints rebuilds the table (copy, drop, rename), and dropping a table with
+        foreign keys on would cascade to every row that refers to it.  Such a migration
+        declares ``sqlite_rebuilds_tables = True`` and runs with ``foreign_keys=False``:
+        set before any transaction (where SQLite honours it), checked by
+        ``_check_foreign_keys`` before the commit.  The other migrations keep foreign
+        keys, and their cascades.  The connection is closed afterwards instead of going
+        back to the pool."""
+        with self.engine.connect() as conn:
+            sqlite = self.engine.dialect.name == "sqlite"
+            if sqlite and not foreign_keys:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                yield conn
+            finally:
+                if sqlite and not foreign_keys:
+                    conn.invalidate()
+
+    def _check_foreign_keys(self, conn: Connection) -> None:
+        if self.engine.dialect.name == "sqlite":
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RelaisError(f"the migration left {len(broken)} row(s) pointing at nothing (first: {tuple(broken[0])})")
 
     def _lock_schema(self, conn: Connection) -> None:
         """Begin ``conn``'s transaction holding the lock migrations run under, until it ends."""

@@ -35,11 +35,50 @@ class Base(DeclarativeBase):
     pass
 
 
-class ArticleRow(Base):
-    __tablename__ = "articles"
+class StoryRow(Base):
+    """A story: the versions of one article as it is updated (``ArticleRow.version``).
+
+    Known by its keys (``StoryKeyRow``); withdrawn stories keep everything, marked."""
+
+    __tablename__ = "stories"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class StoryKeyRow(Base):
+    """One key of a story (``relais.document.story``): a normalised canonical URL, a feed
+    guid, a CMS id.  A key names one story: the unique constraint is what stops two
+    processes from making two stories of one URL."""
+
+    __tablename__ = "story_keys"
+    __table_args__ = (UniqueConstraint("kind", "digest"), Index("ix_story_keys_story", "story_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # url | guid | external
+    value: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the value: an index any length of key fits
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ArticleRow(Base):
+    """One version of a story, as ingested.  Never edited: an update is a new version."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        UniqueConstraint("story_id", "version", name="uq_articles_story_version"),
+        Index("ix_articles_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer, default=1)  # 1, 2, … within the story
+    modified: Mapped[str | None] = mapped_column(String(64))  # the page's last-modified time (UTC ISO 8601)
+    content_hash: Mapped[str] = mapped_column(String(64))
     source_language: Mapped[str] = mapped_column(String(16))
     source_format: Mapped[str] = mapped_column(String(16))
     source_name: Mapped[str | None] = mapped_column(String(500))
@@ -54,6 +93,7 @@ class ArticleRow(Base):
     blocks: Mapped[list[BlockRow]] = relationship(
         back_populates="article", order_by="BlockRow.position", cascade="all, delete-orphan"
     )
+    story: Mapped[StoryRow] = relationship()
 
 
 class BlockRow(Base):

@@ -9,26 +9,57 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from relais.document.model import Article
 from relais.document.segment import segment_block
+from relais.document.story import StoryKey
 from relais.engines.types import SegmentResult
 from relais.errors import NotFound
 from relais.checks.base import Finding
+from relais.store import stories
 from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, SegmentRow
 
 
-def save_article(session: Session, article: Article, original: bytes, source_name: str | None) -> tuple[ArticleRow, bool]:
-    """Store an ingested article with its blocks and segments; ``(row, created)``.
+def save_article(
+    session: Session,
+    article: Article,
+    original: bytes,
+    source_name: str | None,
+    *,
+    keys: tuple[StoryKey, ...] = (),
+    story_id: int | None = None,
+) -> tuple[ArticleRow, bool]:
+    """Store an ingested article as a version of its story, with its blocks and
+    segments; ``(row, created)``.
 
-    The same content (by hash) is stored once: a second ingest returns the first row.
+    The story is the one ``story_id`` names, else the one any of ``keys`` names, else a
+    new one (``relais.store.stories.place``).  The same content as the story's latest
+    version is that version: a second ingest returns the first row.  Two processes
+    storing the same story at once: the loser of the race on a key or a version number
+    tries again and finds the winner's rows.
     """
     digest = article.content_hash()
-    existing = session.scalar(select(ArticleRow).where(ArticleRow.content_hash == digest))
-    if existing is not None:
-        return existing, False
+    for attempt in range(3):
+        try:
+            with session.begin_nested():
+                return _save_version(session, article, original, source_name, digest, keys, story_id)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_version(session, article, original, source_name, digest, keys, story_id) -> tuple[ArticleRow, bool]:
+    placement = stories.place(session, article, digest, keys, story_id)
+    if placement.existing is not None:
+        stories.attach(session, placement.story_id, keys)
+        return placement.existing, False
     row = ArticleRow(
+        story_id=stories.attach(session, placement.story_id, keys),
+        version=placement.version,
+        modified=article.modified,
         content_hash=digest,
         source_language=article.source_language,
         source_format=article.source_format,

@@ -77,7 +77,7 @@ def _head_query():
     return (
         select(JobRow.target_language, JobRow.status, JobRow.review_status, JobRow.headline_signoff, JobRow.engine,
                ArticleRow.id, ArticleRow.source_language, ArticleRow.title, ArticleRow.author, ArticleRow.date,
-               ArticleRow.url, UserRow.name)
+               ArticleRow.url, UserRow.name, ArticleRow.story_id, ArticleRow.version)
         .join(ArticleRow, ArticleRow.id == JobRow.article_id)
         .outerjoin(UserRow, UserRow.id == JobRow.assignee_id)
         .where(JobRow.id == _JOB)
@@ -157,7 +157,8 @@ def load(session: Session, job_id: int, *, current: bool = True, segment_id: int
     head = session.execute(_head_query(), {"job_id": job_id}).one_or_none()
     if head is None:
         get_job(session, job_id)  # raises the one "no such translation" error
-    target, status, review_status, headline_signoff, engine, article_id, source_lang, title, author, date, url, assignee = head
+    target, status, review_status, headline_signoff, engine, article_id, source_lang, title, author, date, url, assignee = head[:12]
+    story_id, version = head[12:]
     rows = session.execute(_segments_query(segment_id is not None), _params(job_id, segment_id, article_id=article_id))
     revised = latest_revisions(session, job_id, segment_id) if current else {}
     confirmed = confirmations(session, job_id, segment_id) if current else {}
@@ -193,7 +194,7 @@ def load(session: Session, job_id: int, *, current: bool = True, segment_id: int
         job_id=job_id, article_id=article_id, source_language=source_lang, target_language=target, title=title,
         author=author, date=date, url=url, status=status, review_status=review_status, assignee=assignee,
         headline_signoff=bool(headline_signoff), engine=engine, disclosure=locale.disclosure_from(source_lang),
-        notice=locale.unreviewed, blocks=blocks, models=models, current=current,
+        notice=locale.unreviewed, blocks=blocks, models=models, current=current, story_id=story_id, version=version,
     )  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from relais.memory.tm import add_entry, lookup, search, stats
 from relais.store.db import open_store
 from relais.store.models import TmEntryRow, TmOrigin
 from tests.stores import sqlite_only
+from tests.helpers import at_revision
 
 FEATURES = sqlite_only("the word-feature index (tm_features) retrieves fuzzy candidates on SQLite only")
 FTS = sqlite_only("the FTS5 trigram tables; PostgreSQL searches through pg_trgm (tests/store/test_postgres.py)")
@@ -374,22 +375,11 @@ def test_rare_features_find_a_one_word_change_among_many_similar_entries(session
 
 @FEATURES
 def test_migration_0005_backfills_the_features_of_stored_entries(new_store_url):
-    from alembic import command
-
-    from relais.store.db import Store, alembic_config
-
     url = new_store_url(migrated=False)
-    old = Store(url)
-    with old.engine.connect() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
-        conn.exec_driver_sql(
-            "INSERT INTO tm_entries (source_lang, target_lang, source_text, target_text, source_key, origin, created_at)"
-            f" VALUES ('en', 'fr', '{BASE}', 'Le conseil a approuvé', '{BASE}', 'review', '2026-01-01')"
-        )
-        conn.commit()
-    old.close()
+    at_revision(url, "0004", [(
+        "INSERT INTO tm_entries (source_lang, target_lang, source_text, target_text, source_key, origin, created_at)"
+        f" VALUES ('en', 'fr', '{BASE}', 'Le conseil a approuvé', '{BASE}', 'review', '2026-01-01')",
+        {})])
     store = open_store(url)  # migrates to head
     with store.write() as s:
         entry_id = s.scalar(select(TmEntryRow.id))

@@ -6,28 +6,15 @@ linked to their publication."""
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import text
 
 from relais.review import accounts, service
 from relais.store.actors import Actor
-from relais.store.db import Store, alembic_config, open_store
+from relais.store.db import open_store
 from relais.store.models import ReviewEventRow, ReviewStatus, TmSupportRow
 from relais.review.workflow import InvalidState
+from tests.helpers import at_revision
 from tests.review.seed import seed_job, seed_users
-
-
-def _at(url: str, revision: str, rows: list[tuple[str, dict]] = ()) -> None:
-    """Take the store to ``revision`` (down), then run ``rows`` (SQL, parameters) there."""
-    store = Store(url)
-    with store.engine.connect() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-        for sql, params in rows:
-            conn.execute(text(sql), params)
-        conn.commit()
-    store.close()
 
 
 def _event(job: int, segment: int | None, action: str, at: str, actor: str = "tina", version: int | None = 0):
@@ -69,7 +56,7 @@ def test_old_approvals_become_honest_confirmations(new_store_url):
              _tm_entry(published, 4, "Les chalutiers sont restés au port trois semaines.")]  # fmt: skip
     rows += _old_approval(pending, [pending.segment_ids[2]], "2026-03-03 11:00:00")
     rows += [_tm_entry(pending, 1, "Le conseil a adopté le plan par 7 voix contre 2.")]
-    _at(url, "0007", rows)
+    at_revision(url, "0007", rows, down=True)
 
     store = open_store(url)  # migrates: 0008
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -20,11 +19,11 @@ from relais.errors import InputError
 from relais.memory import tm
 from relais.review import accounts, service
 from relais.store.actors import Actor
-from relais.store.db import Store, alembic_config, open_store
+from relais.store.db import open_store
 from relais.store.models import RevisionRow, TermRenderingRow, TermRow, TmEntryRow
 from tests.engines.replay_server import RECORDINGS, ReplayServer, source_of
 from tests.exports import all_text, export_everything
-from tests.helpers import RelaisHome, assert_one_line_error, query, relais_env, run_relais
+from tests.helpers import RelaisHome, at_revision, assert_one_line_error, query, relais_env, run_relais
 from tests.stores import on_postgres
 
 BOATS = "Les bateaux de pêche sont restés au port pendant trois semaines."
@@ -277,33 +276,6 @@ def test_engine_output_is_cleaned_then_the_exports_work(relais_home: RelaisHome,
 NUL = "" if on_postgres() else "\x00"
 
 
-def _old_store(url: str, rows: list[tuple[str, dict]]) -> None:
-    """A store at revision 0006 holding ``rows`` (SQL, parameters), inserted as they were."""
-    from alembic import command
-
-    old = Store(url)
-    with old.engine.connect() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
-        for sql, params in rows:
-            conn.execute(text(sql), params)
-        conn.commit()
-    old.close()
-
-
-def _downgrade(url: str, revision: str) -> None:
-    from alembic import command
-
-    old = Store(url)
-    with old.engine.connect() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
-        conn.commit()
-    old.close()
-
-
 def _old_tm_entry(source: str, target: str, key: str, note: str | None, by: str | None, when: str) -> list[tuple[str, dict]]:
     """A memory entry as add_entry stored it before 0007: the row, and on SQLite the
     word-feature postings of its (dirty) key."""
@@ -328,7 +300,7 @@ def test_migration_0007_cleans_what_the_old_entry_points_stored(new_store_url, t
     seed_users(store)
     job = seed_job(store)
     store.close()
-    _downgrade(url, "0006")
+    at_revision(url, "0006", down=True)
     when = "2026-01-01 00:00:00"
     seg = job.segment_ids
     dirty_source = "Fishing boats stayed\x0bin port for three weeks."
@@ -368,7 +340,7 @@ def test_migration_0007_cleans_what_the_old_entry_points_stored(new_store_url, t
         ("INSERT INTO term_renderings (term_id, lang, text, forbidden, status, created_at) VALUES "
          "((SELECT id FROM terms WHERE source_key = :k), 'fr', 'Talheim', '[]', 'approved', :w)", {"k": "tal\u2066heim", "w": when}),
     ]  # fmt: skip
-    _old_store(url, rows)
+    at_revision(url, "0006", rows)
     home = RelaisHome(tmp_path, url)
 
     store = open_store(url)  # migrates to head: 0007 cleans
