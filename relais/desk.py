@@ -33,7 +33,7 @@ from relais.memory import interchange, termbase, tm
 from relais.publish import publisher
 from relais.review import accounts, service, terms, xliff
 from relais.review.workflow import Rules
-from relais.store import repo, translation
+from relais.store import repo, translation, updates
 from relais.store.actors import Actor, PermissionDenied
 from relais.store.db import Store, open_store
 from relais.store.models import JobStatus
@@ -139,12 +139,17 @@ class Desk:
         for target in targets:
             get_locale(target)
         with self.store.write() as s:
-            repo.get_article(s, article_id)
+            article = repo.get_article(s, article_id)
             jobs = []
             for target in targets:
                 job = None if fresh else repo.latest_job(s, article_id, target)
                 if job is None or job.engine != engine:
-                    job = repo.create_job(s, article_id, target, engine)
+                    # An update of a story carries from the job of its earlier version,
+                    # which is superseded if it was not published (relais.store.updates).
+                    base = updates.base_for(s, article, target)
+                    job = repo.create_job(s, article_id, target, engine, base.id if base else None)
+                    if base is not None:
+                        updates.supersede(base, job)
                 jobs.append(job)
             if self.task_queue is not None:
                 self.task_queue.defer(s, [j for j in jobs if j.status != JobStatus.DONE])

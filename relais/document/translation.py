@@ -67,7 +67,7 @@ class Segment:
     text: str = ""  # current text: the newest revision, else the draft, else ""
     version: int = 0  # 0: the machine draft
     confirmed_by: str | None = None  # who confirmed the current version, if anyone
-    confirmed_how: str | None = None  # "editor" or "xliff"
+    confirmed_how: str | None = None  # "editor", "xliff" or "carried" (from an earlier version)
     findings: list[StoredFinding] = field(default_factory=list)  # on the current text
     draft_findings: list[StoredFinding] = field(default_factory=list)  # on the machine draft
 

@@ -45,7 +45,9 @@ from relais.engines.types import (
 from relais.errors import RelaisError
 from relais.memory.termbase import apply_to_machine_output, hints_for, termbase_for
 from relais.memory.tm import lookup
-from relais.store import repo, translation
+from relais.document.diff import CHANGED
+from relais.store import repo, translation, updates
+from relais.store.updates import CARRIED_ENGINE, CONFIRMED, Carry, UpdatePlan
 from relais.store.db import Store
 from relais.store.models import DraftRow, JobStatus, SegmentRow, utcnow
 
@@ -152,6 +154,8 @@ class Pending:
     total: int
     skipped: int
     terms: dict[str, list] = field(default_factory=dict)  # request key → approved term hints in it
+    carried: list[tuple[int, str]] = field(default_factory=list)  # (segment id, who confirmed it) carried confirmed
+    update: UpdatePlan | None = None  # what the job of the story's earlier version gave
 
 
 def _reusable(segment_text: str, match) -> bool:
@@ -183,10 +187,20 @@ def _requests(
         todo: list[tuple[SegmentRow, SegmentRequest]] = []
         reused: list[tuple[SegmentRow, SegmentResult]] = []
         terms: dict[str, list] = {}
+        update = updates.plan(s, job)
+        carry = update.carry if update else {}
+        carried: list[tuple[int, str]] = []
         for i, (seg, block) in enumerate(ordered):
             if seg.id in done:
                 continue
             src, tgt = article.source_language, job.target_language
+            given = carry.get(seg.id)
+            if given is not None and given.kind != CHANGED:  # unchanged since the earlier version
+                prov = Provenance(CARRIED_ENGINE, f"story version {update.base_version}", f"job-{update.base_job_id}", "-")
+                reused.append((seg, SegmentResult(str(seg.id), given.old_text, prov)))
+                if given.kind == CONFIRMED and given.confirmed_by:
+                    carried.append((seg.id, given.confirmed_by))
+                continue
             matches = lookup(s, src, tgt, seg.text, threshold=memory.threshold, limit=memory.limit)
             exact = next((m for m in matches if m.exact and _reusable(seg.text, m)), None)
             if exact is not None:
@@ -208,10 +222,18 @@ def _requests(
                 target_lang=tgt,
                 context=context,
                 glossary=tuple(GlossaryHint(h.source, h.target, h.type) for h in hints) if uses.glossary else (),
-                examples=tuple((m.source_text, m.target_text) for m in matches) if uses.examples else (),
+                examples=_examples(given, matches) if uses.examples else (),
             )
             todo.append((seg, request))
-        return Pending(todo, reused, len(ordered), len(ordered) - len(todo) - len(reused), terms)
+        skipped = len(ordered) - len(todo) - len(reused)
+        return Pending(todo, reused, len(ordered), skipped, terms, carried, update)
+
+
+def _examples(given: Carry | None, matches) -> tuple[tuple[str, str], ...]:
+    """The examples of a request: for a segment changed since the earlier version of the
+    story, that version's source and approved translation first; then memory matches."""
+    earlier = ((given.old_source, given.old_text),) if given is not None else ()
+    return earlier + tuple((m.source_text, m.target_text) for m in matches)
 
 
 def run_job(
@@ -274,10 +296,13 @@ def _run(
     if pending.reused:  # human-approved text: no typography fixer, no engine
         with store.write() as s:
             repo.save_drafts(s, job_id, [(seg.id, res) for seg, res in pending.reused])
+            updates.confirm_carried(s, job_id, pending.carried)
         translated += len(pending.reused)
     if on_progress:
         on_progress(skipped + translated, total)
     for start in range(0, len(todo), batch_size):
+        if start and _superseded(store, job_id):
+            break  # a newer version's job carries what is translated; the rest is its work
         chunk = todo[start : start + batch_size]
         t0 = time.perf_counter()
         results = engine.translate([req for _, req in chunk])
@@ -300,6 +325,11 @@ def _run(
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
     outcome.from_memory = len(pending.reused)
     return outcome
+
+
+def _superseded(store: Store, job_id: int) -> bool:
+    with store.read() as s:
+        return updates.superseded(s, job_id)
 
 
 def _finished_elsewhere(store: Store, job_id: int) -> JobOutcome:
@@ -333,12 +363,13 @@ def score_risks(store: Store, job_id: int, scorer, *, batch_size: int = 4) -> Ri
         draft = translation.load(s, job_id, current=False)
     dp = draft_pairs(draft)
     stored = {seg.id: seg.risk for block in draft.blocks for seg in block.segments}
-    # Text reused from the translation memory was approved by a person: nothing to score.
+    # Text reused from the translation memory or carried from the story's earlier
+    # version was approved by a person: nothing to score.
     reused = {
         seg.id
         for block in draft.blocks
         for seg in block.segments
-        if seg.provenance and seg.provenance["engine"] == MEMORY_ENGINE
+        if seg.provenance and seg.provenance["engine"] in (MEMORY_ENGINE, CARRIED_ENGINE)
     }
     todo = [
         (segment_id, p)

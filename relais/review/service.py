@@ -388,7 +388,7 @@ def confirm_segment(session: Session, actor: Actor, job_id: int, segment_id: int
     this exact text is theirs to answer for.  ``how``: "editor" (``seconds``: how long the
     segment was on their screen) or "xliff" (a final unit of a file they imported).  An
     edit afterwards makes a new version, so the confirmation lapses by itself."""
-    if how not in translation.CONFIRMED_HOW:
+    if how not in translation.BY_HAND:
         raise ValueError(f"unknown way of confirming {how!r}")
     job = repo.get_job(session, job_id)
     state = may(session, actor, job, Action.CONFIRM, rules)

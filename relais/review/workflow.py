@@ -22,6 +22,8 @@ The rules, as docs/review.md states them:
 - **Four eyes.** Signing off and publishing need an editor who neither edited, confirmed
   nor approved anything in this review round (since the job was last reopened).
 - **Reopen** takes an approved, signed-off or published job back into review (editors).
+- **Superseded** jobs (a newer version of the story arrived before they were published,
+  ``relais.store.updates``) take no action: the newer version's job carries their work.
 - **Importing an XLIFF file** (its final units confirm segments) is for the claimant,
   or an editor (who takes the job over); a translator must claim the job first.
 - Signing off and publishing also need every segment confirmed: an article approved
@@ -129,7 +131,16 @@ def _person(actor: Actor, s: Situation, action: Action) -> Decision | None:
     return None
 
 
+def _superseded(s: Situation, action: Action) -> Decision | None:
+    if s.review_status == ReviewStatus.SUPERSEDED:
+        return _not_now(action, f"job {s.job_id} is superseded: a newer version of the story is translated in "
+                                "another job (`relais list`)")  # fmt: skip
+    return None
+
+
 def _open(actor: Actor, s: Situation, action: Action) -> Decision | None:
+    if (refused := _superseded(s, action)) is not None:
+        return refused
     if s.machine_status != JobStatus.DONE:
         return _not_now(action, f"job {s.job_id} is {s.machine_status}: its machine draft is not finished")
     if s.review_status not in EDITABLE:
@@ -224,7 +235,7 @@ def _all_confirmed(actor: Actor, s: Situation, action: Action) -> Decision | Non
 
 def _sign_off(actor: Actor, s: Situation) -> Decision:
     a = Action.SIGN_OFF
-    refused = _first(_person(actor, s, a), _four_eyes(actor, s, a))
+    refused = _first(_person(actor, s, a), _superseded(s, a), _four_eyes(actor, s, a))
     if refused:
         return refused
     if s.review_status != ReviewStatus.APPROVED:
@@ -234,7 +245,7 @@ def _sign_off(actor: Actor, s: Situation) -> Decision:
 
 def _publish(actor: Actor, s: Situation) -> Decision:
     a = Action.PUBLISH
-    refused = _first(_person(actor, s, a), _four_eyes(actor, s, a))
+    refused = _first(_person(actor, s, a), _superseded(s, a), _four_eyes(actor, s, a))
     if refused:
         return refused
     if s.review_status != ReviewStatus.SIGNED_OFF:
@@ -260,7 +271,7 @@ def _reopen(actor: Actor, s: Situation) -> Decision:
     a = Action.REOPEN
     if not actor.is_editor:
         return _denied(a, "only an editor can reopen an article")
-    refused = _person(actor, s, a)
+    refused = _first(_person(actor, s, a), _superseded(s, a))
     if refused:
         return refused
     if s.review_status not in REOPENABLE:

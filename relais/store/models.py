@@ -162,6 +162,9 @@ class JobRow(Base):
     # Where the human review stands (ReviewStatus), and who has claimed the article.
     review_status: Mapped[str] = mapped_column(String(16), default="draft")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The job of an earlier version of the story this one updates: its confirmed text is
+    # carried over for the segments that did not change (relais.store.updates).
+    base_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 
     article: Mapped[ArticleRow] = relationship()
     drafts: Mapped[list[DraftRow]] = relationship(back_populates="job", cascade="all, delete-orphan")
@@ -246,6 +249,7 @@ class ReviewStatus:
     APPROVED = "approved"  # the translator approved the whole article
     SIGNED_OFF = "signed_off"  # an editor signed it off
     PUBLISHED = "published"
+    SUPERSEDED = "superseded"  # a newer version of the story arrived before it was published
 
     ORDER = (DRAFT, IN_REVIEW, APPROVED, SIGNED_OFF, PUBLISHED)
 

@@ -106,8 +106,9 @@ def get_article(session: Session, article_id: int) -> ArticleRow:
     return row
 
 
-def create_job(session: Session, article_id: int, target: str, engine: str) -> JobRow:
-    job = JobRow(article_id=article_id, target_language=target, engine=engine, status=JobStatus.QUEUED, attempts=0)
+def create_job(session: Session, article_id: int, target: str, engine: str, base_job_id: int | None = None) -> JobRow:
+    job = JobRow(article_id=article_id, target_language=target, engine=engine, status=JobStatus.QUEUED, attempts=0,
+                 base_job_id=base_job_id)  # fmt: skip
     session.add(job)
     session.flush()
     return job

@@ -31,8 +31,11 @@ from relais.store.repo import get_job
 
 # How a segment's text was confirmed (review_events.how of a "confirm" event).  "bulk":
 # approved by the old whole-article approval, without anyone confirming it: it does not
-# count as confirmed (migration 0008).
-CONFIRMED_HOW = ("editor", "xliff")
+# count as confirmed (migration 0008).  "carried": confirmed in the job of an earlier
+# version of the story, for a segment that did not change (relais.store.updates).
+BY_HAND = ("editor", "xliff")  # a person confirming now
+CARRIED = "carried"
+CONFIRMED_HOW = (*BY_HAND, CARRIED)
 
 
 class Revision(NamedTuple):

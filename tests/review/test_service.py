@@ -3,6 +3,8 @@ the journal (a real seeded store)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -221,6 +223,7 @@ def test_a_claim_reserves_the_job_until_released_taken_over_or_idle(store, job):
         service.claim(s, tom, job.job_id)
     # a claim lapses when its holder is idle longer than the rules allow
     idle = service.Rules(claim_idle=0.001)
+    time.sleep(0.01)  # two writes can be under a millisecond apart: tom must have been idle
     with store.write() as s:
         service.save_segment(s, tina, job.job_id, sid, "Les bateaux restèrent au port trois semaines.", 1, rules=idle)
     with store.read() as s:

@@ -1,0 +1,157 @@
+"""A story update through the library, with a real engine (a tiny random-weight GGUF):
+version 1 translated, confirmed, signed off and published; version 2 carries every
+unchanged segment with its confirmed text and sends only the changed and added ones to
+the engine; an update that arrives while the earlier version is in review supersedes it.
+
+The tiny model's words are random: the tests assert what Relais guarantees whatever it
+answers (which segments reach the engine, what is carried and confirmed, the states)."""
+
+from __future__ import annotations
+
+import pytest
+
+from relais.desk import Desk
+from relais.jobs.executor import EnginePool
+from relais.publish.publisher import publish
+from relais.review import accounts, service
+from relais.review.workflow import InvalidState
+from relais.store import translation
+from relais.store.actors import Actor
+from relais.store.models import JobRow, ReviewStatus
+from relais.store.updates import CARRIED_ENGINE
+from tests.helpers import relais_config
+from tests.review.seed import seed_users
+
+URL = "https://www.sennetcourier.example/news/2026/03/quay-vote"
+
+
+def _story(headline: str, paragraphs: list[str]) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f'<html><head><link rel="canonical" href="{URL}"></head><body><article><h1>{headline}</h1>{body}'
+            "</article></body></html>").encode()  # fmt: skip
+
+
+P1 = "The council approved the plan by seven votes to two on Tuesday."
+P2 = "The storm damaged 4,200 metres of sea wall in January."
+P3 = "Fishing boats stayed in port for three weeks."
+P4 = "Repairs will start in the spring, the mayor said."
+P5 = "Insurers have received more than 300 claims since the storm."
+V1 = _story("Harbour town votes to rebuild its quay", [P1, P2, P3, P4])
+# Version 2: a changed headline, a corrected figure, a new paragraph, a removed one.
+V2 = _story("Harbour town votes to rebuild its flooded quay", [P1, P2.replace("4,200", "4,600"), P5, P4])
+
+
+@pytest.fixture
+def desk(relais_home, tiny_gguf):
+    desk = Desk(relais_config(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf), RELAIS_RISK_METHOD="rules"))
+    seed_users(desk.store)
+    engines = EnginePool(desk.config)
+    desk.run_here = lambda ids: desk.run(ids, desk.executor(engines))
+    yield desk
+    engines.close()
+    desk.close()
+
+
+def _actor(desk: Desk, name: str) -> Actor:
+    with desk.store.read() as s:
+        return Actor.of(accounts.get_user(s, name))
+
+
+def _translate(desk: Desk, data: bytes) -> int:
+    ingested = desk.ingest(data, name="quay.html")
+    (job_id,) = desk.queue(ingested.article_id, ["fr"])
+    desk.run_here([job_id])
+    return job_id
+
+
+def _confirm(desk: Desk, job_id: int, *, only_unconfirmed: bool = True) -> int:
+    """The translator gives every empty segment a text and confirms what is unconfirmed; how many."""
+    tina = _actor(desk, "tina")
+    n = 0
+    with desk.store.write() as s:
+        service.claim(s, tina, job_id)
+        for seg in service.job_view(s, job_id).segments:
+            if only_unconfirmed and seg.confirmed:
+                continue
+            version = seg.version
+            if not seg.text.strip():
+                version = service.save_segment(s, tina, job_id, seg.id, "Texte revu.", seg.version).version
+            service.confirm_segment(s, tina, job_id, seg.id, version, seconds=3.0)
+            n += 1
+    return n
+
+
+def _publish(desk: Desk, job_id: int) -> None:
+    tina, eddie = _actor(desk, "tina"), _actor(desk, "eddie")
+    with desk.store.write() as s:
+        service.approve_article(s, tina, job_id)
+        service.sign_off(s, eddie, job_id)
+        publish(s, eddie, job_id)
+
+
+def _engine_segments(view) -> set[str]:
+    """The sources of the segments the engine was asked to translate in this job."""
+    return {seg.source for seg in view.segments if seg.provenance and seg.provenance["engine"] != CARRIED_ENGINE}
+
+
+def test_an_update_sends_only_what_changed_to_the_engine(desk):
+    first = _translate(desk, V1)
+    _confirm(desk, first)
+    _publish(desk, first)
+    with desk.store.read() as s:
+        published = {seg.source: seg.text for seg in translation.load(s, first).segments}
+
+    second = _translate(desk, V2)
+    with desk.store.read() as s:
+        view = translation.load(s, second)
+        job = s.get(JobRow, second)
+        assert job.base_job_id == first and view.version == 2 and view.story_id == translation.load(s, first).story_id
+    changed = {"Harbour town votes to rebuild its flooded quay", P2.replace("4,200", "4,600"), P5}
+    assert _engine_segments(view) == changed
+    carried = [seg for seg in view.segments if seg.source not in changed]
+    assert [seg.source for seg in carried] == [P1, P4]
+    for seg in carried:  # the published text, confirmed as carried, by who confirmed it
+        assert seg.text == published[seg.source]
+        assert seg.provenance["engine"] == CARRIED_ENGINE and seg.provenance["model_version"] == f"job-{first}"
+        assert (seg.confirmed_by, seg.confirmed_how) == ("tina", "carried")
+    assert {seg.source for seg in view.segments if not seg.confirmed} == changed
+
+    # The translator confirms only the changed ones; then it can be approved and published.
+    assert _confirm(desk, second) == len(changed)
+    _publish(desk, second)
+    with desk.store.read() as s:
+        assert s.get(JobRow, first).review_status == ReviewStatus.PUBLISHED  # publication 1 stays as it was
+        assert s.get(JobRow, second).review_status == ReviewStatus.PUBLISHED
+
+
+def test_an_update_during_review_supersedes_the_earlier_job(desk):
+    first = _translate(desk, V1)
+    tina = _actor(desk, "tina")
+    with desk.store.write() as s:
+        service.claim(s, tina, first)
+        seg = next(seg for seg in service.job_view(s, first).segments if seg.source == P3)
+        saved = service.save_segment(s, tina, first, seg.id, "Les bateaux sont restés au port trois semaines.", seg.version)
+        service.confirm_segment(s, tina, first, seg.id, saved.version, seconds=2.0)
+        other = next(seg for seg in service.job_view(s, first).segments if seg.source == P1)
+        unconfirmed_text = "Le conseil a approuvé le plan mardi par sept voix contre deux."
+        other = service.save_segment(s, tina, first, other.id, unconfirmed_text, other.version)  # saved, not confirmed
+        failed = {seg.source for seg in service.job_view(s, first).segments if not seg.text}  # the engine failed there
+
+    # Version 2 keeps P1 and P3 unchanged; the job in review is superseded.
+    v2 = _story("Harbour town votes to rebuild its quay", [P1, P2.replace("4,200", "4,600"), P3])
+    second = _translate(desk, v2)
+    with desk.store.read() as s:
+        assert s.get(JobRow, first).review_status == ReviewStatus.SUPERSEDED
+        view = translation.load(s, second)
+    by_source = {seg.source: seg for seg in view.segments}
+    assert by_source[P3].text == "Les bateaux sont restés au port trois semaines."
+    assert by_source[P3].confirmed_how == "carried"
+    # P1 was edited but not confirmed there: its text is carried as a draft (no engine call) to confirm
+    assert by_source[P1].text == unconfirmed_text and not by_source[P1].confirmed
+    assert by_source[P1].provenance["engine"] == CARRIED_ENGINE
+    kept = {"Harbour town votes to rebuild its quay", P1, P3}
+    assert _engine_segments(view) == {P2.replace("4,200", "4,600")} | (failed & kept)  # nothing to carry for a failed one
+    # Nobody works on the superseded job any more.
+    with pytest.raises(InvalidState, match="superseded"):
+        with desk.store.write() as s:
+            service.confirm_segment(s, tina, first, other.id, other.version)
