@@ -62,12 +62,17 @@ def _align(n: int, m: int, cost, steps) -> list[tuple[list[int], list[int]]]:
     return path
 
 
+def _family(kind: BlockKind) -> BlockKind:
+    # A note ("Correction: …") is a paragraph wherever a parser did not recognise its label.
+    return BlockKind.PARAGRAPH if kind is BlockKind.NOTE else kind
+
+
 def align_blocks(source: list[Block], target: list[Block]) -> list[tuple[int | None, int | None]]:
     def cost(i: int, j: int, di: int, dj: int) -> float:
         if di == 0 or dj == 0:
             return _SKIP_COST
         s, t = source[i], target[j]
-        kind = 0.0 if s.kind == t.kind else _KIND_MISMATCH_COST
+        kind = 0.0 if _family(s.kind) == _family(t.kind) else _KIND_MISMATCH_COST
         return kind + _length_cost(s.text, t.text)
 
     pairs: list[tuple[int | None, int | None]] = []

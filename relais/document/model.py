@@ -23,6 +23,7 @@ class BlockKind(StrEnum):
     QUOTE = "quote"
     CAPTION = "caption"
     LIST_ITEM = "list_item"
+    NOTE = "note"  # a correction, update or clarification note (attrs["note"]: which one)
 
 
 @dataclass

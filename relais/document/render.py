@@ -20,6 +20,7 @@ from relais import __version__
 from relais.document.inline import strip_placeholders, to_html, to_markdown
 from relais.document.model import BlockKind
 from relais.document.translation import Block, Translation
+from relais.locales import SOURCE, get_pack
 
 FORMATS = ("md", "html", "json")
 EXTENSIONS = {"md": "md", "html": "html", "json": "json"}
@@ -47,6 +48,16 @@ def _groups(article: Translation):
 
     for k, items in groupby(article.blocks, key=key):
         yield k, list(items)
+
+
+def note_label(lang: str, note: str | None) -> str:
+    """How a newsroom in ``lang`` opens a note ("Rectificatif :"): from the language pack,
+    else the source's own label."""
+    pack, source = get_pack(lang), get_pack(SOURCE)
+    if pack is not None and note in pack.notes:
+        return pack.notes[note]
+    english = (source.notes.get(note) if source else None) or ["Note"]
+    return f"{english[0]}:"
 
 
 def render_markdown(article: Translation) -> str:
@@ -80,6 +91,8 @@ def render_markdown(article: Translation) -> str:
             case BlockKind.CAPTION:
                 src = block.attrs.get("src")
                 parts.append((f"![]({src})\n" if src else "") + f"_{text}_")
+            case BlockKind.NOTE:
+                parts.append(f"**{note_label(article.target_language, block.attrs.get('note'))}** {text}")
             case _:
                 parts.append(text)
     parts.append("---")
@@ -129,6 +142,9 @@ def render_html(article: Translation) -> str:
                 src = block.attrs.get("src")
                 img = f'<img src="{html.escape(src)}" alt="">' if src else ""
                 body.append(f"<figure>{img}<figcaption>{text}</figcaption></figure>")
+            case BlockKind.NOTE:
+                label = html.escape(note_label(article.target_language, block.attrs.get("note")))
+                body.append(f'<p class="note"><strong>{label}</strong> {text}</p>')
             case _:
                 body.append(f"<p>{text}</p>")
     footer = "disclosure" if article.reviewed else "relais-unreviewed"

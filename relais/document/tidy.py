@@ -16,6 +16,7 @@ all three:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from relais.document.inline import strip_placeholders
 from relais.document.model import Block, BlockKind
 from relais.document.richtext import normalise
 from relais.document.text import machine_text
+from relais.locales import SOURCE, derived, get_pack
 
 # A byline is looked for only among the first blocks (headline, standfirst, byline…),
 # never in the body where "By …" lines are real sentences.
@@ -53,6 +55,7 @@ def tidy_blocks(
     result = Tidied(cleaned)
     _take_byline(result, languages)
     _label_key_points(result.blocks, languages)
+    _label_notes(result.blocks)
     if leading_list_is_key_points:
         _leading_list_to_key_points(result.blocks)
     return result
@@ -90,6 +93,39 @@ def _label_key_points(blocks: list[Block], languages: Sequence[str]) -> None:
             del blocks[index]
             _list_to_key_points(blocks, index)
         index += 1
+
+
+@derived
+def _note_label() -> re.Pattern | None:
+    """The source pack's note labels at the start of a paragraph, bold or not:
+    "Correction: …", "<b1>Update:</b1> …" (group "tag": a wrapping placeholder)."""
+    pack = get_pack(SOURCE)
+    alternatives = {kind: [re.escape(w) for w in words] for kind, words in (pack.notes if pack else {}).items()}
+    if not alternatives:
+        return None
+    groups = "|".join(f"(?P<{kind}>{'|'.join(sorted(words, key=len, reverse=True))})" for kind, words in alternatives.items())
+    return re.compile(rf"^\s*(?:<(?P<tag>[a-z]+\d+)>)?\s*(?:{groups})\s*[:：]\s*(?:</(?P=tag)>)?\s*", re.IGNORECASE)
+
+
+def _label_notes(blocks: list[Block]) -> None:
+    """A paragraph opening with a note label ("Correction:", "Update:", "Clarification:",
+    "Editor's note:") becomes a note block: the label is dropped (each target language
+    writes its own, from its pack) and ``attrs["note"]`` says which note it is."""
+    pattern = _note_label()
+    if pattern is None:
+        return
+    for index, block in enumerate(blocks):
+        if block.kind is not BlockKind.PARAGRAPH or not (m := pattern.match(block.text)):
+            continue
+        tag = m.group("tag")
+        if tag and f"</{tag}>" not in m.group(0):
+            continue  # the bold runs past the label: not a label
+        rest = block.text[m.end():]
+        if not any(ch.isalnum() for ch in strip_placeholders(rest)):
+            continue
+        kind = next(k for k, v in m.groupdict().items() if k != "tag" and v)
+        marks = {k: v for k, v in block.marks.items() if k != tag}
+        blocks[index] = Block(BlockKind.NOTE, rest, marks, {**block.attrs, "note": kind})
 
 
 def _leading_list_to_key_points(blocks: list[Block]) -> None:

@@ -29,7 +29,7 @@ from relais.engines.types import SegmentRequest
 from relais.engines.languages import language_name
 from relais.locales import get_pack
 
-PROMPT_VERSION = "3"
+PROMPT_VERSION = "4"
 
 # The tags that delimit article data in chat prompts.  ``validate`` rejects outputs that
 # contain them (the model copied its prompt), and data that contains them is defused.
@@ -49,6 +49,7 @@ BLOCK_KIND_HINTS = {
     "quote": "part of a quotation: translate the speaker's words faithfully",
     "caption": "a photo caption",
     "list_item": "an item in a list",
+    "note": "a newsroom note (a correction, an update or a clarification) about the story",
 }
 
 

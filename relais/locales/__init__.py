@@ -44,10 +44,11 @@ FEATURES: dict[str, str] = {
     "length_ratio": "measured length ratio from English (length.ratio)",
     "examples": "few-shot examples from English (completion prompts)",
     "furniture": "page furniture, bylines, datelines (ingest drops it, furniture.leaked)",
+    "notes": "labels of correction, update and clarification notes (ingest, rendering)",
 }
 # A target pack with all of these is complete; the source pack (English) needs these.
 TARGET_FEATURES = tuple(FEATURES)
-SOURCE_FEATURES = ("names", "labels", "figures", "known_names", "connectives", "negation", "furniture")
+SOURCE_FEATURES = ("names", "labels", "figures", "known_names", "connectives", "negation", "furniture", "notes")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Pack:
     negation_pattern: str | None = None  # source side: one regular expression
     examples: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # source code → pairs
     furniture: dict[str, Any] | None = None  # furniture.toml: interface strings, bylines, datelines
+    notes: dict[str, Any] = field(default_factory=dict)  # note kind → label (target) or labels (source)
 
     @property
     def is_target(self) -> bool:
@@ -111,6 +113,7 @@ class Pack:
             "length_ratio": bool(self.length_ratio),
             "examples": bool(self.examples),
             "furniture": self.furniture is not None,
+            "notes": bool(self.notes),
         }
         return frozenset(k for k, v in have.items() if v)
 
@@ -199,6 +202,7 @@ def _read(code: str, folder: Traversable) -> Pack:
                 for source, pairs in examples.get("from", {}).items()
             },
             furniture=_toml(folder, "furniture.toml"),
+            notes=dict(data.get("notes", {})),
         )
     except KeyError as missing:
         raise RelaisError(f"language pack '{code}' ({folder}): pack.toml lacks {missing}") from None

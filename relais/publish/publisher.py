@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relais import __version__
@@ -25,7 +25,8 @@ from relais.store.actors import Actor
 from relais.review.service import journal, may, record, revisions
 from relais.review.workflow import DEFAULT_RULES, Action, Rules
 from relais.store import repo, translation
-from relais.store.models import PublicationRow, ReviewStatus
+from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus
+from relais.store.updates import CARRIED_ENGINE
 
 AUDIT_FORMAT = 1
 
@@ -150,7 +151,8 @@ def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
     each entry linked to this publication."""
     job = repo.get_job(session, job_id)
     may(session, actor, job, Action.PUBLISH, rules)
-    number = (session.scalar(select(func.max(PublicationRow.number)).where(PublicationRow.job_id == job_id)) or 0) + 1
+    previous = _previous_publication(session, job)
+    number = (previous.number if previous is not None else 0) + 1
     now = datetime.now(UTC)
     record(session, job, actor, "publish", after=f"publication {number}")
     session.flush()
@@ -158,6 +160,7 @@ def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
     final.reviewed = True
     final.disclosure = (disclosures or {}).get(job.target_language, final.disclosure)
     audit = audit_record(session, final, number, actor, now)
+    audit["story"] = _story_record(session, final, previous)
     row = PublicationRow(
         job_id=job_id, number=number, actor=actor.name, created_at=now,
         markdown=render(final, "md"), html=render(final, "html"), json=render(final, "json"), audit=audit,
@@ -167,6 +170,47 @@ def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
     session.flush()
     _learn(session, actor, final, row, audit)
     return row
+
+
+def _previous_publication(session: Session, job: JobRow) -> PublicationRow | None:
+    """The latest publication of the job's story in its language (of any version):
+    publications are numbered per story and language, not per job."""
+    return session.scalar(
+        select(PublicationRow)
+        .join(JobRow, JobRow.id == PublicationRow.job_id)
+        .join(ArticleRow, ArticleRow.id == JobRow.article_id)
+        .where(ArticleRow.story_id == job.article.story_id, JobRow.target_language == job.target_language)
+        .order_by(PublicationRow.number.desc(), PublicationRow.id.desc())
+        .limit(1)
+    )
+
+
+def _story_record(session: Session, final: Translation, previous: PublicationRow | None) -> dict:
+    """The audit's story part: the story, the source version published, the publication
+    this one supersedes (with its source version), and per segment whether its text was
+    carried from an earlier version or translated for this one."""
+    supersedes = None
+    if previous is not None:
+        earlier = repo.get_job(session, previous.job_id)
+        supersedes = {"publication": previous.number, "job": earlier.id, "source_version": earlier.article.version}
+    base = repo.get_job(session, final.job_id).base_job_id
+    carried_from = repo.get_job(session, base).article.version if base is not None else None
+    return {
+        "id": final.story_id,
+        "source_version": final.version,
+        "carried_from_version": carried_from,
+        "supersedes": supersedes,
+        "segments": [
+            {"block": seg.block, "segment": seg.index,
+             "origin": "carried" if _carried(seg) else "translated"}
+            for seg in final.segments
+        ],  # fmt: skip
+    }
+
+
+def _carried(seg) -> bool:
+    """Whether the published text is the one carried from an earlier version, unedited."""
+    return bool(seg.provenance) and seg.provenance["engine"] == CARRIED_ENGINE and not seg.edited
 
 
 def _learn(session: Session, actor: Actor, view: Translation, publication: PublicationRow, audit: dict) -> None:

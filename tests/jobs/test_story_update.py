@@ -12,7 +12,7 @@ import pytest
 
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
-from relais.publish.publisher import publish
+from relais.publish.publisher import latest_publication, publish
 from relais.review import accounts, service
 from relais.review.workflow import InvalidState
 from relais.store import translation
@@ -37,8 +37,9 @@ P3 = "Fishing boats stayed in port for three weeks."
 P4 = "Repairs will start in the spring, the mayor said."
 P5 = "Insurers have received more than 300 claims since the storm."
 V1 = _story("Harbour town votes to rebuild its quay", [P1, P2, P3, P4])
-# Version 2: a changed headline, a corrected figure, a new paragraph, a removed one.
-V2 = _story("Harbour town votes to rebuild its flooded quay", [P1, P2.replace("4,200", "4,600"), P5, P4])
+NOTE = "An earlier version of this article gave the wrong length of damaged sea wall."
+# Version 2: a changed headline, a corrected figure, a new paragraph, a removed one, a correction note.
+V2 = _story("Harbour town votes to rebuild its flooded quay", [P1, P2.replace("4,200", "4,600"), P5, P4, f"Correction: {NOTE}"])
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_an_update_sends_only_what_changed_to_the_engine(desk):
         view = translation.load(s, second)
         job = s.get(JobRow, second)
         assert job.base_job_id == first and view.version == 2 and view.story_id == translation.load(s, first).story_id
-    changed = {"Harbour town votes to rebuild its flooded quay", P2.replace("4,200", "4,600"), P5}
+    changed = {"Harbour town votes to rebuild its flooded quay", P2.replace("4,200", "4,600"), P5, NOTE}
     assert _engine_segments(view) == changed
     carried = [seg for seg in view.segments if seg.source not in changed]
     assert [seg.source for seg in carried] == [P1, P4]
@@ -122,6 +123,17 @@ def test_an_update_sends_only_what_changed_to_the_engine(desk):
     with desk.store.read() as s:
         assert s.get(JobRow, first).review_status == ReviewStatus.PUBLISHED  # publication 1 stays as it was
         assert s.get(JobRow, second).review_status == ReviewStatus.PUBLISHED
+        one, two = latest_publication(s, first), latest_publication(s, second)
+        assert (one.number, two.number) == (1, 2)  # numbered per story and language
+        story = two.audit["story"]
+        assert story["supersedes"] == {"publication": 1, "job": first, "source_version": 1}
+        assert (story["source_version"], story["carried_from_version"]) == (2, 1)
+        origins = {seg["block"]: seg["origin"] for seg in story["segments"]}
+        assert [origins[b] for b in sorted(origins)] == ["translated", "carried", "translated", "translated", "carried", "translated"]
+        # the correction note is last, as in the source, with the French newsroom's label
+        body = two.markdown.split("\n\n---\n\n")[0]
+        assert body.rsplit("\n\n", 1)[1].startswith("**Rectificatif\u00a0:** ")
+        assert one.audit.get("story", {}).get("supersedes") is None
 
 
 def test_an_update_during_review_supersedes_the_earlier_job(desk):

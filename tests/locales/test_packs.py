@@ -167,7 +167,7 @@ def test_adding_a_language_is_adding_a_folder(catalan: str) -> None:
     assert "names.missing" in ids(met[0], "Els ministres es van reunir dilluns.", "ca", only={"names"})
     # and the coverage table
     row = next(row for row in coverage() if row.code == "ca")
-    assert row.role == "target" and set(row.lacks) == {"connectives", "spelling", "untranslated", "length_ratio", "furniture"}
+    assert row.role == "target" and set(row.lacks) == {"connectives", "spelling", "untranslated", "length_ratio", "furniture", "notes"}
 
 
 def test_the_extra_pack_is_gone_with_its_folder(catalan: str, monkeypatch) -> None:
