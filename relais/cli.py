@@ -374,6 +374,15 @@ def _translate_directory(desk, directory: Path, targets, out_dir, fmt, input_for
         raise RelaisError("; ".join(problems))
 
 
+def _published(standing) -> str:
+    """The story's published source version in that language, and whether it lags."""
+    if standing is None or standing.published is None:
+        return ""
+    if standing.behind:
+        return f"v{standing.published}, out of date (v{standing.latest})"
+    return f"v{standing.published}"
+
+
 @app.command("list")
 def list_(
     status: Annotated[str | None, typer.Option(help="Only jobs with this status.")] = None,
@@ -382,14 +391,18 @@ def list_(
     desk = _desk()
     try:
         rows = desk.jobs(status)
-        table = Table("id", "article", "title", "to", "engine", "status", "done", "failed", "review", "created")
+        standings = desk.standings()
+        table = Table("id", "article", "story", "title", "to", "engine", "status", "done", "failed", "review",
+                      "published", "created")  # fmt: skip
         for row in rows:
             job = row.job
             title = escape((job.article.title or job.article.source_name or "")[:60])
+            standing = standings.get((job.article.story_id, job.target_language))
             table.add_row(
-                str(job.id), str(job.article_id), title, job.target_language, job.engine, job.status,
-                f"{row.drafted}/{row.segments}", str(row.failed) if row.failed else "",
-                job.review_status.replace("_", " "), job.created_at.strftime("%Y-%m-%d %H:%M"),
+                str(job.id), str(job.article_id), f"{job.article.story_id} v{job.article.version}", title,
+                job.target_language, job.engine, job.status, f"{row.drafted}/{row.segments}",
+                str(row.failed) if row.failed else "", job.review_status.replace("_", " "), _published(standing),
+                job.created_at.strftime("%Y-%m-%d %H:%M"),
             )  # fmt: skip
         if rows:
             out.print(table)

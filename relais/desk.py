@@ -33,7 +33,7 @@ from relais.memory import interchange, termbase, tm
 from relais.publish import publisher
 from relais.review import accounts, service, terms, xliff
 from relais.review.workflow import Rules
-from relais.store import repo, translation, updates
+from relais.store import repo, stories, translation, updates
 from relais.store.actors import Actor, PermissionDenied
 from relais.store.db import Store, open_store
 from relais.store.models import JobStatus
@@ -269,6 +269,11 @@ class Desk:
     def jobs(self, status: str | None = None) -> list[repo.JobSummary]:
         with self.store.read() as s:
             return repo.list_jobs(s, status=status)
+
+    def standings(self) -> dict[tuple[int, str], stories.Standing]:
+        """(story, language) → its latest source version and its published one."""
+        with self.store.read() as s:
+            return stories.standings(s)
 
     def job_labels(self, job_ids: list[int]) -> dict[int, str]:
         with self.store.read() as s:

@@ -47,6 +47,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from relais import __version__
+from relais.store import stories
 from relais.store.db import Store
 from relais.store.models import DraftRow, JobRow, JobStatus
 
@@ -69,6 +70,7 @@ class Snapshot:
     oldest_queued: dict[str, datetime] = field(default_factory=dict)  # language → created_at
     # (language, engine) → [count, sum seconds, ok, errors, input tokens, output tokens, bucket counts…]
     drafts: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    out_of_date: dict[str, int] = field(default_factory=dict)  # language → stories published from an old version
 
 
 def _aware(value: datetime) -> datetime:
@@ -77,7 +79,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def read_snapshot(store: Store, now: datetime | None = None) -> Snapshot:
-    """The aggregates behind the metrics: four GROUP BY queries in one session."""
+    """The aggregates behind the metrics: GROUP BY queries in one session."""
     now = now or datetime.now(UTC)
     snap = Snapshot()
     lang = JobRow.target_language
@@ -113,6 +115,8 @@ def read_snapshot(store: Store, now: datetime | None = None) -> Snapshot:
         )
         for language, engine, *values in s.execute(drafts):
             snap.drafts[(language, engine)] = [float(v or 0) for v in values]
+        for (_, language), standing in stories.standings(s).items():
+            snap.out_of_date[language] = snap.out_of_date.get(language, 0) + standing.behind
     return snap
 
 
@@ -188,6 +192,13 @@ def metric_families(snap: Snapshot, now: datetime | None = None) -> Iterator[Met
         tokens.add_metric([language, engine, "input"], tokens_in)
         tokens.add_metric([language, engine, "output"], tokens_out)
     yield from (latency, translated, errors, tokens)
+
+    behind = GaugeMetricFamily("relais_publications_out_of_date",
+                               "Stories whose latest publication in a language translates an older source version",
+                               labels=["language"])  # fmt: skip
+    for language, n in sorted(snap.out_of_date.items()):
+        behind.add_metric([language], n)
+    yield behind
 
 
 def _le(bound: float) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from relais.document.model import Article
 from relais.document.story import StoryKey
 from relais.errors import InputError, NotFound
-from relais.store.models import ArticleRow, StoryKeyRow, StoryRow
+from relais.store.models import ArticleRow, JobRow, PublicationRow, StoryKeyRow, StoryRow
 
 
 def key_digest(key: StoryKey) -> str:
@@ -139,3 +139,35 @@ def keys_of(session: Session, story_id: int) -> list[StoryKey]:
         select(StoryKeyRow.kind, StoryKeyRow.value).where(StoryKeyRow.story_id == story_id).order_by(StoryKeyRow.id)
     )
     return [StoryKey(kind, value) for kind, value in rows]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one language of a story stands: the story's latest source version, and the
+    source version of its latest publication in that language (None: never published)."""
+
+    latest: int
+    published: int | None
+
+    @property
+    def behind(self) -> bool:
+        """A published translation whose source has changed since: out of date."""
+        return self.published is not None and self.published < self.latest
+
+
+def standings(session: Session) -> dict[tuple[int, str], Standing]:
+    """(story id, language) → ``Standing``, for every story with a job in that language."""
+    latest = dict(session.execute(select(ArticleRow.story_id, func.max(ArticleRow.version)).group_by(ArticleRow.story_id)).all())
+    published = {
+        (story, lang): version
+        for story, lang, version in session.execute(
+            select(ArticleRow.story_id, JobRow.target_language, func.max(ArticleRow.version))
+            .join(JobRow, JobRow.article_id == ArticleRow.id)
+            .join(PublicationRow, PublicationRow.job_id == JobRow.id)
+            .group_by(ArticleRow.story_id, JobRow.target_language)
+        )
+    }
+    pairs = session.execute(
+        select(ArticleRow.story_id, JobRow.target_language).join(JobRow, JobRow.article_id == ArticleRow.id).distinct()
+    )
+    return {(story, lang): Standing(latest[story], published.get((story, lang))) for story, lang in pairs}

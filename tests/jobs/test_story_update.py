@@ -12,12 +12,14 @@ import pytest
 
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
+from relais.metrics import read_snapshot
 from relais.publish.publisher import latest_publication, publish
 from relais.review import accounts, service
 from relais.review.workflow import InvalidState
 from relais.store import translation
 from relais.store.actors import Actor
 from relais.store.models import JobRow, ReviewStatus
+from relais.store.stories import Standing
 from relais.store.updates import CARRIED_ENGINE
 from tests.helpers import relais_config
 from tests.review.seed import seed_users
@@ -117,9 +119,18 @@ def test_an_update_sends_only_what_changed_to_the_engine(desk):
         assert (seg.confirmed_by, seg.confirmed_how) == ("tina", "carried")
     assert {seg.source for seg in view.segments if not seg.confirmed} == changed
 
+    # Until version 2 is published, the French of the story is out of date.
+    (story,) = {key[0] for key in desk.standings()}
+    assert desk.standings()[(story, "fr")] == Standing(latest=2, published=1)
+    assert desk.standings()[(story, "fr")].behind
+    assert read_snapshot(desk.store).out_of_date == {"fr": 1}  # /metrics: a count, no story label
+
     # The translator confirms only the changed ones; then it can be approved and published.
     assert _confirm(desk, second) == len(changed)
     _publish(desk, second)
+    assert desk.standings()[(story, "fr")] == Standing(latest=2, published=2)
+    assert not desk.standings()[(story, "fr")].behind
+    assert read_snapshot(desk.store).out_of_date == {"fr": 0}
     with desk.store.read() as s:
         assert s.get(JobRow, first).review_status == ReviewStatus.PUBLISHED  # publication 1 stays as it was
         assert s.get(JobRow, second).review_status == ReviewStatus.PUBLISHED
