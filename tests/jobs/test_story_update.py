@@ -44,9 +44,12 @@ NOTE = "An earlier version of this article gave the wrong length of damaged sea 
 V2 = _story("Harbour town votes to rebuild its flooded quay", [P1, P2.replace("4,200", "4,600"), P5, P4, f"Correction: {NOTE}"])
 
 
-@pytest.fixture
-def desk(relais_home, tiny_gguf):
-    desk = Desk(relais_config(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf), RELAIS_RISK_METHOD="rules"))
+@pytest.fixture(params=["tiny", pytest.param("shipped", marks=pytest.mark.shipped)])
+def desk(request, relais_home, tiny_gguf):
+    """A desk with a real engine: the tiny random-weight model, and (marked ``shipped``)
+    the demo model a fresh install ships."""
+    model = {"RELAIS_LLAMA_MODEL": str(tiny_gguf)} if request.param == "tiny" else {}
+    desk = Desk(relais_config(relais_home, RELAIS_RISK_METHOD="rules", **model))
     seed_users(desk.store)
     engines = EnginePool(desk.config)
     desk.run_here = lambda ids: desk.run(ids, desk.executor(engines))
