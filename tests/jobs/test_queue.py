@@ -194,3 +194,55 @@ def test_queue_settings_are_checked(relais_home):
         run_relais(relais_home, "jobs", env=relais_env(relais_home, RELAIS_QUEUE_ATTEMPTS="0")), "queue.attempts"
     )
     assert EXAMPLES.exists()
+
+
+STORY_URL = "https://www.sennetcourier.example/news/2026/05/ferry-strike"
+STORY_V1 = ["The ferry strike entered its third day on Monday.", "About 1,200 passengers were stranded at the pier.",
+            "The union said talks would resume on Wednesday.", "Buses will replace the morning crossings."]  # fmt: skip
+STORY_V2 = [STORY_V1[0], "About 1,450 passengers were stranded at the pier.", STORY_V1[2],
+            "The harbour master said the pier would stay open overnight.", STORY_V1[3]]  # fmt: skip
+
+
+def _story_page(folder: Path, sentences: list[str]) -> None:
+    folder.mkdir(parents=True)
+    body = "".join(f"<p>{s}</p>" for s in sentences)
+    (folder / "ferry.html").write_text(
+        f'<html><head><link rel="canonical" href="{STORY_URL}"></head><body><article><h1>Ferry strike strands '
+        f"passengers</h1>{body}</article></body></html>", encoding="utf-8")  # fmt: skip
+
+
+@postgres_only
+def test_a_story_update_on_two_workers_translates_each_change_once(relais_home, llama_server, tmp_path):
+    env = engine_env(relais_home, llama_server)
+    languages = ["fr", "de", "es"]
+    for version, sentences in ((1, STORY_V1), (2, STORY_V2)):
+        _story_page(tmp_path / f"v{version}", sentences)
+        queued = run_relais(relais_home, "translate", str(tmp_path / f"v{version}"), "--to", ",".join(languages), env=env)
+        assert queued.returncode == 0, queued.stderr
+        workers = [worker(env, "--exit-when-empty", "--name", f"v{version}-w{i}") for i in range(2)]
+        for w in workers:
+            assert w.wait(timeout=300) == 0, w.log()
+    desk = Desk(relais_config(relais_home))
+    try:
+        with desk.store.read() as s:
+            jobs = s.execute(text(
+                "SELECT j.id, a.version, j.target_language, j.status, j.attempts, j.review_status, j.base_job_id"
+                " FROM jobs j JOIN articles a ON a.id = j.article_id ORDER BY j.id")).all()  # fmt: skip
+            drafts = s.execute(text(
+                "SELECT d.job_id, seg.text, d.engine, d.text IS NULL FROM drafts d JOIN segments seg ON seg.id = d.segment_id"
+            )).all()  # fmt: skip
+    finally:
+        desk.close()
+    first = {lang: (jid, st, att, rev) for jid, v, lang, st, att, rev, _ in jobs if v == 1}
+    second = {lang: (jid, st, att, rev, base) for jid, v, lang, st, att, rev, base in jobs if v == 2}
+    assert sorted(first) == sorted(second) == sorted(languages)  # one job per version and language
+    changed = {STORY_V2[1], STORY_V2[3]}
+    for lang in languages:
+        old_job, new_job = first[lang][0], second[lang][0]
+        assert second[lang][1:] == ("done", 1, "draft", old_job)  # done once, updating the version 1 job
+        assert first[lang][3] == "superseded"
+        failed_before = {src for jid, src, _, failed in drafts if jid == old_job and failed}
+        sent = sorted(src for jid, src, engine, _ in drafts if jid == new_job and engine != "carried")
+        kept = ({"Ferry strike strands passengers"} | set(STORY_V2)) - changed
+        # Only what changed (and what the engine had failed on) went to the engine, once each.
+        assert sent == sorted(changed | (failed_before & kept))
