@@ -740,6 +740,27 @@ def publish(
 
 
 @app.command()
+def withdraw(
+    story: Annotated[int, typer.Argument(help="Story id (`relais show ID --format json`: article.story).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the story is withdrawn (kept in the journal).")],
+    as_name: Annotated[str | None, typer.Option("--as", help="The editor who withdraws it (asks for their password).")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Withdraw a story: every publication of every language is marked withdrawn (and
+    kept), and the memory and the termbase forget what only they taught them."""
+    desk = _desk()
+    try:
+        actor = desk.person(as_name, _read_password(password_stdin, confirm=False) if as_name else None)
+        done = desk.withdraw(story, actor, reason)
+    finally:
+        desk.close()
+    _say(
+        f"story {done.story_id} withdrawn: {done.publications} publication(s) of {done.jobs} job(s) marked; "
+        f"{done.memory_entries} memory entr(y/ies) and {done.proposals} termbase proposal(s) withdrawn"
+    )
+
+
+@app.command()
 def published(
     job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),

@@ -344,6 +344,12 @@ class Desk:
                 service.sign_off(s, actor, job_id, self.rules)
             return publisher.publish(s, actor, job_id, self.rules, disclosures=self.config.publish.disclosure)
 
+    def withdraw(self, story_id: int, actor: Actor, reason: str):
+        """Withdraw a story as ``actor`` (an editor, ``person``): every publication of
+        every language, and what the memory and the termbase learnt only from them."""
+        with self.store.write() as s:
+            return publisher.withdraw_story(s, actor, story_id, reason, self.rules)
+
     def publication(self, job_id: int):
         with self.store.read() as s:
             return publisher.latest_publication(s, job_id)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from relais import __version__
@@ -20,12 +21,12 @@ from relais.document.translation import Translation
 from relais.errors import NotFound
 from relais.publish.effort import article_hter, segment_hter, word_diff
 from relais.memory.termbase import propose_from_review
-from relais.memory.tm import PublishedUnit, remember_publication
-from relais.store.actors import Actor
+from relais.memory.tm import PublishedUnit, remember_publication, withdraw_job
+from relais.store.actors import Actor, PermissionDenied
 from relais.review.service import journal, may, record, revisions
-from relais.review.workflow import DEFAULT_RULES, Action, Rules
-from relais.store import repo, translation
-from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus
+from relais.review.workflow import DEFAULT_RULES, Action, InvalidState, Rules
+from relais.store import repo, stories, translation
+from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus, TermRenderingRow, TermStatus
 from relais.store.updates import CARRIED_ENGINE
 
 AUDIT_FORMAT = 1
@@ -238,3 +239,53 @@ def latest_publication(session: Session, job_id: int) -> PublicationRow:
     if row is None:
         raise NotFound(f"job {job_id} has not been published")
     return row
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    story_id: int
+    jobs: int  # jobs of every version and language, now withdrawn
+    publications: int  # publications marked withdrawn (kept)
+    memory_entries: int  # memory entries that only these publications supported, gone
+    proposals: int  # termbase proposals learnt only from them, gone
+
+
+def withdraw_story(session: Session, actor: Actor, story_id: int, reason: str, rules: Rules = DEFAULT_RULES) -> Withdrawal:
+    """An editor withdraws a story: every publication of every version and language is
+    marked withdrawn (and kept), every job takes no action any more, the memory entries
+    and termbase proposals that only these publications supported are withdrawn, the
+    story takes no update, and the journal of each job says who and why."""
+    reason = reason.strip()[:2000]
+    if not reason:
+        raise InvalidState("say why the story is withdrawn (--reason)")
+    story = stories.get_story(session, story_id)
+    jobs = list(session.scalars(
+        select(JobRow).join(ArticleRow, ArticleRow.id == JobRow.article_id).where(ArticleRow.story_id == story_id)
+        .order_by(JobRow.id)
+    ))  # fmt: skip
+    if story.withdrawn_at is not None:
+        raise InvalidState(f"story {story_id} was withdrawn on {_iso(story.withdrawn_at)} by {story.withdrawn_by}")
+    if not actor.is_editor or actor.user_id is None:
+        raise PermissionDenied("only an editor, signed in (from the command line: --as NAME), can withdraw a story")
+    for job in jobs:
+        may(session, actor, job, Action.WITHDRAW, rules)
+    now = datetime.now(UTC)
+    story.withdrawn_at, story.withdrawn_by, story.withdrawn_reason = now, actor.name, reason
+    publications = list(session.scalars(select(PublicationRow).where(PublicationRow.job_id.in_([j.id for j in jobs]))))
+    for pub in publications:
+        pub.withdrawn_at, pub.withdrawn_by, pub.withdrawn_reason = now, actor.name, reason
+    proposals = 0
+    if publications:
+        proposals = session.execute(
+            delete(TermRenderingRow).where(
+                TermRenderingRow.publication_id.in_([p.id for p in publications]),
+                TermRenderingRow.status == TermStatus.PROPOSED,
+            )
+        ).rowcount or 0
+    entries = 0
+    for job in jobs:
+        entries += withdraw_job(session, job.id)
+        before = job.review_status
+        job.review_status, job.assignee_id = ReviewStatus.WITHDRAWN, None
+        record(session, job, actor, "withdraw", before=before, after=reason)
+    return Withdrawal(story_id, len(jobs), len(publications), entries, proposals)

@@ -22,6 +22,8 @@ The rules, as docs/review.md states them:
 - **Four eyes.** Signing off and publishing need an editor who neither edited, confirmed
   nor approved anything in this review round (since the job was last reopened).
 - **Reopen** takes an approved, signed-off or published job back into review (editors).
+- **Withdrawing** a story (every version, every language) is for an editor, signed in;
+  a withdrawn job takes no action any more.
 - **Superseded** jobs (a newer version of the story arrived before they were published,
   ``relais.store.updates``) take no action: the newer version's job carries their work.
 - **Importing an XLIFF file** (its final units confirm segments) is for the claimant,
@@ -58,6 +60,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     PUBLISH = "publish"
     IMPORT = "import"  # an XLIFF file's edits and confirmations
+    WITHDRAW = "withdraw"  # the whole story, every language (relais withdraw)
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def _person(actor: Actor, s: Situation, action: Action) -> Decision | None:
 
 
 def _superseded(s: Situation, action: Action) -> Decision | None:
+    if s.review_status == ReviewStatus.WITHDRAWN:
+        return _not_now(action, f"job {s.job_id} is withdrawn with its story")
     if s.review_status == ReviewStatus.SUPERSEDED:
         return _not_now(action, f"job {s.job_id} is superseded: a newer version of the story is translated in "
                                 "another job (`relais list`)")  # fmt: skip
@@ -168,11 +173,11 @@ def _four_eyes(actor: Actor, s: Situation, action: Action) -> Decision | None:
 _VERB = {
     Action.CLAIM: "Claiming", Action.RELEASE: "Releasing", Action.EDIT: "Editing", Action.CONFIRM: "Confirming",
     Action.APPROVE: "Approving", Action.SIGN_OFF: "Signing off", Action.REOPEN: "Reopening", Action.PUBLISH: "Publishing",
-    Action.IMPORT: "Importing a file",
+    Action.IMPORT: "Importing a file", Action.WITHDRAW: "Withdrawing",
 }  # fmt: skip
 _VERB_BARE = {Action.CLAIM: "claim", Action.RELEASE: "release", Action.EDIT: "edit", Action.CONFIRM: "confirm",
               Action.APPROVE: "approve", Action.SIGN_OFF: "sign off", Action.REOPEN: "reopen",
-              Action.PUBLISH: "publish", Action.IMPORT: "import into"}  # fmt: skip
+              Action.PUBLISH: "publish", Action.IMPORT: "import into", Action.WITHDRAW: "withdraw"}  # fmt: skip
 
 
 def _first(*decisions: Decision | None) -> Decision | None:
@@ -292,6 +297,18 @@ def _have(labels: tuple[str, ...]) -> str:
     return "has" if len(labels) == 1 else "have"
 
 
+def _withdraw(actor: Actor, s: Situation) -> Decision:
+    a = Action.WITHDRAW
+    if not actor.is_editor:
+        return _denied(a, "only an editor can withdraw a story")
+    refused = _person(actor, s, a)
+    if refused:
+        return refused
+    if s.review_status == ReviewStatus.WITHDRAWN:
+        return _not_now(a, f"job {s.job_id} is already withdrawn")
+    return _yes(a)
+
+
 RULES = {
     Action.CLAIM: _claim,
     Action.RELEASE: _release,
@@ -302,6 +319,7 @@ RULES = {
     Action.REOPEN: _reopen,
     Action.PUBLISH: _publish,
     Action.IMPORT: _import,
+    Action.WITHDRAW: _withdraw,
 }
 
 

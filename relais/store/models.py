@@ -250,6 +250,7 @@ class ReviewStatus:
     SIGNED_OFF = "signed_off"  # an editor signed it off
     PUBLISHED = "published"
     SUPERSEDED = "superseded"  # a newer version of the story arrived before it was published
+    WITHDRAWN = "withdrawn"  # the story was withdrawn (relais withdraw): nothing more happens to it
 
     ORDER = (DRAFT, IN_REVIEW, APPROVED, SIGNED_OFF, PUBLISHED)
 
@@ -348,6 +349,10 @@ class PublicationRow(Base):
     json: Mapped[str] = mapped_column(Text)
     audit: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A withdrawn story's publications are kept, marked (relais withdraw).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 # --------------------------------------------------------------------------- memory

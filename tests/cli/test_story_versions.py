@@ -62,3 +62,7 @@ def test_an_update_is_the_next_version_of_its_story(relais_home, tmp_path, env):
     assert_one_line_error(
         run_relais(relais_home, "translate", str(text), "--to", "fr", "--update", "7", env=env), "no story with id 7"
     )
+
+    # Withdrawing needs a signed-in editor, and a story that exists.
+    assert_one_line_error(run_relais(relais_home, "withdraw", "1", "--reason", "legal", env=env), "signed in")
+    assert_one_line_error(run_relais(relais_home, "withdraw", "9", "--reason", "legal", env=env), "no story with id 9")

@@ -33,6 +33,8 @@ SITUATIONS = {
     "published": Situation(7, "fr", "done", "published", None, WORKED),
     "approved in bulk, never confirmed": Situation(7, "fr", "done", "approved", None, WORKED,
                                                    unconfirmed=("block 4, segment 1",)),
+    "superseded": Situation(7, "fr", "done", "superseded", None, WORKED),
+    "withdrawn": Situation(7, "fr", "done", "withdrawn", None, WORKED),
 }  # fmt: skip
 
 EDITING = {"claim", "edit", "confirm"}
@@ -54,7 +56,14 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "signed off": {"ada": {"publish", "reopen"}, "eddie": {"publish", "reopen"}, "erin": {"reopen"}},
     "published": {"ada": {"reopen"}, "eddie": {"reopen"}, "erin": {"reopen"}},
     "approved in bulk, never confirmed": {"ada": {"reopen"}, "eddie": {"reopen"}, "erin": {"reopen"}},
+    "superseded": {},  # a newer version's job took its place
+    "withdrawn": {},
 }  # fmt: skip
+# An editor, signed in, may withdraw the story of any job not withdrawn yet.
+for _situation, _allowed in ALLOWED.items():
+    if _situation != "withdrawn":
+        for _who in ("ada", "eddie", "erin"):
+            _allowed[_who] = _allowed.get(_who, set()) | {"withdraw"}
 
 CASES = [(s, who, a.value) for s in SITUATIONS for who in ACTORS for a in Action]
 

@@ -6,6 +6,7 @@
   longer unique (an update that reverts to earlier text is a new version), a version
   number is unique within its story.
 - ``jobs.base_job_id``: the job of an earlier version that a job updates.
+- ``publications`` gain ``withdrawn_at``, ``withdrawn_by`` and ``withdrawn_reason``.
 - Articles stored before become stories: those with the same normalised URL are the
   versions of one story, in the order they arrived; every other article is a story of
   its own, version 1.
@@ -137,12 +138,20 @@ def upgrade() -> None:
         batch.create_foreign_key("fk_articles_story", "stories", ["story_id"], ["id"], ondelete="CASCADE")
         batch.create_unique_constraint("uq_articles_story_version", ["story_id", "version"])
     op.create_index("ix_articles_content_hash", "articles", ["content_hash"])
+    with op.batch_alter_table("publications") as batch:
+        batch.add_column(sa.Column("withdrawn_at", TS))
+        batch.add_column(sa.Column("withdrawn_by", sa.String(200)))
+        batch.add_column(sa.Column("withdrawn_reason", sa.Text()))
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("base_job_id", sa.Integer()))
         batch.create_foreign_key("fk_jobs_base_job", "jobs", ["base_job_id"], ["id"], ondelete="SET NULL")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("publications") as batch:
+        batch.drop_column("withdrawn_reason")
+        batch.drop_column("withdrawn_by")
+        batch.drop_column("withdrawn_at")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_constraint("fk_jobs_base_job", type_="foreignkey")
         batch.drop_column("base_job_id")
