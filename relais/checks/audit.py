@@ -134,7 +134,8 @@ class DraftCheck:
 
 
 def check_draft_segments(
-    draft: Translation, machine_output: bool = True, risk_method: str = "rules", termbase: Termbase | None = None
+    draft: Translation, machine_output: bool = True, risk_method: str = "rules", termbase: Termbase | None = None,
+    earlier: dict[int, str] | None = None,
 ) -> DraftCheck:
     """The automatic checks of a stored draft, and each segment's meaning risk.
 
@@ -142,11 +143,15 @@ def check_draft_segments(
     method has scored the drafts already (``relais.jobs.runner.score_risks`` stored the
     combined risk with each draft): the stored risk is kept (at least the rules' risk),
     and a segment it could not score keeps no risk (None).  Failed drafts have no risk.
-    Each risk at or above ``HIGH_RISK`` is a ``meaning.risk`` finding.
+    Each risk at or above ``HIGH_RISK`` is a ``meaning.risk`` finding.  ``earlier``: for
+    the update of a story, segment id → the earlier version's source of each segment that
+    changed (``numbers.stale``).
     """
 
     dp = draft_pairs(draft)
-    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output, termbase=termbase)
+    by_id = {sid: where for where, sid in dp.segment_ids.items()}
+    ctx = CheckContext(draft.source_language, draft.target_language, machine_output=machine_output, termbase=termbase,
+                       earlier={by_id[sid]: old for sid, old in (earlier or {}).items() if sid in by_id})  # fmt: skip
     findings = run_checks(dp.pairs, ctx) + dp.extra
     by_segment: dict[tuple[int, int], list[Finding]] = {}
     for f in findings:

@@ -109,6 +109,9 @@ class CheckContext:
     target_lang: str
     machine_output: bool = True  # False: human text, the typography fixer only reports
     termbase: Termbase | None = None
+    # The update of a story: (block, segment) → the earlier version's source of a segment
+    # that changed (relais.store.updates), so a check can see a correction not carried over.
+    earlier: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 class PackLocales:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from babel import numbers as babel_numbers
 
+from relais.document.inline import strip_placeholders
 from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
 from relais.text.figures import Figure, has_figures, Outcome, amount_extent, analyse, currency_of, localise, localise_amount
 
@@ -160,4 +161,40 @@ class ConvertedFigure(_FiguresCheck):
         ]
 
 
-CHECKS = [MissingFigure, ExtraFigure, ChangedFigure, UnlocalisedFigure, ConvertedFigure]
+class StaleFigure(_FiguresCheck):
+    """In the update of a story, the translation of a changed segment still carries a
+    figure the source corrected.
+
+    id ``numbers.stale``, critical, fr de es it pt.  Version 1 "The storm damaged 4,200
+    metres of sea wall." was corrected to "4,600 metres"; a translation that says
+    "4 200 mètres" keeps the old value (suggestion "4 600").  Only for segments that
+    changed since the earlier version (``CheckContext.earlier``).
+    """
+
+    id = "numbers.stale"
+    severity = Severity.CRITICAL
+    description = "After a correction in the source, the translation still has the figure's old value."
+
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        old = ctx.earlier.get((pair.block, pair.segment))
+        if not old:
+            return []
+        now, _ = self.outcome(pair, ctx)
+        before, _ = analyse(strip_placeholders(old), pair.target_plain, ctx.source_lang, pair.target_lang)
+        # A target figure the new source does not account for, that the old source does.
+        unexplained = {(t.start, t.end): (s, t) for s, t in now.mismatched} | {(t.start, t.end): (None, t) for t in now.extra}
+        old_unmatched = {(t.start, t.end) for t in before.extra} | {(t.start, t.end) for _, t in before.mismatched}
+        findings = []
+        for where, (source, target) in sorted(unexplained.items()):
+            if where in old_unmatched:
+                continue
+            message = f"“{target.text}” is the value the source corrected"
+            suggestion = None
+            if source is not None:
+                message += f" (now “{source.text}”)"
+                suggestion = self.whole_amount(pair, source, source)
+            findings.append(self.finding(pair, *self.amount_span(pair, target), message, suggestion, replaces=source is not None))
+        return findings
+
+
+CHECKS = [MissingFigure, ExtraFigure, ChangedFigure, UnlocalisedFigure, ConvertedFigure, StaleFigure]

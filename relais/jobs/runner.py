@@ -424,7 +424,9 @@ def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str
     with store.read() as s:
         draft = translation.load(s, job_id, current=False)
         termbase = termbase_for(s, draft.target_language, draft.source_language)
-    result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase)
+        update = updates.plan(s, repo.get_job(s, job_id))
+    earlier = {sid: c.old_source for sid, c in (update.carry if update else {}).items() if c.kind == CHANGED}
+    result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase, earlier=earlier)
     with store.write() as s:
         repo.save_findings(s, job_id, "draft", result.findings, risks=result.risks, headline_signoff=result.headline_signoff)
     counts = {"critical": 0, "major": 0, "minor": 0}

@@ -9,16 +9,18 @@ answers (which segments reach the engine, what is carried and confirmed, the sta
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
+from relais.jobs.runner import check_job
 from relais.metrics import read_snapshot
 from relais.publish.publisher import latest_publication, publish
 from relais.review import accounts, service
 from relais.review.workflow import InvalidState
 from relais.store import translation
 from relais.store.actors import Actor
-from relais.store.models import JobRow, ReviewStatus
+from relais.store.models import DraftRow, JobRow, ReviewStatus
 from relais.store.stories import Standing
 from relais.store.updates import CARRIED_ENGINE
 from tests.helpers import relais_config
@@ -121,6 +123,16 @@ def test_an_update_sends_only_what_changed_to_the_engine(desk):
         assert seg.provenance["engine"] == CARRIED_ENGINE and seg.provenance["model_version"] == f"job-{first}"
         assert (seg.confirmed_by, seg.confirmed_how) == ("tina", "carried")
     assert {seg.source for seg in view.segments if not seg.confirmed} == changed
+
+    # A draft that keeps the corrected figure's old value is named as such by the checks.
+    corrected = next(seg for seg in view.segments if seg.source == P2.replace("4,200", "4,600"))
+    with desk.store.write() as s:
+        s.execute(update(DraftRow).where(DraftRow.job_id == second, DraftRow.segment_id == corrected.id)
+                  .values(text="La tempête a endommagé 4 200 mètres de digue en janvier.", error=None))  # fmt: skip
+    check_job(desk.store, second)
+    with desk.store.read() as s:
+        stale = [f for f in translation.load(s, second).segments if f.id == corrected.id][0].findings
+    assert "numbers.stale" in {f.check for f in stale}
 
     # Until version 2 is published, the French of the story is out of date.
     (story,) = {key[0] for key in desk.standings()}

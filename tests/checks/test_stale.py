@@ -1,0 +1,36 @@
+"""``numbers.stale``: after a correction in the source, a translation that keeps the old
+figure is named as such; one table, both directions."""
+
+from __future__ import annotations
+
+import pytest
+
+from relais.checks.base import CheckContext, SegmentPair
+from relais.checks.figures import StaleFigure
+from relais.document.model import BlockKind
+
+OLD = "The storm damaged 4,200 metres of sea wall in January."
+NEW = "The storm damaged 4,600 metres of sea wall in January."
+
+TABLE = [
+    # earlier source, new source, translation, lang, found
+    (OLD, NEW, "La tempête a endommagé 4 200 mètres de digue en janvier.", "fr", True),
+    (OLD, NEW, "La tempête a endommagé 4 600 mètres de digue en janvier.", "fr", False),
+    (OLD, NEW, "Der Sturm beschädigte im Januar 4.200 Meter Deich.", "de", True),
+    (OLD, NEW, "Der Sturm beschädigte im Januar 4.600 Meter Deich.", "de", False),
+    ("Shares rose 3% on Monday.", "Shares rose 5% on Tuesday.", "Les actions ont gagné 3 % lundi.", "fr", True),
+    # a figure wrong in the translation but never in the source: numbers.mismatch, not stale
+    (OLD, NEW, "La tempête a endommagé 4 700 mètres de digue en janvier.", "fr", False),
+    # no earlier version: nothing to compare with
+    (None, NEW, "La tempête a endommagé 4 200 mètres de digue en janvier.", "fr", False),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "target", "lang", "found"), TABLE)
+def test_stale_table(old, new, target, lang, found) -> None:
+    pair = SegmentPair(0, 0, BlockKind.PARAGRAPH, new, target, "en", lang)
+    ctx = CheckContext("en", lang, earlier={(0, 0): old} if old else {})
+    findings = StaleFigure().run(pair, ctx)
+    assert bool(findings) is found
+    for f in findings:
+        assert f.check == "numbers.stale" and "corrected" in f.message
