@@ -392,16 +392,20 @@ def list_(
     try:
         rows = desk.jobs(status)
         standings = desk.standings()
-        table = Table("id", "article", "story", "title", "to", "engine", "status", "done", "failed", "review",
-                      "published", "created")  # fmt: skip
+        table = Table()
+        for name, width in (("id", None), ("story", None), ("title", 12), ("to", None), ("engine", None),
+                            ("status", None), ("done", None), ("review", 10), ("created", 10)):
+            # ids, names and counts stay whole; titles, review notes and dates wrap
+            table.add_column(name, no_wrap=width is None, min_width=width)
         for row in rows:
             job = row.job
             title = escape((job.article.title or job.article.source_name or "")[:60])
-            standing = standings.get((job.article.story_id, job.target_language))
+            review = job.review_status.replace("_", " ")
+            published = _published(standings.get((job.article.story_id, job.target_language)))
+            done = f"{row.drafted}/{row.segments}" + (f", {row.failed} failed" if row.failed else "")
             table.add_row(
-                str(job.id), str(job.article_id), f"{job.article.story_id} v{job.article.version}", title,
-                job.target_language, job.engine, job.status, f"{row.drafted}/{row.segments}",
-                str(row.failed) if row.failed else "", job.review_status.replace("_", " "), _published(standing),
+                str(job.id), f"{job.article.story_id} v{job.article.version}", title, job.target_language, job.engine,
+                job.status, done, f"{review}; published {published}" if published else review,
                 job.created_at.strftime("%Y-%m-%d %H:%M"),
             )  # fmt: skip
         if rows:
