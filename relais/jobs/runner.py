@@ -320,7 +320,7 @@ def _run(
         if on_progress:
             on_progress(skipped + translated + failed, total)
     scoring = score_risks(store, job_id, scorer, batch_size=batch_size)
-    counts = check_job(store, job_id, risk_method)
+    counts = check_job(store, job_id, risk_method, pending.update)
     outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts, scoring.note)
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
     outcome.from_memory = len(pending.reused)
@@ -418,13 +418,15 @@ def score_risks(store: Store, job_id: int, scorer, *, batch_size: int = 4) -> Ri
     return outcome
 
 
-def check_job(store: Store, job_id: int, risk_method: str = "rules") -> dict[str, int]:
+def check_job(store: Store, job_id: int, risk_method: str = "rules", update: UpdatePlan | None = None) -> dict[str, int]:
     """Run the automatic checks on the job's draft and store the findings (stage "draft")
-    and each draft's meaning risk (see ``check_draft_segments``)."""
+    and each draft's meaning risk (see ``check_draft_segments``).  ``update``: the job's
+    ``updates.plan`` when the caller has it (a run made it for its requests)."""
     with store.read() as s:
         draft = translation.load(s, job_id, current=False)
         termbase = termbase_for(s, draft.target_language, draft.source_language)
-        update = updates.plan(s, repo.get_job(s, job_id))
+        if update is None:
+            update = updates.plan(s, repo.get_job(s, job_id))
     earlier = {sid: c.old_source for sid, c in (update.carry if update else {}).items() if c.kind == CHANGED}
     result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase, earlier=earlier)
     with store.write() as s:
