@@ -56,10 +56,6 @@ def latest_version(session: Session, story_id: int) -> ArticleRow | None:
     )
 
 
-def version_count(session: Session, story_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(ArticleRow).where(ArticleRow.story_id == story_id)) or 0
-
-
 @dataclass(frozen=True)
 class Placement:
     """Where an ingested article goes: a new story, the latest version of a story (the

@@ -51,10 +51,6 @@ class UpdatePlan:
     changes: list[Change]
     carry: dict[int, Carry] = field(default_factory=dict)  # new segment id → what it gets
 
-    def counts(self) -> dict[str, int]:
-        kinds = [c.kind for c in self.carry.values()]
-        return {CONFIRMED: kinds.count(CONFIRMED), DRAFT: kinds.count(DRAFT), CHANGED: kinds.count(CHANGED)}
-
 
 def base_for(session: Session, article: ArticleRow, target: str) -> JobRow | None:
     """The job a new job for ``article`` into ``target`` updates: the latest job of an
