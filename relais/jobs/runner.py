@@ -96,6 +96,15 @@ class JobBusy(RelaisError):
     """Another live process is running this job."""
 
 
+class BaseStillRunning(RelaisError):
+    """The job of the story's earlier version that this job updates is still being run
+    (by a live process) after ``BASE_WAIT`` seconds: try again later."""
+
+
+BASE_WAIT = 300.0  # seconds a job waits for a run of the job it updates to stop
+BASE_POLL = 0.2  # seconds between two looks
+
+
 def claim(
     store: Store,
     job_id: int,
@@ -262,7 +271,12 @@ def run_job(
     translate; during risk scoring it only leaves the risks it could not score empty.
     Raises ``EngineCapabilityError`` after marking the job failed, before translating
     anything, when the engine lacks what ``risk_method`` needs (the judge: completion):
-    running the job again cannot help, so the task queue parks it at once."""
+    running the job again cannot help, so the task queue parks it at once.
+
+    A job that updates the job of the story's earlier version waits while another live
+    process runs that one (it stops at its next batch, superseded): what it translates
+    is carried, not translated a second time (``BaseStillRunning`` after ``BASE_WAIT``)."""
+    _wait_for_base(store, job_id, alive)
     if not claim(store, job_id, owner, alive, again=again):
         return _finished_elsewhere(store, job_id)
     try:
@@ -276,6 +290,19 @@ def run_job(
         raise
     finish_run(store, job_id, JobStatus.DONE, outcome.error)
     return outcome
+
+
+def _wait_for_base(store: Store, job_id: int, alive: Callable[[str | None], bool], timeout: float | None = None) -> None:
+    deadline = time.monotonic() + (BASE_WAIT if timeout is None else timeout)
+    while True:
+        with store.read() as s:
+            base = updates.running_base(s, job_id)
+            base_id, owner = (base.id, base.owner) if base is not None else (None, None)
+        if base_id is None or not alive(owner):
+            return
+        if time.monotonic() > deadline:
+            raise BaseStillRunning(f"job {job_id} updates job {base_id}, which process {owner} is still running")
+        time.sleep(BASE_POLL)
 
 
 def _run(

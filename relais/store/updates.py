@@ -90,6 +90,17 @@ def superseded(session: Session, job_id: int) -> bool:
     return session.scalar(select(JobRow.review_status).where(JobRow.id == job_id)) == ReviewStatus.SUPERSEDED
 
 
+def running_base(session: Session, job_id: int) -> JobRow | None:
+    """The job this job updates, if a run of it is under way: what that run saves is
+    what this job should carry, so this job waits for it (it stops at its next batch,
+    being superseded)."""
+    base_id = session.scalar(select(JobRow.base_job_id).where(JobRow.id == job_id))
+    if base_id is None:
+        return None
+    base = session.get(JobRow, base_id)
+    return base if base is not None and base.status == JobStatus.RUNNING else None
+
+
 def plan(session: Session, job: JobRow) -> UpdatePlan | None:
     """What the job's base gives each of its segments; None for a job that updates none."""
     if job.base_job_id is None:
