@@ -1,4 +1,5 @@
-"""The names checks: names.missing, names.swapped, names.invented, names.inconsistent.
+"""The names checks: names.missing, names.swapped, names.invented, names.inconsistent,
+names.stale.
 
 The analysis they share (names found in the English source, located in the target with
 the tolerance a translator needs) is ``relais.text.names``; this module holds the checks.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from relais.document.inline import strip_placeholders
 from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
-from relais.text.names import WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, source_names
+from relais.text.names import WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, source_names, words_of
 
 
 def _analysis(pair: SegmentPair) -> PairAnalysis:
@@ -179,4 +181,59 @@ def _approved_words(pair: SegmentPair, ctx: CheckContext) -> frozenset[str]:
 
 
 # The termbase checks (terms.violation, terms.forbidden) live in relais/checks/terms.py.
-CHECKS = [NameMissingCheck, NameSwappedCheck, NameInventedCheck, NameConsistencyCheck]
+class NameStaleCheck(SegmentCheck):
+    """names.stale: in the update of a story, the translation of a changed segment still
+    spells a name the way the source corrected.
+
+    Severity critical; all locales.  Version 1 "Mayor Anna Kowalska opened the quay."
+    was corrected to "Mayor Anna Kowalski…"; a translation that still says "Kowalska" keeps
+    the old name (suggestion "Kowalski" where the corrected name has as many words).
+    Only the distinctive words of a name the new source no longer has, found as written
+    (accents aside) in the target and nowhere in the new source; only for segments that
+    changed since the earlier version (``CheckContext.earlier``).
+    """
+
+    id = "names.stale"
+    severity = Severity.CRITICAL
+    description = "After a correction in the source, the translation still has a name's old spelling."
+
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        old = ctx.earlier.get((pair.block, pair.segment))
+        if not old:
+            return []
+        new_names = source_names(pair.source_plain)
+        kept = {n.key for n in new_names}
+        now_in_source = {w.folded for w in words_of(pair.source_plain)}
+        gone = [n for n in source_names(strip_placeholders(old)) if n.key not in kept]
+        if not gone:
+            return []
+        added = [n for n in new_names if n.key not in {g.key for g in gone} and n.key not in _keys(old)]
+        target_words = words_of(pair.target_plain)
+        findings = []
+        for name in gone:
+            replacement = _replacement(name, added)
+            for i, word in enumerate(name.words):
+                if word not in name.distinctive or word.folded in now_in_source:
+                    continue
+                for t in target_words:
+                    if t.folded != word.folded:
+                        continue
+                    new_word = replacement.words[i].text if replacement is not None else None
+                    message = f"“{t.text}” is the name the source corrected" + (f" (now “{replacement.text}”)" if replacement else "")
+                    findings.append(self.finding(pair, *pair.target_span(t.start, t.end), message, new_word, replaces=new_word is not None))
+        return findings
+
+
+def _keys(text: str) -> set[str]:
+    return {n.key for n in source_names(strip_placeholders(text))}
+
+
+def _replacement(name: SourceName, added: list[SourceName]) -> SourceName | None:
+    """The name of the new source that took ``name``'s place: the one added name, when it
+    has as many words."""
+    if len(added) == 1 and len(added[0].words) == len(name.words):
+        return added[0]
+    return None
+
+
+CHECKS = [NameMissingCheck, NameSwappedCheck, NameInventedCheck, NameConsistencyCheck, NameStaleCheck]
