@@ -60,14 +60,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relais import __version__
-from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem, placeholder_tokens
+from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem, placeholder_tokens, strip_placeholders
 from relais.document.text import person_text, xml_text
+from relais.document.translation import Translation
 from relais.errors import InputError
 from relais.memory.tm import add_entry
 from relais.memory.termbase import add_rendering, get_or_add_term, list_terms, term_key
-from relais.store import translation
+from relais.store import translation, updates
 from relais.store.models import (
     ArticleRow,
+    JobRow,
     TermRenderingRow,
     TermRow,
     TermStatus,
@@ -621,12 +623,38 @@ def finding_note(f) -> str:
     return f"{f.severity} {f.check}: {f.message}{hint}"
 
 
+def update_notes(session: Session, view: Translation) -> dict[int, str]:
+    """For the job of a story's update: segment id → a note on what the earlier version
+    gave it (changed, with the earlier source and translation; carried; new), so that a
+    CAT tool's user sees which units to work on.  Empty for any other job."""
+    job = session.get(JobRow, view.job_id)
+    plan = updates.plan(session, job) if job is not None else None
+    if plan is None:
+        return {}
+    since = f"version {plan.base_version}"
+    notes = {}
+    for s in view.segments:
+        carry = plan.carry.get(s.id)
+        if carry is None:
+            notes[s.id] = f"new in version {view.version} of the story (translated for it)"
+        elif carry.kind == updates.CONFIRMED:
+            notes[s.id] = f"unchanged since {since}: carried, confirmed by {carry.confirmed_by}"
+        elif carry.kind == updates.DRAFT:
+            notes[s.id] = f"unchanged since {since}: carried, not confirmed there"
+        else:
+            notes[s.id] = (f"changed since {since}; the earlier source: {strip_placeholders(carry.old_source)}"
+                           f" | its translation: {strip_placeholders(carry.old_text)}")  # fmt: skip
+    return notes
+
+
 def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
     """One job as XLIFF 1.2 or 2.0 for another CAT tool: one unit per segment (id = the
-    segment id), the current text as target with its state, findings as notes."""
+    segment id), the current text as target with its state, findings as notes, and for
+    the update of a story a note on what changed (``update_notes``)."""
     if version not in ("1.2", "2.0"):
         raise InputError(f"unknown XLIFF version {version!r} (1.2 or 2.0)")
     view = translation.load(session, job_id)
+    changes = update_notes(session, view)
     article = session.get(ArticleRow, view.article_id)
     original = xml_text(article.source_name or f"article-{article.id}")
     src, trg = xml_text(view.source_language), xml_text(view.target_language)
@@ -656,14 +684,18 @@ def export_xliff(session: Session, job_id: int, version: str = "1.2") -> bytes:
             _write_inline(etree.SubElement(tu, f"{{{ns}}}source"), s.source, "x12", ns)
             target = etree.SubElement(tu, f"{{{ns}}}target", state=STATES_12[state])
             _write_inline(target, s.text, "x12", ns)
+            if s.id in changes:
+                etree.SubElement(tu, f"{{{ns}}}note", {"from": NOTE_ORIGIN, "priority": "2"}).text = xml_text(changes[s.id])
             for f in s.findings:
                 note = etree.SubElement(tu, f"{{{ns}}}note", {"from": NOTE_ORIGIN,
                                                               "priority": _SEVERITY_PRIORITY.get(f.severity, "5")})  # fmt: skip
                 note.text = xml_text(finding_note(f))
         else:
             unit = etree.SubElement(parent, f"{{{ns}}}unit", id=str(s.id), name=name)
-            if s.findings:
+            if s.findings or s.id in changes:
                 notes = etree.SubElement(unit, f"{{{ns}}}notes")
+                if s.id in changes:
+                    etree.SubElement(notes, f"{{{ns}}}note", category=NOTE_ORIGIN, priority="2").text = xml_text(changes[s.id])
                 for f in s.findings:
                     note = etree.SubElement(notes, f"{{{ns}}}note", category=NOTE_ORIGIN,
                                             priority=_SEVERITY_PRIORITY.get(f.severity, "5"))  # fmt: skip

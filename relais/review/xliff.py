@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from relais.errors import InputError
-from relais.memory.interchange import ImportReport, finding_note, language_code, person_field, read_xliff, tags_problem
+from relais.memory.interchange import ImportReport, finding_note, language_code, person_field, read_xliff, tags_problem, update_notes
 from relais.review import service
 from relais.review.workflow import DEFAULT_RULES, Action, Rules
 from relais.store.actors import Actor
@@ -35,6 +35,7 @@ def import_xliff(session: Session, actor: Actor, data: bytes, rules: Rules = DEF
     view = service.job_view(session, job_id)
     state = service.may(session, actor, job, Action.IMPORT, rules, view=view)
     segments = {str(s.id): s for s in view.segments}
+    ours = update_notes(session, view)  # the export's own notes come back: not the CAT tool's
     plan = []
     for u in units:
         where = f"XLIFF unit {u.id}"
@@ -72,7 +73,7 @@ def import_xliff(session: Session, actor: Actor, data: bytes, rules: Rules = DEF
             report.confirmed += 1
         if not changed and not (u.approve and not confirmed):
             report.unchanged += 1
-        exported = {finding_note(f) for f in seg.findings}
+        exported = {finding_note(f) for f in seg.findings} | ({ours[seg.id]} if seg.id in ours else set())
         for note in u.notes:
             if note in exported:
                 continue
