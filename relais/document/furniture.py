@@ -59,6 +59,7 @@ class HtmlMarkers:
     furniture: tuple[tuple[str, ...], ...]
     key_points: tuple[tuple[str, ...], ...]
     standfirst: tuple[tuple[str, ...], ...]
+    notes: dict[str, tuple[tuple[str, ...], ...]]  # note kind ("correction", …) → its words
 
 
 @cache
@@ -102,7 +103,8 @@ def html_markers() -> HtmlMarkers:
     def words(key: str) -> tuple[tuple[str, ...], ...]:
         return tuple(tuple(entry.lower().split()) for entry in html[key])
 
-    return HtmlMarkers(words("furniture_words"), words("key_point_words"), words("standfirst_words"))
+    notes = {kind: tuple(tuple(entry.lower().split()) for entry in entries) for kind, entries in html["note_words"].items()}
+    return HtmlMarkers(words("furniture_words"), words("key_point_words"), words("standfirst_words"), notes)
 
 
 def _norm(text: str) -> str:

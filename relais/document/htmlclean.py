@@ -31,6 +31,7 @@ from lxml import etree
 from relais.document.furniture import html_markers, key_point_label, matches_words
 from relais.document.inline import strip_placeholders
 from relais.document.richtext import html_to_inline
+from relais.locales import SOURCE, get_pack
 
 # Always dropped: never article text, whatever their attributes say.
 HARD_DROP_TAGS = frozenset(
@@ -73,6 +74,7 @@ class PageStructure:
     standfirst: etree._Element | None = None
     key_point_lists: list[etree._Element] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+    notes: list[etree._Element] = field(default_factory=list)  # a correction or update note the page marks
 
 
 def parse_html(text: str) -> etree._Element | None:
@@ -107,7 +109,39 @@ def find_structure(root: etree._Element, title: str | None = None) -> PageStruct
     structure.standfirst = _find_standfirst(root, structure.headline)
     if structure.standfirst is not None:
         structure.standfirst.set(ROLE_ATTR, "standfirst")
+    structure.notes = _mark_notes(root)
     return structure
+
+
+_NOTE_HOLDERS = frozenset({"p", "div", "aside", "section", "blockquote", "footer"})
+
+
+def _mark_notes(root: etree._Element) -> list[etree._Element]:
+    """Notes the page marks as such (``<aside class="correction">``) become paragraphs
+    that open with the English label of their kind ("Correction: …"), unless they have
+    one: ``relais.document.tidy`` then makes them note blocks, as it does every
+    paragraph opening with a label, so there is one way a note is recognised.  They are
+    kept through the furniture pass (an aside is furniture otherwise)."""
+    pack = get_pack(SOURCE)
+    labels = pack.notes if pack else {}
+    marked = []
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str) or element.tag.lower() not in _NOTE_HOLDERS:
+            continue
+        if any(a in marked for a in element.iterancestors()):
+            continue
+        kind = next((k for k, words in html_markers().notes.items() if k in labels and _marked(element, words)), None)
+        if kind is None or not element_text(element).strip():
+            continue
+        if element.tag.lower() in ("aside", "footer", "section"):  # not furniture, not a section of its own
+            element.tag = "div" if element.find(".//p") is not None else "p"
+        element.set(ROLE_ATTR, "note")
+        first = next((p for p in element.iter("p")), element)
+        text = element_text(first).lstrip().casefold()
+        if not any(text.startswith(label.casefold()) for label in labels[kind]):
+            first.text = f"{labels[kind][0]}: " + (first.text or "").lstrip()
+        marked.append(element)
+    return marked
 
 
 def _find_headline(root: etree._Element, title: str | None) -> etree._Element | None:
@@ -268,6 +302,7 @@ def _protected(root: etree._Element, structure: PageStructure) -> set[etree._Ele
     if structure.standfirst is not None:
         keep.append(structure.standfirst)
     keep.extend(structure.key_point_lists)
+    keep.extend(structure.notes)
     keep.extend(e for e in root.iter() if isinstance(e.tag, str) and e.get(ROLE_ATTR) == "key-points-label")
     protected: set[etree._Element] = set()
     for element in keep:

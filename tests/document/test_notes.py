@@ -1,6 +1,7 @@
 """Newsroom notes: a paragraph opening with "Correction:", "Update:", "Clarification:" or
 "Editor's note:" is a note block, placed where the source has it, and each target
-language writes its own label (its pack's ``[notes]``)."""
+language writes its own label (its pack's ``[notes]``).  A note the page marks as such
+(``<aside class="correction">``) is one too."""
 
 from __future__ import annotations
 
@@ -36,3 +37,31 @@ def test_the_target_writes_its_own_label() -> None:
     assert note_label("es", "update") == "Actualización:"
     assert note_label("xx", "correction") == "Correction:"  # no pack: the source's label
     assert BlockKind.NOTE == "note"
+
+
+BODY = ("<p>The harbour in Sennet flooded on Monday after two days of heavy rain and a high tide.</p>"
+        "<p>Fishing boats stayed in port and the quay road was closed to traffic for most of the day.</p>")  # fmt: skip
+
+PAGE_TABLE = [
+    # the note as the page marks it, (kind, note, text)
+    ('<aside class="article-correction">An earlier version gave the wrong date of the flood.</aside>',
+     ("note", "correction", "An earlier version gave the wrong date of the flood.")),
+    ('<div class="correction-box"><p><strong>Correction:</strong> An earlier version gave the wrong date.</p></div>',
+     ("note", "correction", "An earlier version gave the wrong date.")),
+    ('<section data-component="update-note"><p>The quay road reopened on Tuesday morning.</p></section>',
+     ("note", "update", "The quay road reopened on Tuesday morning.")),
+    ('<p class="editors-note">Names of residents have been changed at their request.</p>',
+     ("note", "editors_note", "Names of residents have been changed at their request.")),
+    # not marked: an ordinary paragraph, kept as one
+    ('<p class="closing">The council meets again on Thursday to discuss the repairs.</p>',
+     ("paragraph", None, "The council meets again on Thursday to discuss the repairs.")),
+]
+
+
+@pytest.mark.parametrize(("note", "expected"), PAGE_TABLE)
+def test_notes_marked_in_the_page_are_recognised(note: str, expected: tuple) -> None:
+    page = f"<html><body><article><h1>Harbour floods</h1>{BODY}{note}</article></body></html>"
+    article = ingest_bytes(page.encode(), name="a.html")
+    last = article.blocks[-1]
+    assert (str(last.kind), last.attrs.get("note"), last.text) == expected
+    assert [str(b.kind) for b in article.blocks[:3]] == ["headline", "paragraph", "paragraph"]
