@@ -201,6 +201,30 @@ def test_migration_0009_makes_stories_of_stored_articles(new_store_url) -> None:
         store.close()
 
 
+def test_migration_0009_downgrade_refuses_to_merge_reverted_versions(new_store_url) -> None:
+    """Below 0009 one article holds one text; a story that went back to earlier text
+    has two, so the downgrade refuses, in one line, and changes nothing."""
+    from alembic.util import CommandError
+
+    url = new_store_url(migrated=False)
+    store = open_store(url)
+    try:
+        first = _save(store, _article())
+        _save(store, _article("The harbour flooded on Monday night."))
+        reverted = _save(store, _article())
+    finally:
+        store.close()
+    with pytest.raises(CommandError, match=f"articles {first[0]} and {reverted[0]} have the same text"):
+        at_revision(url, "0008", down=True)
+    store = open_store(url)
+    try:
+        with store.read() as s:
+            assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
+            assert s.execute(select(ArticleRow.version).order_by(ArticleRow.id)).scalars().all() == [1, 2, 3]
+    finally:
+        store.close()
+
+
 BODY = "<article><h1>Harbour floods</h1><p>The harbour in Sennet flooded on Monday after two days of rain.</p></article>"
 
 

@@ -11,6 +11,9 @@
   versions of one story, in the order they arrived; every other article is a story of
   its own, version 1.
 
+The downgrade refuses, changing nothing, when two articles have the same text (an update
+that reverted a story to earlier text): the schema before it held one article per text.
+
 This migration carries its own copy of the URL normalisation of that day and imports
 nothing from the application.
 
@@ -25,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 from alembic import op
+from alembic.util import CommandError
 
 revision = "0009"
 down_revision = "0008"
@@ -148,6 +152,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    same = op.get_bind().execute(sa.text(
+        "SELECT min(id), max(id) FROM articles GROUP BY content_hash HAVING count(*) > 1 ORDER BY min(id)")).first()  # fmt: skip
+    if same is not None:
+        raise CommandError(
+            f"cannot downgrade below 0009: articles {same[0]} and {same[1]} have the same text (a story update that "
+            "went back to earlier text), and the schema before 0009 holds one article per text"
+        )
     with op.batch_alter_table("publications") as batch:
         batch.drop_column("withdrawn_reason")
         batch.drop_column("withdrawn_by")
