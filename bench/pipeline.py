@@ -23,7 +23,7 @@ from pathlib import Path
 from relais.config import load_config
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
-from relais.store import repo, translation
+from relais.store import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,19 +8,23 @@ answers (which segments reach the engine, what is carried and confirmed, the sta
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from lxml import etree
 from sqlalchemy import update
 
 from relais.desk import Desk
 from relais.jobs.executor import EnginePool
-from relais.jobs.runner import check_job
+from relais.engines.types import Provenance, SegmentResult
+from relais.jobs.runner import check_job, finish_run
 from relais.metrics import read_snapshot
 from relais.publish.publisher import latest_publication, publish
 from relais.review import accounts, service
 from relais.review.workflow import InvalidState
-from relais.store import translation
+from relais.store import repo, translation
 from relais.store.actors import Actor
-from relais.store.models import DraftRow, JobRow, ReviewStatus
+from relais.store.models import DraftRow, JobRow, JobStatus, ReviewStatus
 from relais.store.stories import Standing
 from relais.store.updates import CARRIED_ENGINE
 from tests.helpers import relais_config
@@ -193,3 +197,94 @@ def test_an_update_during_review_supersedes_the_earlier_job(desk):
     with pytest.raises(InvalidState, match="superseded"):
         with desk.store.write() as s:
             service.confirm_segment(s, tina, first, other.id, other.version)
+
+
+def test_an_update_waits_for_the_run_of_the_job_it_updates(relais_home, tiny_gguf):
+    """Version 2 arrives while another process still runs the version 1 job: the new job
+    waits until that run stops (superseded, at its next batch) and carries what it
+    translated meanwhile, so nothing is translated twice."""
+    desk = Desk(relais_config(relais_home, RELAIS_RISK_METHOD="rules", RELAIS_LLAMA_MODEL=str(tiny_gguf)))
+    engines = EnginePool(desk.config)
+    try:
+        first_article = desk.ingest(V1, name="quay.html").article_id
+        (first,) = desk.queue(first_article, ["fr"])
+        with desk.store.write() as s:  # a process of another machine runs it
+            s.execute(update(JobRow).where(JobRow.id == first).values(status=JobStatus.RUNNING, owner="elsewhere:1"))
+        (second,) = desk.queue(desk.ingest(V2, name="quay.html").article_id, ["fr"])
+        with desk.store.read() as s:
+            assert s.get(JobRow, first).review_status == ReviewStatus.SUPERSEDED
+            assert s.get(JobRow, first).status == JobStatus.RUNNING  # it stops at its next batch
+
+        done = threading.Event()
+        run = threading.Thread(target=lambda: (desk.run([second], desk.executor(engines)), done.set()))
+        run.start()
+        assert not done.wait(1.0)  # waiting for the other run
+        with desk.store.read() as s:
+            assert s.get(JobRow, second).status == JobStatus.QUEUED
+            assert not repo.drafted_segment_ids(s, second)
+            base_segments = {seg.text: seg.id for seg, _ in repo.article_segments(s, first_article)}
+        # The other process saves its batch (P1 and P4, which version 2 keeps), then stops.
+        mine = {P1: "Le conseil a approuvé le plan.", P4: "Les réparations commenceront au printemps."}
+        with desk.store.write() as s:
+            prov = Provenance("llama", "other", "x", "4")
+            repo.save_drafts(s, first, [(base_segments[src], SegmentResult("k", text, prov)) for src, text in mine.items()])
+        finish_run(desk.store, first, JobStatus.DONE)
+        run.join(timeout=300)
+        assert done.is_set()
+        with desk.store.read() as s:
+            view = translation.load(s, second)
+    finally:
+        engines.close()
+        desk.close()
+    by_source = {seg.source: seg for seg in view.segments}
+    for src, text in mine.items():  # carried as drafts to confirm, not translated again
+        assert by_source[src].text == text and by_source[src].provenance["engine"] == CARRIED_ENGINE
+    assert not _engine_segments(view) & set(mine)
+
+
+XLIFF12 = "urn:oasis:names:tc:xliff:document:1.2"
+
+
+def test_an_update_goes_out_to_a_cat_tool_and_back(desk, tmp_path):
+    """The XLIFF of an update says which units changed (with the earlier source and
+    translation) and which are carried; a CAT tool's translator who works on the changed
+    ones only brings the job back ready for approval."""
+    first = _translate(desk, V1)
+    _confirm(desk, first)
+    _publish(desk, first)
+    second = _translate(desk, V2)
+    with desk.store.read() as s:
+        view = translation.load(s, second)
+    to_do = {str(seg.id) for seg in view.segments if not seg.confirmed}
+    assert to_do and len(to_do) < len(view.segments)
+
+    root = etree.fromstring(desk.xliff_export(second))
+    units = {tu.get("id"): tu for tu in root.iter(f"{{{XLIFF12}}}trans-unit")}
+    assert set(units) == {str(seg.id) for seg in view.segments}
+    corrected = next(str(seg.id) for seg in view.segments if seg.source == P2.replace("4,200", "4,600"))
+    for unit_id, tu in units.items():
+        notes = " ".join(n.text for n in tu.findall(f"{{{XLIFF12}}}note"))
+        if unit_id in to_do:
+            assert tu.get("approved") != "yes"
+            assert "changed since version 1" in notes or "new in version 2" in notes
+        else:
+            assert tu.get("approved") == "yes" and "carried, confirmed by tina" in notes
+    corrected_notes = " ".join(n.text for n in units[corrected].findall(f"{{{XLIFF12}}}note"))
+    assert f"the earlier source: {P2}" in corrected_notes  # the old English, for the translator
+
+    for unit_id in to_do:  # the CAT tool: a new text, marked final, on the changed units only
+        target = units[unit_id].find(f"{{{XLIFF12}}}target")
+        for child in list(target):
+            target.remove(child)
+        target.text, target.attrib["state"] = f"Texte revu {unit_id}.", "final"
+    returned = tmp_path / "returned.xlf"
+    returned.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    tina = _actor(desk, "tina")
+    with desk.store.write() as s:
+        service.claim(s, tina, second)
+    report = desk.xliff_import(str(returned), tina)
+    assert (report.edited, report.confirmed, report.notes) == (len(to_do), len(to_do), [])  # our notes are not theirs
+    _publish(desk, second)
+    with desk.store.read() as s:
+        assert s.get(JobRow, second).review_status == ReviewStatus.PUBLISHED
+        assert latest_publication(s, second).number == 2
