@@ -246,3 +246,50 @@ def test_a_story_update_on_two_workers_translates_each_change_once(relais_home, 
         kept = ({"Ferry strike strands passengers"} | set(STORY_V2)) - changed
         # Only what changed (and what the engine had failed on) went to the engine, once each.
         assert sent == sorted(changed | (failed_before & kept))
+
+
+LONG_V1 = [f"Ferry number {n} stayed at the pier on Monday, the operator said." for n in range(1, 25)]
+LONG_V2 = LONG_V1[:10] + ["The union said talks would resume on Wednesday."] + LONG_V1[10:]
+
+
+@postgres_only
+def test_a_story_update_queued_while_workers_run_the_earlier_version_translates_nothing_twice(relais_home, llama_server, tmp_path):
+    """Version 2 is queued as soon as the workers are translating version 1: each new job
+    waits for, or takes over from, the run of its earlier job (superseded, it stops at its
+    next batch), so no sentence is translated by both."""
+    env = engine_env(relais_home, llama_server)
+    languages = ["fr", "de", "es"]
+    _story_page(tmp_path / "v1", LONG_V1)
+    _story_page(tmp_path / "v2", LONG_V2)
+    queued = run_relais(relais_home, "translate", str(tmp_path / "v1"), "--to", ",".join(languages), env=env)
+    assert queued.returncode == 0, queued.stderr
+    workers = [worker(env, "--exit-when-empty", "--name", f"w{i}") for i in range(2)]
+    desk = Desk(relais_config(relais_home, RELAIS_ENGINE="openai", RELAIS_OPENAI_BASE_URL=llama_server))
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until a worker is in the middle of a version 1 job
+            with desk.store.read() as s:
+                busy = s.execute(text("SELECT count(*) FROM jobs j JOIN drafts d ON d.job_id = j.id WHERE j.status = 'running'")).scalar()
+            if busy:
+                break
+            time.sleep(0.02)
+        desk.queue(desk.ingest((tmp_path / "v2" / "ferry.html").read_bytes(), name="ferry.html").article_id, languages)
+        late = [worker(env, "--exit-when-empty", "--name", f"late-w{i}") for i in range(2)]
+        for w in workers + late:
+            assert w.wait(timeout=300) == 0, w.log()
+        with desk.store.read() as s:
+            jobs = s.execute(text("SELECT j.id, a.version, j.target_language, j.status, j.review_status"
+                                  " FROM jobs j JOIN articles a ON a.id = j.article_id")).all()  # fmt: skip
+            drafts = s.execute(text(
+                "SELECT d.job_id, seg.text FROM drafts d JOIN segments seg ON seg.id = d.segment_id"
+                " WHERE d.engine <> 'carried' AND d.text IS NOT NULL")).all()  # fmt: skip
+    finally:
+        desk.close()
+    assert all(status == "done" for _, _, _, status, _ in jobs)
+    for lang in languages:
+        (old,) = [jid for jid, v, lg, _, _ in jobs if v == 1 and lg == lang]
+        (new,) = [jid for jid, v, lg, _, _ in jobs if v == 2 and lg == lang]
+        translated_in = {jid: sorted(src for j, src in drafts if j == jid) for jid in (old, new)}
+        both = set(translated_in[old]) & set(translated_in[new])
+        assert not both, f"{lang}: translated in both versions' jobs: {sorted(both)}"
+        assert len(translated_in[new]) == len(set(translated_in[new]))  # and once within the new one
