@@ -75,8 +75,11 @@ def editor_page(request: Request, config: Config, w: Person, job_id: int) -> Res
 def job_api(config: Config, w: Person, job_id: int) -> dict[str, Any]:
     with config.store.read() as s:
         view = pages.viewable_job(s, w.actor, job_id)
-        out = views.job_json(view)
+        update = pages.story_update(s, view)
+        out = views.job_json(view, update)
         out["publication"] = publication_info(s, job_id)
+        if update is not None:
+            out["update"]["base_publication"] = publication_info(s, update.base_job_id)
         out["actions"] = pages.offered_actions(s, w.actor, view, config.rules)
     return out
 
