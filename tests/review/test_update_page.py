@@ -1,13 +1,14 @@
 """The editor page of a story update: version 1 of a story translated by a real engine
 (the tiny random-weight GGUF), confirmed, approved, signed off and published; version 2
 changes a sentence, removes a paragraph and adds one.  The library's account of the
-update (``pages.story_update``) and the job JSON.
+update (``pages.story_update``), the job JSON, and the page in a real headless Chromium.
 
 The tiny model's words are random: the tests assert what Relais guarantees whatever it
 answers (what is marked, carried, folded, filtered; the texts a person typed)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from html import unescape
@@ -24,6 +25,7 @@ from relais.web import views
 from tests.helpers import relais_config
 from tests.review.conftest import sign_in
 from tests.review.seed import seed_users
+from tests.review.test_browser import ARTIFACTS, CHROMIUM, browser, playwright_api, seg, signed_in_page  # noqa: F401
 
 URL = "https://www.sennetcourier.example/news/2026/03/quay-vote"
 HEADLINE = "Harbour town votes to rebuild its quay"
@@ -165,6 +167,16 @@ def test_the_job_json_of_an_update_and_of_a_first_version(desk, update, client):
     assert '"update"' not in html  # nor in the page's data
 
 
+def test_the_update_page_is_safe_and_says_it_on_the_server(desk, update, client):
+    sign_in(client, desk.store, "tina")
+    html = client.get(f"/jobs/{update.second}").text
+    assert "Update: version 2 of the story" in html
+    assert f'href="/jobs/{update.first}"' in html
+    assert html.count('<details class="fold"') == len(FOLDED)
+    assert "<del>200</del><ins>600</ins>" in re.sub(r"\s+", "", html)
+    assert " style=" not in html and not re.search(r"<script(?![^>]*(src=|type=\"application/json\"))", html)
+
+
 def test_the_word_diff_of_the_english_is_escaped():
     old, new = 'The <b>plan</b> "passed".', 'The <script>alert(1)</script> <img src=x onerror="alert(2)"> passed.'
     marked = str(views.source_diff_html(old, new))
@@ -172,3 +184,104 @@ def test_the_word_diff_of_the_english_is_escaped():
     assert unescape(re.sub(r"<del>.*?</del>|</?ins>", "", marked)) == new  # kept and put in: the new English
     assert unescape(re.sub(r"<ins>.*?</ins>|</?del>", "", marked)) == old  # kept and taken out: the old
     assert str(views.source_diff_html("4,200 metres", "4,600 metres")) == "4,<del>200</del><ins>600</ins> metres"
+
+
+# --------------------------------------------------------------------------- in the browser
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (CI installs it)")
+def test_the_editor_shows_the_update_and_the_translator_confirms_what_changed(browser, live_server, desk, update):
+    expect = playwright_api.expect
+    base = live_server
+    _, page = signed_in_page(browser, base, "tina")
+    page.goto(f"{base}/jobs/{update.second}")
+    at = {source: seg(page, sid) for source, sid in update.ids.items()}
+
+    # the banner: which version and publication it updates, the counts, the changed segments first
+    expect(page.locator("#update h2")).to_have_text("Update: version 2 of the story")
+    base_line = f"It updates version 1: publication 1 in fr, job {update.first}"
+    expect(page.locator("#update-base")).to_contain_text(base_line)
+    expect(page.locator("#base-job")).to_have_attribute("href", f"/jobs/{update.first}")
+    counts = r"1 changed\s+·\s+1 added\s+·\s+1 removed\s+·\s+7 carried"
+    expect(page.locator("#update-counts")).to_have_text(re.compile(counts))
+    expect(page.locator("#to-review a")).to_have_text(["block 3, segment 1", "block 9, segment 1"])
+
+    # the changed sentence: the English word diff, the previous translation beside the new draft
+    changed = at[B2]
+    expect(changed.locator(".word-diff del")).to_have_text("200")
+    expect(changed.locator(".word-diff ins")).to_have_text("600")
+    expect(changed.locator(".previous-text")).to_have_text(update.published[B].strip())
+    expect(changed.locator(".previous textarea")).to_have_count(0)  # read-only
+    expect(at[I].locator(".change-note")).to_have_text("New in version 2")
+    expect(at[I].locator(".previous")).to_have_count(0)
+    expect(page.locator(".removed-seg del")).to_have_text(F)
+    expect(changed.locator("textarea")).to_be_focused()  # the first changed segment has the focus
+
+    # unchanged far ones are folded (reachable with a click); the neighbours of a change are open
+    for source in FOLDED:
+        expect(page.locator(f"#fold-{update.ids[source]}")).not_to_have_attribute("open", "")
+        expect(at[source].locator("textarea")).to_be_hidden()
+    for source in OPEN:
+        expect(at[source].locator("textarea")).to_be_visible()
+    expect(page.locator("details.fold")).to_have_count(len(FOLDED))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "editor-update.png"), full_page=True)
+
+    # the filter: only what changed in this version, and back to all
+    page.check("#only-changed")
+    for source in (B2, I):
+        expect(at[source].locator("textarea")).to_be_visible()
+    for source in OPEN:
+        expect(at[source]).to_be_hidden()
+    expect(page.locator("details.fold").first).to_be_hidden()
+    expect(page.locator(".removed-seg")).to_be_hidden()
+    page.uncheck("#only-changed")
+    for source in OPEN:
+        expect(at[source].locator("textarea")).to_be_visible()
+    expect(page.locator("details.fold").first).to_be_visible()
+
+    # Alt+↓ passes over a folded segment: from C (block 4) to E (block 6), D (block 5) stays folded
+    at[C].locator("textarea").click()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(at[E].locator("textarea")).to_be_focused()
+    expect(at[D].locator("textarea")).to_be_hidden()
+
+    # confirming only the changed and added segments is enough to approve
+    expect(page.locator("#approve-article")).to_be_disabled()
+    for source, text in ((B2, "La tempête a endommagé 4 600 mètres de digue en janvier."),
+                         (I, "Les assureurs ont reçu plus de 300 déclarations depuis la tempête.")):  # fmt: skip
+        at[source].locator("textarea").fill(text)
+        at[source].locator("textarea").press("Control+Enter")
+        expect(at[source].locator(".confirmation")).to_have_text("✓ confirmed by tina")
+        expect(page.locator(f'#to-review a[data-goto="{update.ids[source]}"]')).to_have_class("done")
+    expect(at[I].locator("textarea")).to_be_focused()  # nothing left to confirm: the focus stays
+    expect(page.locator("#blockers")).to_be_hidden()
+    expect(page.locator("#approve-article")).to_be_enabled()
+
+    # the changed ones come first: with D (unfolded and edited) and I to confirm again, Ctrl+Enter on C goes
+    # to I, past D, and only then to D
+    page.locator(f"#fold-{update.ids[D]} > summary").click()
+    expect(at[D].locator("textarea")).to_be_visible()
+    at[D].locator("textarea").fill("Les travaux commenceront au printemps, a déclaré le maire.")
+    at[D].locator("textarea").press("Control+s")
+    expect(at[D].locator(".version")).to_have_text("v1")
+    at[I].locator("textarea").fill("Les assureurs ont reçu plus de 300 déclarations.")
+    at[I].locator("textarea").press("Control+s")
+    expect(at[I].locator(".confirmation")).to_have_text("")
+    expect(page.locator("#approve-article")).to_be_disabled()
+    at[C].locator("textarea").click()
+    page.keyboard.press("Control+Enter")
+    expect(at[I].locator("textarea")).to_be_focused()
+    page.keyboard.press("Control+Enter")
+    expect(at[D].locator("textarea")).to_be_focused()
+    page.keyboard.press("Control+Enter")
+    expect(at[D].locator(".confirmation")).to_have_text("✓ confirmed by tina")
+    expect(page.locator("#approve-article")).to_be_enabled()
+    page.click("#approve-article")
+    expect(page.locator(".flash-ok")).to_contain_text("Article approved")
+    assert page.errors == []
+    with desk.store.read() as s:
+        view = translation.load(s, update.second)
+    by_hand = {segment.source for segment in view.segments if segment.confirmed_how == "editor"}
+    assert by_hand == {B2, I, D}  # C kept its carried confirmation: nothing new to record
+    assert {segment.confirmed_how for segment in view.segments if segment.source not in by_hand} == {"carried"}
