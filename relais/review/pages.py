@@ -10,10 +10,12 @@ their languages; people are managed by an admin; the statistics are for editors)
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from relais.document.diff import ADDED, CHANGED, REMOVED, summary
 from relais.errors import InputError
 from relais.locales import available
 from relais.memory import termbase, tm
@@ -21,7 +23,7 @@ from relais.review import accounts, service
 from relais.document.translation import Translation
 from relais.store.actors import Actor, PermissionDenied
 from relais.review.workflow import Action, Rules, decide, offered
-from relais.store import repo
+from relais.store import repo, updates
 from relais.store.models import BlockRow, ReviewStatus, Role, TermRenderingRow, TermRow, TermStatus, TmEntryRow, UserRow
 
 
@@ -110,6 +112,87 @@ def offered_actions(session: Session, actor: Actor, view: Translation, rules: Ru
     done = dataclasses.replace(state, unconfirmed=(), empty=())
     actions["approve_when_confirmed"] = decide(actor, done, Action.APPROVE).allowed
     return actions
+
+
+# --------------------------------------------------------------------------- the update of a story
+
+
+@dataclass(frozen=True)
+class SegmentChange:
+    """What the new version did to one of its segments, as the editor shows it."""
+
+    change: str  # unchanged | moved | changed | added (relais.document.diff)
+    old_source: str | None = None  # the earlier version's English (None: added)
+    previous: str | None = None  # the base's text for it (None: added, or the engine had failed there)
+    carried: str | None = None  # unchanged or moved: "confirmed" or "draft", how its text was carried
+
+    @property
+    def to_review(self) -> bool:
+        """Changed or added: the translator's work in this update."""
+        return self.change in (CHANGED, ADDED)
+
+
+@dataclass(frozen=True)
+class StoryUpdate:
+    """A job that updates the job of an earlier version of its story: which version and
+    job it updates, and what changed, segment by segment, in reading order."""
+
+    base_job_id: int
+    base_version: int  # the story version the base translated
+    base_status: str  # the base job's review status (published, or superseded before it was)
+    version: int  # the version this job translates
+    segments: dict[int, SegmentChange]  # new segment id → its change
+    removed: dict[int | None, list[str]]  # new segment id (None: before the first) → English removed after it
+    counts: dict[str, int]  # changed, added, removed, carried
+
+    @property
+    def to_review(self) -> list[int]:
+        """The changed and added segments, in reading order (the page lists them first)."""
+        return [sid for sid, c in self.segments.items() if c.to_review]
+
+
+def story_update(session: Session, view: Translation) -> StoryUpdate | None:
+    """What the job updates, for the editor and the job JSON; None for a job that updates
+    none.  It reads the one comparison of the versions, ``updates.plan`` (the one the run
+    carried from): no second diff here."""
+    plan = updates.plan(session, repo.get_job(session, view.id))
+    if plan is None:
+        return None
+    ids = [seg.id for seg in view.segments]  # the plan's new indices, in the same reading order
+    segments: dict[int, SegmentChange] = {}
+    removed: dict[int | None, list[str]] = {}
+    last: int | None = None  # the new segment a removed one follows
+    for change in plan.changes:
+        if change.kind == REMOVED:
+            removed.setdefault(last, []).append(change.old_text or "")
+            continue
+        last = ids[change.new]
+        carry = plan.carry.get(last)
+        segments[last] = SegmentChange(
+            change.kind, carry.old_source if carry else change.old_text, carry.old_text if carry else None,
+            carry.kind if carry and carry.kind != CHANGED else None,
+        )  # fmt: skip
+    kinds = summary(plan.changes)
+    counts = {"changed": kinds[CHANGED], "added": kinds[ADDED], "removed": kinds[REMOVED],
+              "carried": sum(c.carried is not None for c in segments.values())}  # fmt: skip
+    base_status = repo.get_job(session, plan.base_job_id).review_status
+    return StoryUpdate(plan.base_job_id, plan.base_version, base_status, view.version, segments, removed, counts)
+
+
+def folded_segments(view: Translation, update: StoryUpdate) -> set[int]:
+    """The segments the editor folds: unchanged (or moved) and confirmed, so nothing is
+    left to do on them, unless they are the immediate neighbour (in reading order) of a
+    changed or added segment or of a removed one: those stay open, for context."""
+    ids = [seg.id for seg in view.segments]
+    near: set[int] = set()
+    for i, sid in enumerate(ids):
+        if update.segments[sid].to_review:
+            near.update(ids[max(i - 1, 0) : i + 2])
+    for after in update.removed:
+        i = ids.index(after) if after is not None else -1
+        near.update(ids[max(i, 0) : i + 2])
+    return {seg.id for seg in view.segments
+            if not update.segments[seg.id].to_review and seg.confirmed and seg.id not in near}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- memory and termbase

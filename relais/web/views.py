@@ -1,5 +1,6 @@
 """What the desk's pages and JSON show, apart from the routes: JSON shapes of the
-service's views, the source text as safe HTML, flash messages, word diffs for the diff page.
+service's views, the source text as safe HTML, flash messages, word diffs for the diff page
+and for the English of a story update's changed segments.
 
 Everything the pages show from an article passes through Jinja's autoescape; the only
 HTML we build ourselves (source links, diff marks) is built from escaped pieces and then
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -18,10 +20,12 @@ from typing import Any
 import nh3
 from markupsafe import Markup
 
+from relais.document.diff import word_diff as source_word_diff
 from relais.document.inline import PLACEHOLDER_RE
 from relais.publish.effort import word_diff
 from relais.memory.tm import TmStats
 from relais.document.translation import Segment, StoredFinding, Translation
+from relais.review.pages import SegmentChange, StoryUpdate
 from relais.store.models import TermRenderingRow, TermRow, TmEntryRow
 
 
@@ -81,18 +85,30 @@ def source_html(text: str, marks: dict[str, dict[str, str]] | None) -> Markup:
     return sanitise("".join(out))
 
 
+_MARKS = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
+
+
+def _marked(pieces: Iterable[tuple[str, str]]) -> Markup:
+    """``(op, text)`` pieces ("=" kept, "-" taken out, "+" put in) as HTML: each text
+    escaped, then marked <del> or <ins>, and the whole cleaned once more."""
+    return sanitise("".join(_MARKS[op].format(html.escape(text)) for op, text in pieces if text))
+
+
 def diff_html(before: str, after: str) -> Markup:
     """Word diff of two texts with <del>/<ins> (texts escaped, tags shown as text)."""
-    parts: list[str] = []
+    pieces: list[tuple[str, str]] = []
     for op in word_diff(before, after):
         if op.op == "equal":
-            parts.append(html.escape(op.after))
+            pieces.append(("=", op.after))
         else:
-            if op.before:
-                parts.append(f"<del>{html.escape(op.before)}</del>")
-            if op.after:
-                parts.append(f"<ins>{html.escape(op.after)}</ins>")
-    return sanitise("".join(parts))
+            pieces += [("-", op.before), ("+", op.after)]
+    return _marked(pieces)
+
+
+def source_diff_html(old: str, new: str) -> Markup:
+    """What changed in a segment's English between two versions of a story, word by word
+    (``relais.document.diff.word_diff``), with <del>/<ins>, escaped like ``diff_html``."""
+    return _marked(source_word_diff(old, new))
 
 
 def replaceable(f: StoredFinding) -> bool:
@@ -116,16 +132,43 @@ def segment_json(s: Segment) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def job_json(view: Translation) -> dict[str, Any]:
+def change_json(change: SegmentChange, update: StoryUpdate) -> dict[str, Any]:
+    """A segment's change in an update, and what the earlier version had for it (None
+    when it is new): its English and the base's text."""
+    previous = None
+    if change.old_source is not None:
+        previous = {"version": update.base_version, "job_id": update.base_job_id, "source": change.old_source,
+                    "text": change.previous, "carried": change.carried}  # fmt: skip
+    return {"change": change.change, "previous": previous}
+
+
+def update_json(update: StoryUpdate) -> dict[str, Any]:
+    """The update a job makes: the version and job it updates, the counts, the English
+    removed (each after the segment it followed; None: before the first)."""
+    return {
+        "base_job_id": update.base_job_id, "base_version": update.base_version, "base_status": update.base_status,
+        "version": update.version, "counts": update.counts, "to_review": update.to_review,
+        "removed": [{"after": after, "source": text} for after, texts in update.removed.items() for text in texts],
+    }  # fmt: skip
+
+
+def job_json(view: Translation, update: StoryUpdate | None = None) -> dict[str, Any]:
+    """The job as JSON; for the update of a story (``pages.story_update``), ``update``
+    and each segment's ``change`` and ``previous`` too (``update`` None otherwise)."""
+
+    def seg(s: Segment) -> dict[str, Any]:
+        return segment_json(s) | (change_json(update.segments[s.id], update) if update else {})
+
     return {
         "id": view.id, "article_id": view.article_id, "title": view.title,
         "source_language": view.source_language, "target_language": view.target_language,
         "status": view.status, "review_status": view.review_status, "assignee": view.assignee,
         "headline_signoff": view.headline_signoff, "engine": view.engine,
         "counts": view.counts(), "blockers": view.blockers(),
+        "update": update_json(update) if update else None,
         "blocks": [
             {"index": b.index, "kind": b.kind, "findings": [finding_json(f) for f in b.findings],
-             "segments": [segment_json(s) for s in b.segments]}
+             "segments": [seg(s) for s in b.segments]}
             for b in view.blocks
         ],
     }  # fmt: skip

@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from relais.document.diff import CHANGED
+from relais.document.translation import Translation
 from relais.errors import NotFound
 from relais.publish import publisher
 from relais.publish.effort import review_effort
@@ -67,16 +69,36 @@ def editor_page(request: Request, config: Config, w: Person, job_id: int) -> Res
             },
         }
         sources = {seg.id: views.source_html(seg.source, marks.get(seg.block)) for seg in view.segments}
+        update = pages.story_update(s, view)
+        if update is not None:
+            data["update"] = {"to_review": update.to_review}
         return page(request, "editor.html", w, view=view, counts=view.counts(), blockers=view.blockers(),
-                    actions=actions, publication=pub, data=data, sources=sources)  # fmt: skip
+                    actions=actions, publication=pub, data=data, sources=sources, update=update,
+                    **update_context(s, view, update))  # fmt: skip
+
+
+def update_context(s: Session, view: Translation, update: pages.StoryUpdate | None) -> dict[str, Any]:
+    """What the editor shows of a story update besides the update itself: the base's
+    publication, the segments it folds, the word diff of each changed segment's English
+    (nothing for a job that updates none)."""
+    if update is None:
+        return {"base_publication": None, "folded": set(), "source_diffs": {}}
+    changes = update.segments
+    diffs = {seg.id: views.source_diff_html(changes[seg.id].old_source or "", seg.source)
+             for seg in view.segments if changes[seg.id].change == CHANGED}  # fmt: skip
+    return {"base_publication": publication_info(s, update.base_job_id),
+            "folded": pages.folded_segments(view, update), "source_diffs": diffs}  # fmt: skip
 
 
 @router.get("/api/jobs/{job_id}", tags=["api"], summary="The job under review as JSON")
 def job_api(config: Config, w: Person, job_id: int) -> dict[str, Any]:
     with config.store.read() as s:
         view = pages.viewable_job(s, w.actor, job_id)
-        out = views.job_json(view)
+        update = pages.story_update(s, view)
+        out = views.job_json(view, update)
         out["publication"] = publication_info(s, job_id)
+        if update is not None:
+            out["update"]["base_publication"] = publication_info(s, update.base_job_id)
         out["actions"] = pages.offered_actions(s, w.actor, view, config.rules)
     return out
 

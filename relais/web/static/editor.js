@@ -17,6 +17,12 @@
   const segments = [];
   const byId = new Map();
   let current = null;
+  // The update of a story: its changed and added segments come first (Ctrl+Enter, the
+  // list at the top); the filter shows them alone.  Empty for any other job.
+  const toReview = new Set(data.update ? data.update.to_review : []);
+  const onlyChanged = document.getElementById("only-changed");
+  const navLinks = new Map();
+  document.querySelectorAll("a[data-goto]").forEach((a) => navLinks.set(Number(a.dataset.goto), a));
 
   // ------------------------------------------------------------------ state
 
@@ -151,6 +157,8 @@
     st.versionEl.textContent = "v" + st.version;
     st.confirmationEl.textContent = st.d.confirmed_by ? "✓ confirmed by " + st.d.confirmed_by : "";
     st.el.classList.toggle("confirmed", Boolean(st.d.confirmed_by));
+    const link = navLinks.get(st.id);
+    if (link) link.classList.toggle("done", Boolean(st.d.confirmed_by));
   }
 
   function autosize(st) {
@@ -316,11 +324,16 @@
     }
   }
 
+  // The next segment after st (in reading order, round to the top) nobody has confirmed;
+  // in an update, a changed or added one while there is one left.
   function nextUnconfirmed(st) {
     const i = segments.indexOf(st);
-    for (let k = 1; k <= segments.length; k++) {
-      const other = segments[(i + k) % segments.length];
-      if (!other.d.confirmed_by) return other;
+    const passes = toReview.size ? [(o) => toReview.has(o.id), () => true] : [() => true];
+    for (const wanted of passes) {
+      for (let k = 1; k <= segments.length; k++) {
+        const other = segments[(i + k) % segments.length];
+        if (!other.d.confirmed_by && wanted(other)) return other;
+      }
     }
     return null;
   }
@@ -406,9 +419,53 @@
     save(st);
   }
 
+  // ------------------------------------------------------------------ folding and the filter
+
+  const filtered = (st) => Boolean(onlyChanged && onlyChanged.checked) && !toReview.has(st.id);
+  const folded = (st) => Boolean(st.el.closest("details:not([open])"));
+  const shown = (st) => !filtered(st) && !folded(st);
+
+  function applyFilter() {
+    document.body.classList.toggle("only-changed", Boolean(onlyChanged && onlyChanged.checked));
+  }
+
+  // Make a segment visible before it takes the focus: unfold it, or show everything if
+  // the filter hides it.
+  function reveal(st) {
+    const fold = st.el.closest("details");
+    if (fold && !fold.open) { fold.open = true; autosize(st); }
+    if (filtered(st)) { onlyChanged.checked = false; applyFilter(); }
+  }
+
+  applyFilter(); // a reload may keep the box ticked
+  if (onlyChanged) {
+    onlyChanged.addEventListener("change", () => {
+      applyFilter();
+      if (current && !shown(current)) {
+        const first = segments.find((o) => toReview.has(o.id));
+        if (first) focusSegment(first);
+      }
+    });
+  }
+  document.querySelectorAll("details.fold").forEach((fold) => {
+    fold.addEventListener("toggle", () => {
+      const st = byId.get(Number(fold.querySelector(".segment").dataset.segmentId));
+      if (fold.open && st) { autosize(st); renderBackdrop(st); }
+    });
+  });
+  navLinks.forEach((link, id) => {
+    link.addEventListener("click", (e) => {
+      const st = byId.get(id);
+      if (!st) return;
+      e.preventDefault();
+      focusSegment(st);
+    });
+  });
+
   // ------------------------------------------------------------------ navigation
 
   function focusSegment(st, scroll) {
+    reveal(st);
     if (current && current !== st) current.el.classList.remove("current");
     current = st;
     st.el.classList.add("current");
@@ -416,10 +473,15 @@
     if (scroll !== false) st.el.scrollIntoView({ block: "center" });
   }
 
+  // The next (or previous) segment on screen: folded and filtered-out ones are passed over.
   function move(delta) {
-    if (!segments.length) return;
     const i = current ? segments.indexOf(current) : -1;
-    const j = Math.max(0, Math.min(segments.length - 1, i + delta));
+    let j = i;
+    for (let k = i + delta; k >= 0 && k < segments.length; k += delta) {
+      if (shown(segments[k])) { j = k; break; }
+    }
+    if (j < 0) j = segments.findIndex(shown);
+    if (j < 0) return;
     const st = segments[j];
     focusSegment(st);
     st.ta.setSelectionRange(0, 0);
@@ -499,6 +561,8 @@
     if (segments.some((st) => dirty(st) || st.inflight || st.conflict)) { e.preventDefault(); e.returnValue = ""; }
   });
 
-  if (segments.length && editable) focusSegment(segments[0], false);
+  // The first segment, or in an update the first changed one nobody has confirmed.
+  const first = segments.find((st) => toReview.has(st.id) && !st.d.confirmed_by) || segments[0];
+  if (first && editable) focusSegment(first, false);
   updateGlobal();
 })();
