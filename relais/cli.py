@@ -758,10 +758,7 @@ def withdraw(
         done = desk.withdraw(story, actor, reason)
     finally:
         desk.close()
-    _say(
-        f"story {done.story_id} withdrawn: {done.publications} publication(s) of {done.jobs} job(s) marked; "
-        f"{done.memory_entries} memory entr(y/ies) and {done.proposals} termbase proposal(s) withdrawn"
-    )
+    _say(done.summary())
 
 
 @app.command()

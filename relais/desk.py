@@ -348,7 +348,7 @@ class Desk:
         """Withdraw a story as ``actor`` (an editor, ``person``): every publication of
         every language, and what the memory and the termbase learnt only from them."""
         with self.store.write() as s:
-            return publisher.withdraw_story(s, actor, story_id, reason, self.rules)
+            return publisher.withdraw_story(s, actor, story_id, reason)
 
     def publication(self, job_id: int):
         with self.store.read() as s:

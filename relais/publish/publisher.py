@@ -22,9 +22,9 @@ from relais.errors import NotFound
 from relais.publish.effort import article_hter, segment_hter, word_diff
 from relais.memory.termbase import propose_from_review
 from relais.memory.tm import PublishedUnit, remember_publication, withdraw_job
-from relais.store.actors import Actor, PermissionDenied
-from relais.review.service import journal, may, record, revisions
-from relais.review.workflow import DEFAULT_RULES, Action, InvalidState, Rules
+from relais.store.actors import Actor
+from relais.review.service import journal, may, may_withdraw, record, revisions
+from relais.review.workflow import DEFAULT_RULES, Action, Rules
 from relais.store import repo, stories, translation
 from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus, TermRenderingRow, TermStatus
 from relais.store.updates import CARRIED_ENGINE
@@ -249,26 +249,28 @@ class Withdrawal:
     memory_entries: int  # memory entries that only these publications supported, gone
     proposals: int  # termbase proposals learnt only from them, gone
 
+    def summary(self) -> str:
+        """One line for the person who withdrew it (the command line, the desk's flash)."""
+        return (f"story {self.story_id} withdrawn: {self.publications} publication(s) of {self.jobs} job(s) marked; "
+                f"{self.memory_entries} memory entr(y/ies) and {self.proposals} termbase proposal(s) withdrawn")  # fmt: skip
 
-def withdraw_story(session: Session, actor: Actor, story_id: int, reason: str, rules: Rules = DEFAULT_RULES) -> Withdrawal:
+
+MAX_REASON_CHARS = 2000
+
+
+def withdraw_story(session: Session, actor: Actor, story_id: int, reason: str) -> Withdrawal:
     """An editor withdraws a story: every publication of every version and language is
     marked withdrawn (and kept), every job takes no action any more, the memory entries
     and termbase proposals that only these publications supported are withdrawn, the
-    story takes no update, and the journal of each job says who and why."""
-    reason = reason.strip()[:2000]
-    if not reason:
-        raise InvalidState("say why the story is withdrawn (--reason)")
+    story takes no update, and the journal of each job says who and why.  Who may, and
+    with what reason, is the review rules' (``workflow.decide_withdrawal``)."""
+    may_withdraw(session, actor, story_id, reason)
+    reason = reason.strip()[:MAX_REASON_CHARS]
     story = stories.get_story(session, story_id)
     jobs = list(session.scalars(
         select(JobRow).join(ArticleRow, ArticleRow.id == JobRow.article_id).where(ArticleRow.story_id == story_id)
         .order_by(JobRow.id)
     ))  # fmt: skip
-    if story.withdrawn_at is not None:
-        raise InvalidState(f"story {story_id} was withdrawn on {_iso(story.withdrawn_at)} by {story.withdrawn_by}")
-    if not actor.is_editor or actor.user_id is None:
-        raise PermissionDenied("only an editor, signed in (from the command line: --as NAME), can withdraw a story")
-    for job in jobs:
-        may(session, actor, job, Action.WITHDRAW, rules)
     now = datetime.now(UTC)
     story.withdrawn_at, story.withdrawn_by, story.withdrawn_reason = now, actor.name, reason
     publications = list(session.scalars(select(PublicationRow).where(PublicationRow.job_id.in_([j.id for j in jobs]))))

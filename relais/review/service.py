@@ -28,8 +28,18 @@ from relais.errors import InputError, NotFound, RelaisError
 from relais.memory.termbase import termbase_for
 from relais.memory.tm import withdraw_job
 from relais.store.actors import Actor
-from relais.review.workflow import DEFAULT_RULES, Action, Claim, InvalidState, Rules, Situation, decide
-from relais.store import repo, translation
+from relais.review.workflow import (
+    DEFAULT_RULES,
+    Action,
+    Claim,
+    InvalidState,
+    Rules,
+    Situation,
+    StorySituation,
+    decide,
+    decide_withdrawal,
+)
+from relais.store import repo, stories, translation
 from relais.store.models import (
     BlockRow,
     DraftRow,
@@ -40,6 +50,7 @@ from relais.store.models import (
     ReviewStatus,
     RevisionRow,
     SegmentRow,
+    StoryRow,
     UserRow,
 )
 
@@ -209,6 +220,33 @@ def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, vi
 # The actions whose rules look at every segment's confirmation (the others need no view
 # of the article: a save stays a few small queries).
 PROGRESS_ACTIONS = frozenset({Action.APPROVE, Action.SIGN_OFF, Action.PUBLISH})
+
+
+def _story_situation(row: StoryRow) -> StorySituation:
+    return StorySituation(row.id, row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason)
+
+
+def story_situation(session: Session, story_id: int, for_update: bool = False) -> StorySituation:
+    """What the withdrawal rule needs to know about a story (NotFound when there is none);
+    ``for_update`` locks the story's row (``stories.get_story``)."""
+    return _story_situation(stories.get_story(session, story_id, for_update))
+
+
+def may_withdraw(session: Session, actor: Actor, story_id: int, reason: str | None = None) -> StorySituation:
+    """Ask the review rules whether ``actor`` may withdraw the story with ``reason``;
+    raise their refusal (PermissionDenied, InvalidState, InputError) if not.  The story's
+    row stays locked until the session ends: a second withdrawal waits, then is refused."""
+    state = story_situation(session, story_id, for_update=True)
+    decide_withdrawal(actor, state, reason).require()
+    return state
+
+
+def withdrawable(session: Session, actor: Actor, story_ids: set[int]) -> set[int]:
+    """Which of these stories ``actor`` may withdraw now (which pages offer the action)."""
+    if not story_ids:
+        return set()
+    rows = session.scalars(select(StoryRow).where(StoryRow.id.in_(story_ids)))
+    return {row.id for row in rows if decide_withdrawal(actor, _story_situation(row)).allowed}
 
 
 def may(session: Session, actor: Actor, job: JobRow, action: Action, rules: Rules = DEFAULT_RULES, *,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,11 +27,20 @@ def key_digest(key: StoryKey) -> str:
     return hashlib.sha256(key.value.encode("utf-8")).hexdigest()
 
 
-def get_story(session: Session, story_id: int) -> StoryRow:
-    row = session.get(StoryRow, story_id)
+def get_story(session: Session, story_id: int, for_update: bool = False) -> StoryRow:
+    """The story; ``for_update`` locks its row until the session ends (PostgreSQL), so two
+    editors withdrawing it at once take turns."""
+    row = session.get(StoryRow, story_id, with_for_update=for_update or None, populate_existing=for_update)
     if row is None:
         raise NotFound(f"no story with id {story_id}")
     return row
+
+
+def withdrawn_note(what: str, at: datetime, by: str | None, reason: str | None) -> str:
+    """"story 3 was withdrawn on 2026-03-02 09:15 UTC by eddie (legal complaint)", on one line."""
+    when = (at.astimezone(UTC) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M UTC")  # SQLite gives naive UTC
+    why = " ".join((reason or "").split()) or "no reason given"
+    return f"{what} was withdrawn on {when} by {by or 'someone'} ({why})"
 
 
 def stories_of(session: Session, keys: tuple[StoryKey, ...]) -> dict[int, list[StoryKey]]:
