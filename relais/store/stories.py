@@ -149,16 +149,29 @@ def keys_of(session: Session, story_id: int) -> list[StoryKey]:
 
 @dataclass(frozen=True)
 class Standing:
-    """Where one language of a story stands: the story's latest source version, and the
-    source version of its latest publication in that language (None: never published)."""
+    """Where one language of a story stands: the story's latest source version, the
+    source version of its latest publication in that language (None: never published),
+    and whether the story was withdrawn (its publications with it)."""
 
     latest: int
     published: int | None
+    withdrawn: bool = False
 
     @property
     def behind(self) -> bool:
-        """A published translation whose source has changed since: out of date."""
-        return self.published is not None and self.published < self.latest
+        """A published translation whose source has changed since: out of date (a
+        withdrawn story lags behind nothing: it takes no update)."""
+        return not self.withdrawn and self.published is not None and self.published < self.latest
+
+    @property
+    def label(self) -> str:
+        """The standing in a few words, as `relais list` and the desk's queue show it:
+        "published v1", "published v1, out of date (v2)", "withdrawn", or "" (never published)."""
+        if self.withdrawn:
+            return "withdrawn"
+        if self.published is None:
+            return ""
+        return f"published v{self.published}" + (f", out of date (v{self.latest})" if self.behind else "")
 
 
 def standings(session: Session) -> dict[tuple[int, str], Standing]:
@@ -173,7 +186,9 @@ def standings(session: Session) -> dict[tuple[int, str], Standing]:
             .group_by(ArticleRow.story_id, JobRow.target_language)
         )
     }
+    withdrawn = set(session.scalars(select(StoryRow.id).where(StoryRow.withdrawn_at.is_not(None))))
     pairs = session.execute(
         select(ArticleRow.story_id, JobRow.target_language).join(JobRow, JobRow.article_id == ArticleRow.id).distinct()
     )
-    return {(story, lang): Standing(latest[story], published.get((story, lang))) for story, lang in pairs}
+    return {(story, lang): Standing(latest[story], published.get((story, lang)), story in withdrawn)
+            for story, lang in pairs}  # fmt: skip
