@@ -93,6 +93,8 @@ def segment_view(session: Session, job_id: int, segment_id: int) -> Segment:
 class QueueItem:
     job_id: int
     article_id: int
+    story_id: int
+    version: int  # the story's version this job translates
     title: str | None
     target_language: str
     status: str
@@ -103,6 +105,7 @@ class QueueItem:
     major: int
     risk: float | None
     segments: int
+    standing: stories.Standing | None = None  # the story's published source version in this language
 
     @property
     def age_seconds(self) -> float:
@@ -117,7 +120,7 @@ def queue(
     session: Session, actor: Actor, language: str | None = None, review_status: str | None = None, sort: str = "age"
 ) -> list[QueueItem]:
     """Jobs the actor may review, oldest first by default.  ``review_status`` None hides
-    published ones."""
+    published ones.  Each item has its story's standing in its language (as `relais list`)."""
     q = select(JobRow).options(selectinload(JobRow.article)).where(JobRow.status == JobStatus.DONE)
     if language:
         q = q.where(JobRow.target_language == language)
@@ -131,6 +134,7 @@ def queue(
     risk: dict[int, float] = {}
     segs: dict[int, int] = {}
     names = {u.id: u.name for u in session.scalars(select(UserRow))}
+    standing = stories.standings(session) if ids else {}
     if ids:
         for job_id, severity, n in session.execute(
             select(FindingRow.job_id, FindingRow.severity, func.count())
@@ -144,9 +148,10 @@ def queue(
             risk[job_id], segs[job_id] = top, n
     items = [
         QueueItem(
-            j.id, j.article_id, j.article.title, j.target_language, j.status, j.review_status, j.created_at,
-            names.get(j.assignee_id), sev.get((j.id, "critical"), 0), sev.get((j.id, "major"), 0), risk.get(j.id),
-            segs.get(j.id, 0),
+            j.id, j.article_id, j.article.story_id, j.article.version, j.article.title, j.target_language, j.status,
+            j.review_status, j.created_at, names.get(j.assignee_id), sev.get((j.id, "critical"), 0),
+            sev.get((j.id, "major"), 0), risk.get(j.id), segs.get(j.id, 0),
+            standing.get((j.article.story_id, j.target_language)),
         )
         for j in jobs
     ]  # fmt: skip
@@ -217,11 +222,6 @@ def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, vi
     )
 
 
-# The actions whose rules look at every segment's confirmation (the others need no view
-# of the article: a save stays a few small queries).
-PROGRESS_ACTIONS = frozenset({Action.APPROVE, Action.SIGN_OFF, Action.PUBLISH})
-
-
 def _story_situation(row: StoryRow) -> StorySituation:
     return StorySituation(row.id, row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason)
 
@@ -247,6 +247,11 @@ def withdrawable(session: Session, actor: Actor, story_ids: set[int]) -> set[int
         return set()
     rows = session.scalars(select(StoryRow).where(StoryRow.id.in_(story_ids)))
     return {row.id for row in rows if decide_withdrawal(actor, _story_situation(row)).allowed}
+
+
+# The actions whose rules look at every segment's confirmation (the others need no view
+# of the article: a save stays a few small queries).
+PROGRESS_ACTIONS = frozenset({Action.APPROVE, Action.SIGN_OFF, Action.PUBLISH})
 
 
 def may(session: Session, actor: Actor, job: JobRow, action: Action, rules: Rules = DEFAULT_RULES, *,

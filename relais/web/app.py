@@ -3,9 +3,9 @@
 Conventions:
 
 - Pages (``GET /``, ``/jobs/{id}``, …) are HTML; ``/api/…`` is JSON.  The article-level
-  actions (claim, approve, sign off, reopen, publish) are form posts from the pages that
-  answer ``303`` back to the page with a flash message; a client that sends
-  ``Accept: application/json`` gets JSON and real status codes instead.
+  actions (claim, approve, sign off, reopen, publish) and withdrawing a story are form
+  posts from the pages that answer ``303`` back to the page with a flash message; a
+  client that sends ``Accept: application/json`` gets JSON and real status codes instead.
 - Authentication comes first (``relais.web.gate``, before any body or query is
   read): anonymous callers reach only sign-in, health, metrics, static files and the
   API description; other pages redirect to ``/login``, everything else answers ``401``.
@@ -54,7 +54,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
-NO_STORE_PREFIXES = ("/api/", "/jobs/", "/login", "/users", "/stats", "/memory", "/terms")
+NO_STORE_PREFIXES = ("/api/", "/jobs/", "/stories/", "/login", "/users", "/stats", "/memory", "/terms")
 
 __all__ = ["CSP", "LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "SecurityHeaders", "create_app"]
 
