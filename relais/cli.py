@@ -764,7 +764,8 @@ def published(
     job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),
 ) -> None:
-    """Write out the latest publication of a translation again, with its audit record."""
+    """Write out the latest publication of a translation again, with its audit record
+    (refused when its story was withdrawn)."""
     desk = _desk()
     try:
         _write_publication(desk, job_id, desk.publication(job_id), output_dir)

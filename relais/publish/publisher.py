@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from relais import __version__
 from relais.document.render import render
 from relais.document.translation import Translation
-from relais.errors import NotFound
+from relais.errors import NotFound, RelaisError
 from relais.publish.effort import article_hter, segment_hter, word_diff
 from relais.memory.termbase import propose_from_review
 from relais.memory.tm import PublishedUnit, remember_publication, withdraw_job
@@ -27,6 +27,7 @@ from relais.review.service import journal, may, may_withdraw, record, revisions
 from relais.review.workflow import DEFAULT_RULES, Action, Rules
 from relais.store import repo, stories, translation
 from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus, TermRenderingRow, TermStatus
+from relais.store.stories import withdrawn_note
 from relais.store.updates import CARRIED_ENGINE
 
 AUDIT_FORMAT = 1
@@ -231,13 +232,28 @@ def _learn(session: Session, actor: Actor, view: Translation, publication: Publi
     propose_from_review(session, actor, view, publication_id=publication.id)
 
 
+class PublicationWithdrawn(RelaisError):
+    """The publication asked for was withdrawn with its story: kept, but not to be used."""
+
+
 def latest_publication(session: Session, job_id: int) -> PublicationRow:
+    """The latest publication of a job, withdrawn or not (NotFound: never published)."""
     repo.get_job(session, job_id)
     row = session.scalar(
         select(PublicationRow).where(PublicationRow.job_id == job_id).order_by(PublicationRow.number.desc()).limit(1)
     )
     if row is None:
         raise NotFound(f"job {job_id} has not been published")
+    return row
+
+
+def live_publication(session: Session, job_id: int) -> PublicationRow:
+    """The latest publication of a job, to be written out or served again; refused
+    (``PublicationWithdrawn``, one line: when, by whom, why) when its story was withdrawn."""
+    row = latest_publication(session, job_id)
+    if row.withdrawn_at is not None:
+        raise PublicationWithdrawn(withdrawn_note(f"publication {row.number} of job {job_id}", row.withdrawn_at,
+                                                  row.withdrawn_by, row.withdrawn_reason))  # fmt: skip
     return row
 
 

@@ -14,7 +14,8 @@ Conventions:
   ``X-CSRF-Token``; ``relais.web.deps``); the anonymous login form uses a
   double-submit cookie.  A wrong or missing token is ``403``.
 - Errors of the service: ``PermissionDenied`` 403, ``NotFound`` 404, ``InvalidState`` and
-  ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``InputError`` 422.
+  ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``PublicationWithdrawn``
+  410 (a publication of a withdrawn story: when, by whom, why), ``InputError`` 422.
 - Every response carries a strict Content-Security-Policy: no inline script or style.
 
 The routes live in ``relais.web.routes``, one router per concern; ``create_app`` only
@@ -32,6 +33,7 @@ from starlette.datastructures import MutableHeaders
 
 from relais import __version__, metrics
 from relais.errors import InputError, NotFound, RelaisError
+from relais.publish.publisher import PublicationWithdrawn
 from relais.review.accounts import LoginThrottle
 from relais.store.actors import PermissionDenied
 from relais.review.service import Conflict, InvalidState
@@ -113,7 +115,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
 
 ERROR_STATUS: tuple[tuple[type[RelaisError], int], ...] = (
-    (PermissionDenied, 403), (NotFound, 404), (InvalidState, 409), (InputError, 422),
+    (PermissionDenied, 403), (NotFound, 404), (InvalidState, 409), (PublicationWithdrawn, 410), (InputError, 422),
 )  # fmt: skip
 
 

@@ -102,6 +102,15 @@ def test_an_editor_withdraws_a_story_from_the_queue(client, store, job):
         assert sorted((e.job_id, e.actor, e.after) for e in events) == [(job.job_id, "eddie", REASON),
                                                                          (v2.job_id, "eddie", REASON)]  # fmt: skip
 
+    # The publication is gone from the desk, with when, who and why; its audit record stays.
+    for fmt in ("md", "html", "json"):
+        gone = client.get(f"/jobs/{job.job_id}/publication.{fmt}", headers=JSON)
+        assert gone.status_code == 410, gone.text
+        assert f"publication 1 of job {job.job_id} was withdrawn on" in gone.json()["detail"]
+        assert f"by eddie ({REASON})" in gone.json()["detail"]
+    assert REASON in client.get(f"/jobs/{job.job_id}/publication.md").text  # the error page says why
+    assert client.get(f"/jobs/{job.job_id}/audit.json").status_code == 200
+
     # A second withdrawal is refused, on one line: when, who, why.
     again = client.post(f"/stories/{story}/withdraw", data={"csrf_token": csrf, "reason": "again"}, headers=JSON)
     assert again.status_code == 409
