@@ -374,13 +374,11 @@ def _translate_directory(desk, directory: Path, targets, out_dir, fmt, input_for
         raise RelaisError("; ".join(problems))
 
 
-def _published(standing) -> str:
-    """The story's published source version in that language, and whether it lags."""
-    if standing is None or standing.published is None:
-        return ""
-    if standing.behind:
-        return f"v{standing.published}, out of date (v{standing.latest})"
-    return f"v{standing.published}"
+def _review_cell(review: str, standing) -> str:
+    """The job's review status and its story's standing in that language
+    ("in review; published v1, out of date (v2)"); "withdrawn" is said once, not twice."""
+    parts = [review, standing.label if standing else ""]
+    return "; ".join(dict.fromkeys(p for p in parts if p))
 
 
 @app.command("list")
@@ -400,12 +398,12 @@ def list_(
         for row in rows:
             job = row.job
             title = escape((job.article.title or job.article.source_name or "")[:60])
-            review = job.review_status.replace("_", " ")
-            published = _published(standings.get((job.article.story_id, job.target_language)))
+            standing = standings.get((job.article.story_id, job.target_language))
+            review = _review_cell(job.review_status.replace("_", " "), standing)
             done = f"{row.drafted}/{row.segments}" + (f", {row.failed} failed" if row.failed else "")
             table.add_row(
                 str(job.id), f"{job.article.story_id} v{job.article.version}", title, job.target_language, job.engine,
-                job.status, done, f"{review}; published {published}" if published else review,
+                job.status, done, review,
                 job.created_at.strftime("%Y-%m-%d %H:%M"),
             )  # fmt: skip
         if rows:
@@ -758,10 +756,7 @@ def withdraw(
         done = desk.withdraw(story, actor, reason)
     finally:
         desk.close()
-    _say(
-        f"story {done.story_id} withdrawn: {done.publications} publication(s) of {done.jobs} job(s) marked; "
-        f"{done.memory_entries} memory entr(y/ies) and {done.proposals} termbase proposal(s) withdrawn"
-    )
+    _say(done.summary())
 
 
 @app.command()
@@ -769,7 +764,8 @@ def published(
     job_id: Annotated[int, typer.Argument(help="Translation id (see `relais list`).")],
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder for the published files.")] = Path("published"),
 ) -> None:
-    """Write out the latest publication of a translation again, with its audit record."""
+    """Write out the latest publication of a translation again, with its audit record
+    (refused when its story was withdrawn)."""
     desk = _desk()
     try:
         _write_publication(desk, job_id, desk.publication(job_id), output_dir)

@@ -348,11 +348,13 @@ class Desk:
         """Withdraw a story as ``actor`` (an editor, ``person``): every publication of
         every language, and what the memory and the termbase learnt only from them."""
         with self.store.write() as s:
-            return publisher.withdraw_story(s, actor, story_id, reason, self.rules)
+            return publisher.withdraw_story(s, actor, story_id, reason)
 
     def publication(self, job_id: int):
+        """The latest publication of a job, to write out again; refused (one line) when
+        its story was withdrawn."""
         with self.store.read() as s:
-            return publisher.latest_publication(s, job_id)
+            return publisher.live_publication(s, job_id)
 
     # -- memory, termbase and interchange ------------------------------------
     def _read_interchange(self, source: str) -> bytes:

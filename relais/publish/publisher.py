@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 from relais import __version__
 from relais.document.render import render
 from relais.document.translation import Translation
-from relais.errors import NotFound
+from relais.errors import NotFound, RelaisError
 from relais.publish.effort import article_hter, segment_hter, word_diff
 from relais.memory.termbase import propose_from_review
 from relais.memory.tm import PublishedUnit, remember_publication, withdraw_job
-from relais.store.actors import Actor, PermissionDenied
-from relais.review.service import journal, may, record, revisions
-from relais.review.workflow import DEFAULT_RULES, Action, InvalidState, Rules
+from relais.store.actors import Actor
+from relais.review.service import journal, may, may_withdraw, record, revisions
+from relais.review.workflow import DEFAULT_RULES, Action, Rules
 from relais.store import repo, stories, translation
 from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus, TermRenderingRow, TermStatus
+from relais.store.stories import withdrawn_note
 from relais.store.updates import CARRIED_ENGINE
 
 AUDIT_FORMAT = 1
@@ -231,13 +232,28 @@ def _learn(session: Session, actor: Actor, view: Translation, publication: Publi
     propose_from_review(session, actor, view, publication_id=publication.id)
 
 
+class PublicationWithdrawn(RelaisError):
+    """The publication asked for was withdrawn with its story: kept, but not to be used."""
+
+
 def latest_publication(session: Session, job_id: int) -> PublicationRow:
+    """The latest publication of a job, withdrawn or not (NotFound: never published)."""
     repo.get_job(session, job_id)
     row = session.scalar(
         select(PublicationRow).where(PublicationRow.job_id == job_id).order_by(PublicationRow.number.desc()).limit(1)
     )
     if row is None:
         raise NotFound(f"job {job_id} has not been published")
+    return row
+
+
+def live_publication(session: Session, job_id: int) -> PublicationRow:
+    """The latest publication of a job, to be written out or served again; refused
+    (``PublicationWithdrawn``, one line: when, by whom, why) when its story was withdrawn."""
+    row = latest_publication(session, job_id)
+    if row.withdrawn_at is not None:
+        raise PublicationWithdrawn(withdrawn_note(f"publication {row.number} of job {job_id}", row.withdrawn_at,
+                                                  row.withdrawn_by, row.withdrawn_reason))  # fmt: skip
     return row
 
 
@@ -249,26 +265,28 @@ class Withdrawal:
     memory_entries: int  # memory entries that only these publications supported, gone
     proposals: int  # termbase proposals learnt only from them, gone
 
+    def summary(self) -> str:
+        """One line for the person who withdrew it (the command line, the desk's flash)."""
+        return (f"story {self.story_id} withdrawn: {self.publications} publication(s) of {self.jobs} job(s) marked; "
+                f"{self.memory_entries} memory entr(y/ies) and {self.proposals} termbase proposal(s) withdrawn")  # fmt: skip
 
-def withdraw_story(session: Session, actor: Actor, story_id: int, reason: str, rules: Rules = DEFAULT_RULES) -> Withdrawal:
+
+MAX_REASON_CHARS = 2000
+
+
+def withdraw_story(session: Session, actor: Actor, story_id: int, reason: str) -> Withdrawal:
     """An editor withdraws a story: every publication of every version and language is
     marked withdrawn (and kept), every job takes no action any more, the memory entries
     and termbase proposals that only these publications supported are withdrawn, the
-    story takes no update, and the journal of each job says who and why."""
-    reason = reason.strip()[:2000]
-    if not reason:
-        raise InvalidState("say why the story is withdrawn (--reason)")
+    story takes no update, and the journal of each job says who and why.  Who may, and
+    with what reason, is the review rules' (``workflow.decide_withdrawal``)."""
+    may_withdraw(session, actor, story_id, reason)
+    reason = reason.strip()[:MAX_REASON_CHARS]
     story = stories.get_story(session, story_id)
     jobs = list(session.scalars(
         select(JobRow).join(ArticleRow, ArticleRow.id == JobRow.article_id).where(ArticleRow.story_id == story_id)
         .order_by(JobRow.id)
     ))  # fmt: skip
-    if story.withdrawn_at is not None:
-        raise InvalidState(f"story {story_id} was withdrawn on {_iso(story.withdrawn_at)} by {story.withdrawn_by}")
-    if not actor.is_editor or actor.user_id is None:
-        raise PermissionDenied("only an editor, signed in (from the command line: --as NAME), can withdraw a story")
-    for job in jobs:
-        may(session, actor, job, Action.WITHDRAW, rules)
     now = datetime.now(UTC)
     story.withdrawn_at, story.withdrawn_by, story.withdrawn_reason = now, actor.name, reason
     publications = list(session.scalars(select(PublicationRow).where(PublicationRow.job_id.in_([j.id for j in jobs]))))

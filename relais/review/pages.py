@@ -86,6 +86,12 @@ def queue(session: Session, actor: Actor, language: str | None, status: str | No
     return service.queue(session, actor, language or None, status or None, sort)
 
 
+def withdrawable_stories(session: Session, actor: Actor, items: list[service.QueueItem]) -> set[int]:
+    """The stories of these queue items that ``actor`` may withdraw: the page offers
+    exactly these (the review rules decide; the form then asks for the reason)."""
+    return service.withdrawable(session, actor, {i.story_id for i in items})
+
+
 # --------------------------------------------------------------------------- editor
 
 

@@ -28,8 +28,18 @@ from relais.errors import InputError, NotFound, RelaisError
 from relais.memory.termbase import termbase_for
 from relais.memory.tm import withdraw_job
 from relais.store.actors import Actor
-from relais.review.workflow import DEFAULT_RULES, Action, Claim, InvalidState, Rules, Situation, decide
-from relais.store import repo, translation
+from relais.review.workflow import (
+    DEFAULT_RULES,
+    Action,
+    Claim,
+    InvalidState,
+    Rules,
+    Situation,
+    StorySituation,
+    decide,
+    decide_withdrawal,
+)
+from relais.store import repo, stories, translation
 from relais.store.models import (
     BlockRow,
     DraftRow,
@@ -40,6 +50,7 @@ from relais.store.models import (
     ReviewStatus,
     RevisionRow,
     SegmentRow,
+    StoryRow,
     UserRow,
 )
 
@@ -82,6 +93,8 @@ def segment_view(session: Session, job_id: int, segment_id: int) -> Segment:
 class QueueItem:
     job_id: int
     article_id: int
+    story_id: int
+    version: int  # the story's version this job translates
     title: str | None
     target_language: str
     status: str
@@ -92,6 +105,7 @@ class QueueItem:
     major: int
     risk: float | None
     segments: int
+    standing: stories.Standing | None = None  # the story's published source version in this language
 
     @property
     def age_seconds(self) -> float:
@@ -106,7 +120,7 @@ def queue(
     session: Session, actor: Actor, language: str | None = None, review_status: str | None = None, sort: str = "age"
 ) -> list[QueueItem]:
     """Jobs the actor may review, oldest first by default.  ``review_status`` None hides
-    published ones."""
+    published ones.  Each item has its story's standing in its language (as `relais list`)."""
     q = select(JobRow).options(selectinload(JobRow.article)).where(JobRow.status == JobStatus.DONE)
     if language:
         q = q.where(JobRow.target_language == language)
@@ -120,6 +134,7 @@ def queue(
     risk: dict[int, float] = {}
     segs: dict[int, int] = {}
     names = {u.id: u.name for u in session.scalars(select(UserRow))}
+    standing = stories.standings(session) if ids else {}
     if ids:
         for job_id, severity, n in session.execute(
             select(FindingRow.job_id, FindingRow.severity, func.count())
@@ -133,9 +148,10 @@ def queue(
             risk[job_id], segs[job_id] = top, n
     items = [
         QueueItem(
-            j.id, j.article_id, j.article.title, j.target_language, j.status, j.review_status, j.created_at,
-            names.get(j.assignee_id), sev.get((j.id, "critical"), 0), sev.get((j.id, "major"), 0), risk.get(j.id),
-            segs.get(j.id, 0),
+            j.id, j.article_id, j.article.story_id, j.article.version, j.article.title, j.target_language, j.status,
+            j.review_status, j.created_at, names.get(j.assignee_id), sev.get((j.id, "critical"), 0),
+            sev.get((j.id, "major"), 0), risk.get(j.id), segs.get(j.id, 0),
+            standing.get((j.article.story_id, j.target_language)),
         )
         for j in jobs
     ]  # fmt: skip
@@ -204,6 +220,33 @@ def situation(session: Session, job: JobRow, rules: Rules = DEFAULT_RULES, *, vi
     return Situation(
         job.id, job.target_language, job.status, job.review_status, claim, round_workers, view.unconfirmed(), view.empty()
     )
+
+
+def _story_situation(row: StoryRow) -> StorySituation:
+    return StorySituation(row.id, row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason)
+
+
+def story_situation(session: Session, story_id: int, for_update: bool = False) -> StorySituation:
+    """What the withdrawal rule needs to know about a story (NotFound when there is none);
+    ``for_update`` locks the story's row (``stories.get_story``)."""
+    return _story_situation(stories.get_story(session, story_id, for_update))
+
+
+def may_withdraw(session: Session, actor: Actor, story_id: int, reason: str | None = None) -> StorySituation:
+    """Ask the review rules whether ``actor`` may withdraw the story with ``reason``;
+    raise their refusal (PermissionDenied, InvalidState, InputError) if not.  The story's
+    row stays locked until the session ends: a second withdrawal waits, then is refused."""
+    state = story_situation(session, story_id, for_update=True)
+    decide_withdrawal(actor, state, reason).require()
+    return state
+
+
+def withdrawable(session: Session, actor: Actor, story_ids: set[int]) -> set[int]:
+    """Which of these stories ``actor`` may withdraw now (which pages offer the action)."""
+    if not story_ids:
+        return set()
+    rows = session.scalars(select(StoryRow).where(StoryRow.id.in_(story_ids)))
+    return {row.id for row in rows if decide_withdrawal(actor, _story_situation(row)).allowed}
 
 
 # The actions whose rules look at every segment's confirmation (the others need no view

@@ -1,10 +1,11 @@
-"""The review rules: may this person do this to this job now, and if not, why.
+"""The review rules: may this person do this to this job (or story) now, and if not, why.
 
 Every review action is decided here and only here: the service asks before it acts, the
 web pages ask which buttons to show, the command line and the publisher ask through the
 service.  Authentication only says who is asking (``Actor``); this module says what
 they may do, from a ``Situation``: a snapshot of the job that ``relais.review.service``
-reads from the store.
+reads from the store.  Withdrawing is decided for the whole story (``decide_withdrawal``,
+from a ``StorySituation``), not job by job.
 
 The rules, as docs/review.md states them:
 
@@ -22,8 +23,8 @@ The rules, as docs/review.md states them:
 - **Four eyes.** Signing off and publishing need an editor who neither edited, confirmed
   nor approved anything in this review round (since the job was last reopened).
 - **Reopen** takes an approved, signed-off or published job back into review (editors).
-- **Withdrawing** a story (every version, every language) is for an editor, signed in;
-  a withdrawn job takes no action any more.
+- **Withdrawing** a story (every version, every language) is for an editor, signed in,
+  with a reason; a story is withdrawn once, and a withdrawn job takes no action any more.
 - **Superseded** jobs (a newer version of the story arrived before they were published,
   ``relais.store.updates``) take no action: the newer version's job carries their work.
 - **Importing an XLIFF file** (its final units confirm segments) is for the claimant,
@@ -35,11 +36,13 @@ The rules, as docs/review.md states them:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from relais.errors import RelaisError
+from relais.errors import InputError, RelaisError
 from relais.store.actors import Actor, PermissionDenied
 from relais.store.models import JobStatus, ReviewStatus
+from relais.store.stories import withdrawn_note
 
 EDITABLE = (ReviewStatus.DRAFT, ReviewStatus.IN_REVIEW)
 REOPENABLE = (ReviewStatus.APPROVED, ReviewStatus.SIGNED_OFF, ReviewStatus.PUBLISHED)
@@ -60,7 +63,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     PUBLISH = "publish"
     IMPORT = "import"  # an XLIFF file's edits and confirmations
-    WITHDRAW = "withdraw"  # the whole story, every language (relais withdraw)
+    WITHDRAW = "withdraw"  # the whole story, every language: decide_withdrawal, not decide
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,16 @@ class Situation:
 
 
 @dataclass(frozen=True)
+class StorySituation:
+    """What the withdrawal rule needs to know about a story (service.story_situation)."""
+
+    story_id: int
+    withdrawn_at: datetime | None = None  # when it was withdrawn, if it was
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Decision:
     action: Action
     allowed: bool
@@ -101,7 +114,7 @@ class Decision:
     refusal: type[RelaisError] = PermissionDenied  # what ``require`` raises
 
     def require(self) -> None:
-        """Raise the refusal (``PermissionDenied`` or ``InvalidState``) unless allowed."""
+        """Raise the refusal (``PermissionDenied``, ``InvalidState``, ``InputError``) unless allowed."""
         if not self.allowed:
             raise self.refusal(self.reason)
 
@@ -173,11 +186,11 @@ def _four_eyes(actor: Actor, s: Situation, action: Action) -> Decision | None:
 _VERB = {
     Action.CLAIM: "Claiming", Action.RELEASE: "Releasing", Action.EDIT: "Editing", Action.CONFIRM: "Confirming",
     Action.APPROVE: "Approving", Action.SIGN_OFF: "Signing off", Action.REOPEN: "Reopening", Action.PUBLISH: "Publishing",
-    Action.IMPORT: "Importing a file", Action.WITHDRAW: "Withdrawing",
+    Action.IMPORT: "Importing a file",
 }  # fmt: skip
 _VERB_BARE = {Action.CLAIM: "claim", Action.RELEASE: "release", Action.EDIT: "edit", Action.CONFIRM: "confirm",
               Action.APPROVE: "approve", Action.SIGN_OFF: "sign off", Action.REOPEN: "reopen",
-              Action.PUBLISH: "publish", Action.IMPORT: "import into", Action.WITHDRAW: "withdraw"}  # fmt: skip
+              Action.PUBLISH: "publish", Action.IMPORT: "import into"}  # fmt: skip
 
 
 def _first(*decisions: Decision | None) -> Decision | None:
@@ -297,18 +310,6 @@ def _have(labels: tuple[str, ...]) -> str:
     return "has" if len(labels) == 1 else "have"
 
 
-def _withdraw(actor: Actor, s: Situation) -> Decision:
-    a = Action.WITHDRAW
-    if not actor.is_editor:
-        return _denied(a, "only an editor can withdraw a story")
-    refused = _person(actor, s, a)
-    if refused:
-        return refused
-    if s.review_status == ReviewStatus.WITHDRAWN:
-        return _not_now(a, f"job {s.job_id} is already withdrawn")
-    return _yes(a)
-
-
 RULES = {
     Action.CLAIM: _claim,
     Action.RELEASE: _release,
@@ -319,8 +320,8 @@ RULES = {
     Action.REOPEN: _reopen,
     Action.PUBLISH: _publish,
     Action.IMPORT: _import,
-    Action.WITHDRAW: _withdraw,
 }
+JOB_ACTIONS = tuple(RULES)  # the actions decided job by job (``decide``, ``offered``)
 
 
 def decide(actor: Actor, situation: Situation, action: Action | str) -> Decision:
@@ -329,5 +330,24 @@ def decide(actor: Actor, situation: Situation, action: Action | str) -> Decision
 
 
 def offered(actor: Actor, situation: Situation) -> dict[str, bool]:
-    """Every action and whether ``actor`` may do it now (which buttons a page shows)."""
-    return {a.value: decide(actor, situation, a).allowed for a in Action}
+    """Every job action and whether ``actor`` may do it now (which buttons a page shows)."""
+    return {a.value: decide(actor, situation, a).allowed for a in JOB_ACTIONS}
+
+
+def decide_withdrawal(actor: Actor, story: StorySituation, reason: str | None = None) -> Decision:
+    """May ``actor`` withdraw the story (every version, every language) now, with ``reason``?
+
+    ``reason`` None: the reason is not asked for yet (whether a page offers the action;
+    its form asks for one); a blank reason is refused.  Who comes first, then the story,
+    then the reason: a translator is refused whatever they send."""
+    a = Action.WITHDRAW
+    if not actor.is_editor:
+        return _denied(a, "only an editor can withdraw a story")
+    if actor.user_id is None:
+        return _denied(a, "withdrawing a story is done by an editor, signed in (from the command line: --as NAME)")
+    if story.withdrawn_at is not None:
+        return _not_now(a, withdrawn_note(f"story {story.story_id}", story.withdrawn_at, story.withdrawn_by,
+                                          story.withdrawn_reason))  # fmt: skip
+    if reason is not None and not reason.strip():
+        return Decision(a, False, f"say why story {story.story_id} is withdrawn: a reason is required", InputError)
+    return _yes(a)

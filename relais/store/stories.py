@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,11 +27,20 @@ def key_digest(key: StoryKey) -> str:
     return hashlib.sha256(key.value.encode("utf-8")).hexdigest()
 
 
-def get_story(session: Session, story_id: int) -> StoryRow:
-    row = session.get(StoryRow, story_id)
+def get_story(session: Session, story_id: int, for_update: bool = False) -> StoryRow:
+    """The story; ``for_update`` locks its row until the session ends (PostgreSQL), so two
+    editors withdrawing it at once take turns."""
+    row = session.get(StoryRow, story_id, with_for_update=for_update or None, populate_existing=for_update)
     if row is None:
         raise NotFound(f"no story with id {story_id}")
     return row
+
+
+def withdrawn_note(what: str, at: datetime, by: str | None, reason: str | None) -> str:
+    """"story 3 was withdrawn on 2026-03-02 09:15 UTC by eddie (legal complaint)", on one line."""
+    when = (at.astimezone(UTC) if at.tzinfo else at).strftime("%Y-%m-%d %H:%M UTC")  # SQLite gives naive UTC
+    why = " ".join((reason or "").split()) or "no reason given"
+    return f"{what} was withdrawn on {when} by {by or 'someone'} ({why})"
 
 
 def stories_of(session: Session, keys: tuple[StoryKey, ...]) -> dict[int, list[StoryKey]]:
@@ -139,16 +149,29 @@ def keys_of(session: Session, story_id: int) -> list[StoryKey]:
 
 @dataclass(frozen=True)
 class Standing:
-    """Where one language of a story stands: the story's latest source version, and the
-    source version of its latest publication in that language (None: never published)."""
+    """Where one language of a story stands: the story's latest source version, the
+    source version of its latest publication in that language (None: never published),
+    and whether the story was withdrawn (its publications with it)."""
 
     latest: int
     published: int | None
+    withdrawn: bool = False
 
     @property
     def behind(self) -> bool:
-        """A published translation whose source has changed since: out of date."""
-        return self.published is not None and self.published < self.latest
+        """A published translation whose source has changed since: out of date (a
+        withdrawn story lags behind nothing: it takes no update)."""
+        return not self.withdrawn and self.published is not None and self.published < self.latest
+
+    @property
+    def label(self) -> str:
+        """The standing in a few words, as `relais list` and the desk's queue show it:
+        "published v1", "published v1, out of date (v2)", "withdrawn", or "" (never published)."""
+        if self.withdrawn:
+            return "withdrawn"
+        if self.published is None:
+            return ""
+        return f"published v{self.published}" + (f", out of date (v{self.latest})" if self.behind else "")
 
 
 def standings(session: Session) -> dict[tuple[int, str], Standing]:
@@ -163,7 +186,9 @@ def standings(session: Session) -> dict[tuple[int, str], Standing]:
             .group_by(ArticleRow.story_id, JobRow.target_language)
         )
     }
+    withdrawn = set(session.scalars(select(StoryRow.id).where(StoryRow.withdrawn_at.is_not(None))))
     pairs = session.execute(
         select(ArticleRow.story_id, JobRow.target_language).join(JobRow, JobRow.article_id == ArticleRow.id).distinct()
     )
-    return {(story, lang): Standing(latest[story], published.get((story, lang))) for story, lang in pairs}
+    return {(story, lang): Standing(latest[story], published.get((story, lang)), story in withdrawn)
+            for story, lang in pairs}  # fmt: skip

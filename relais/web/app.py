@@ -3,9 +3,9 @@
 Conventions:
 
 - Pages (``GET /``, ``/jobs/{id}``, …) are HTML; ``/api/…`` is JSON.  The article-level
-  actions (claim, approve, sign off, reopen, publish) are form posts from the pages that
-  answer ``303`` back to the page with a flash message; a client that sends
-  ``Accept: application/json`` gets JSON and real status codes instead.
+  actions (claim, approve, sign off, reopen, publish) and withdrawing a story are form
+  posts from the pages that answer ``303`` back to the page with a flash message; a
+  client that sends ``Accept: application/json`` gets JSON and real status codes instead.
 - Authentication comes first (``relais.web.gate``, before any body or query is
   read): anonymous callers reach only sign-in, health, metrics, static files and the
   API description; other pages redirect to ``/login``, everything else answers ``401``.
@@ -14,7 +14,8 @@ Conventions:
   ``X-CSRF-Token``; ``relais.web.deps``); the anonymous login form uses a
   double-submit cookie.  A wrong or missing token is ``403``.
 - Errors of the service: ``PermissionDenied`` 403, ``NotFound`` 404, ``InvalidState`` and
-  ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``InputError`` 422.
+  ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``PublicationWithdrawn``
+  410 (a publication of a withdrawn story: when, by whom, why), ``InputError`` 422.
 - Every response carries a strict Content-Security-Policy: no inline script or style.
 
 The routes live in ``relais.web.routes``, one router per concern; ``create_app`` only
@@ -32,6 +33,7 @@ from starlette.datastructures import MutableHeaders
 
 from relais import __version__, metrics
 from relais.errors import InputError, NotFound, RelaisError
+from relais.publish.publisher import PublicationWithdrawn
 from relais.review.accounts import LoginThrottle
 from relais.store.actors import PermissionDenied
 from relais.review.service import Conflict, InvalidState
@@ -54,7 +56,7 @@ SECURITY_HEADERS = {
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
-NO_STORE_PREFIXES = ("/api/", "/jobs/", "/login", "/users", "/stats", "/memory", "/terms")
+NO_STORE_PREFIXES = ("/api/", "/jobs/", "/stories/", "/login", "/users", "/stats", "/memory", "/terms")
 
 __all__ = ["CSP", "LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "SecurityHeaders", "create_app"]
 
@@ -113,7 +115,7 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
 
 
 ERROR_STATUS: tuple[tuple[type[RelaisError], int], ...] = (
-    (PermissionDenied, 403), (NotFound, 404), (InvalidState, 409), (InputError, 422),
+    (PermissionDenied, 403), (NotFound, 404), (InvalidState, 409), (PublicationWithdrawn, 410), (InputError, 422),
 )  # fmt: skip
 
 

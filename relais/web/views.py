@@ -46,6 +46,8 @@ STATUS_LABELS = {
     "approved": "approved",
     "signed_off": "signed off",
     "published": "published",
+    "superseded": "superseded",
+    "withdrawn": "withdrawn",
 }
 
 _ALLOWED_TAGS = {"a", "b", "i", "span", "del", "ins"}

@@ -82,6 +82,39 @@ def test_publish_from_the_command_line(seeded_home, seeded_job, tmp_path):
     assert_one_line_error(run_relais(seeded_home, "published", "999"), "no translation with id 999")
 
 
+def test_published_refuses_a_withdrawn_publication(seeded_home, seeded_job, tmp_path):
+    """`relais withdraw` as an editor; then `relais published` writes nothing and says
+    when, by whom and why; `relais list` shows the job withdrawn."""
+    job = _approve_as_translator(seeded_home, seeded_job)
+    password = PASSWORD.encode() + b"\n"
+    proc = run_relais(seeded_home, "publish", str(job.job_id), "--sign-off-as", "eddie", "--password-stdin",
+                      "-o", str(tmp_path / "pub"), input=password)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    store = open_store(seeded_home.db_url)
+    with store.read() as s:
+        story = str(service.job_view(s, job.job_id).story_id)
+    store.close()
+    blank = run_relais(seeded_home, "withdraw", story, "--reason", "  ", "--as", "eddie", "--password-stdin", input=password)
+    assert_one_line_error(blank, f"say why story {story} is withdrawn")
+    translator = run_relais(seeded_home, "withdraw", story, "--reason", "legal", "--as", "tina", "--password-stdin",
+                            input=password)  # fmt: skip
+    assert_one_line_error(translator, "only an editor can withdraw a story")
+    done = run_relais(seeded_home, "withdraw", story, "--reason", "a legal complaint", "--as", "eddie",
+                      "--password-stdin", input=password)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"story {story} withdrawn: 1 publication(s) of 1 job(s) marked" in done.stderr
+
+    out = tmp_path / "again"
+    refused = run_relais(seeded_home, "published", str(job.job_id), "-o", str(out))
+    assert_one_line_error(refused, f"publication 1 of job {job.job_id} was withdrawn on", "by eddie (a legal complaint)")
+    assert not out.exists() or not any(out.iterdir())  # nothing written
+    twice = run_relais(seeded_home, "withdraw", story, "--reason", "again", "--as", "eddie", "--password-stdin",
+                       input=password)  # fmt: skip
+    assert_one_line_error(twice, f"story {story} was withdrawn on", "by eddie (a legal complaint)")
+    listed = run_relais(seeded_home, "list")
+    assert listed.returncode == 0 and "withdrawn" in listed.stdout and "withdrawn; withdrawn" not in listed.stdout
+
+
 def test_serve_starts_the_review_app_on_the_same_store(seeded_home):
     port = free_port()
     proc = subprocess.Popen(

@@ -73,7 +73,8 @@ def test_a_withdrawn_story_keeps_its_publications_marked(published):
     [
         ("tina", "a reason", PermissionDenied, "only an editor"),
         (None, "a reason", PermissionDenied, "signed in"),
-        ("eddie", "   ", InvalidState, "say why"),
+        ("eddie", "   ", InputError, "say why"),
+        ("tina", "", PermissionDenied, "only an editor"),  # who is asking comes first
     ],
 )
 def test_who_may_withdraw_and_why(published, who, reason, error, message):

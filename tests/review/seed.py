@@ -43,12 +43,16 @@ class SeededJob:
     segment_ids: list[int]  # in reading order
 
 
-def seed_job(store: Store, story=STORY, links=LINKS, target: str = "fr", title: str | None = None) -> SeededJob:
+def seed_job(store: Store, story=STORY, links=LINKS, target: str = "fr", title: str | None = None, *,
+             story_id: int | None = None) -> SeededJob:
+    """A job with ``story``'s machine draft, checked; with ``story_id``, of the next
+    version of that story (``story`` then differs from its latest version)."""
     blocks = [Block(kind, src, dict(links.get(i, {}))) for i, (kind, src, _) in enumerate(story)]
     article = Article(blocks=blocks, title=title or story[0][1], source_format="markdown")
     prov = Provenance("llama", "recorded-draft", "0" * 12, "3")
     with store.write() as s:
-        row, _ = repo.save_article(s, article, "\n\n".join(src for _, src, _ in story).encode(), "story.md")
+        row, _ = repo.save_article(s, article, "\n\n".join(src for _, src, _ in story).encode(), "story.md",
+                                   story_id=story_id)  # fmt: skip
         job = repo.create_job(s, row.id, target, "llama")
         segs = [seg for seg, _ in repo.article_segments(s, row.id)]
         by_block: dict[int, list[SegmentRow]] = {}

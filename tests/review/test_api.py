@@ -16,7 +16,7 @@ from relais.review.accounts import LoginThrottle
 from relais.store.actors import Actor
 from relais.web.app import CSP, LOGIN_CSRF_COOKIE, SESSION_COOKIE, create_app
 from relais.store.db import Store
-from relais.store.models import ReviewStatus
+from relais.store.models import JobRow, ReviewStatus
 from tests.review.conftest import sign_in
 from tests.review.seed import PASSWORD, SeededJob, seed_job
 
@@ -136,6 +136,18 @@ def rendering_status(store: Store, text: str = LAVROV[1]) -> str | None:
         return s.scalar(select(TermRenderingRow.status).where(TermRenderingRow.text == text))
 
 
+def published_story(store: Store, job: SeededJob) -> None:
+    """The seeded job published; its story's id goes in ``PREPARED`` for ``path``."""
+    published(store, job)
+    with store.read() as s:
+        PREPARED["story"] = s.get(JobRow, job.job_id).article.story_id
+
+
+def story_withdrawn(store: Store, job: SeededJob) -> bool:
+    with store.read() as s:
+        return s.get(JobRow, job.job_id).article.story.withdrawn_at is not None
+
+
 REVIEWERS_FR = frozenset({"tina", "eddie", "ada"})
 EDITORS = frozenset({"eddie", "ada"})
 EVERYONE = frozenset({"tina", "dora", "eddie", "ada"})
@@ -168,6 +180,8 @@ WRITES = [
           lambda j: None, proposed_rendering, EDITORS, lambda st, j: rendering_status(st) == "approved"),
     Write("reject term rendering", "POST", lambda j: f"/terms/renderings/{PREPARED['rendering']}/reject",
           lambda j: None, proposed_rendering, EDITORS, lambda st, j: rendering_status(st) is None),
+    Write("withdraw story", "POST", lambda j: f"/stories/{PREPARED['story']}/withdraw", lambda j: None,
+          published_story, EDITORS, story_withdrawn, {"reason": "a legal complaint"}),
     Write("logout", "POST", lambda j: "/logout", lambda j: None, _nothing, EVERYONE, lambda st, j: True),
 ]
 ROLES = ["ada", "eddie", "tina", "dora", None]  # admin, editor, translator fr, translator de, anonymous

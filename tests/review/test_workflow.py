@@ -1,13 +1,26 @@
 """The review rules (relais.review.workflow), one table: every role × job situation ×
-action, and what is allowed.  Each refusal also says why, in words a person can act on."""
+action, and what is allowed; and one for withdrawing a story (role × story situation ×
+reason).  Each refusal also says why, in words a person can act on."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from relais.errors import RelaisError
+from relais.errors import InputError, RelaisError
 from relais.store.actors import Actor, PermissionDenied
-from relais.review.workflow import Action, Claim, InvalidState, Situation, decide, offered
+from relais.review.workflow import (
+    JOB_ACTIONS,
+    Action,
+    Claim,
+    InvalidState,
+    Situation,
+    StorySituation,
+    decide,
+    decide_withdrawal,
+    offered,
+)
 
 ADA = Actor(1, "ada", "admin")
 EDDIE = Actor(2, "eddie", "editor")
@@ -59,13 +72,8 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
     "superseded": {},  # a newer version's job took its place
     "withdrawn": {},
 }  # fmt: skip
-# An editor, signed in, may withdraw the story of any job not withdrawn yet.
-for _situation, _allowed in ALLOWED.items():
-    if _situation != "withdrawn":
-        for _who in ("ada", "eddie", "erin"):
-            _allowed[_who] = _allowed.get(_who, set()) | {"withdraw"}
 
-CASES = [(s, who, a.value) for s in SITUATIONS for who in ACTORS for a in Action]
+CASES = [(s, who, a.value) for s in SITUATIONS for who in ACTORS for a in JOB_ACTIONS]
 
 
 @pytest.mark.parametrize("situation,who,action", CASES, ids=[f"{s}-{w}-{a}" for s, w, a in CASES])
@@ -85,7 +93,7 @@ def test_rules_table(situation: str, who: str, action: str) -> None:
 def test_offered_is_the_table_row() -> None:
     for name, situation in SITUATIONS.items():
         for who, actor in ACTORS.items():
-            expected = {a.value: a.value in ALLOWED[name].get(who, set()) for a in Action}
+            expected = {a.value: a.value in ALLOWED[name].get(who, set()) for a in JOB_ACTIONS}
             assert offered(actor, situation) == expected, (name, who)
 
 
@@ -126,3 +134,60 @@ def test_many_unconfirmed_segments_are_named_and_counted() -> None:
     s = Situation(7, "fr", "done", "in_review", Claim(4, "tina"), unconfirmed=labels)
     reason = decide(TINA, s, Action.APPROVE).reason
     assert "block 1, segment 1; block 2, segment 1; block 3, segment 1 (and 4 more) are not confirmed" in reason
+
+
+def test_withdrawing_is_decided_for_the_story_not_job_by_job() -> None:
+    assert Action.WITHDRAW not in JOB_ACTIONS
+    assert "withdraw" not in offered(EDDIE, SITUATIONS["published"])
+
+
+# --------------------------------------------------------------------------- withdrawing a story
+
+WITHDRAWN_AT = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+STORIES = {
+    "published": StorySituation(3),
+    "already withdrawn": StorySituation(3, WITHDRAWN_AT, "eddie", "legal complaint\nfrom the harbour board"),
+}
+REASONS_GIVEN = {"a reason": "a legal complaint", "no reason": "  \n ", "not asked yet": None}
+# (story, actor, reason) → the refusal and words its one line must contain; None: allowed.
+WITHDRAWALS = [
+    ("published", "eddie", "a reason", None, ""),
+    ("published", "ada", "a reason", None, ""),
+    ("published", "erin", "a reason", None, ""),  # four eyes is for publishing, not for withdrawing
+    ("published", "eddie", "not asked yet", None, ""),  # the page offers it; its form asks for the reason
+    ("published", "tina", "a reason", PermissionDenied, "only an editor can withdraw a story"),
+    ("published", "tina", "no reason", PermissionDenied, "only an editor"),  # who comes before the reason
+    ("published", "tina", "not asked yet", PermissionDenied, "only an editor"),
+    ("published", "dora", "a reason", PermissionDenied, "only an editor"),
+    ("published", "cli", "a reason", PermissionDenied, "signed in (from the command line: --as NAME)"),
+    ("published", "eddie", "no reason", InputError, "say why story 3 is withdrawn"),
+    ("published", "ada", "no reason", InputError, "a reason is required"),
+    ("already withdrawn", "eddie", "a reason", InvalidState,
+     "story 3 was withdrawn on 2026-03-02 09:15 UTC by eddie (legal complaint from the harbour board)"),
+    ("already withdrawn", "ada", "not asked yet", InvalidState, "was withdrawn"),
+    ("already withdrawn", "erin", "no reason", InvalidState, "was withdrawn"),
+    ("already withdrawn", "tina", "a reason", PermissionDenied, "only an editor"),
+    ("already withdrawn", "cli", "a reason", PermissionDenied, "signed in"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("story,who,reason,refusal,words", WITHDRAWALS,
+                         ids=[f"{s}-{w}-{r}" for s, w, r, *_ in WITHDRAWALS])  # fmt: skip
+def test_withdrawal_table(story, who, reason, refusal, words) -> None:
+    decision = decide_withdrawal(ACTORS[who], STORIES[story], REASONS_GIVEN[reason])
+    assert decision.action is Action.WITHDRAW
+    assert decision.allowed is (refusal is None), decision.reason
+    if refusal is None:
+        decision.require()
+        return
+    assert decision.refusal is refusal
+    assert words in decision.reason and "\n" not in decision.reason, decision.reason
+    with pytest.raises(refusal, match="."):
+        decision.require()
+
+
+def test_every_actor_and_story_has_a_withdrawal_row() -> None:
+    covered = {(s, w) for s, w, *_ in WITHDRAWALS}
+    for story in STORIES:
+        for who in ("ada", "eddie", "erin", "tina", "cli"):
+            assert (story, who) in covered, (story, who)

@@ -246,3 +246,28 @@ def test_a_page_says_when_it_changed(head: str, modified: str | None) -> None:
 def test_front_matter_says_when_it_changed() -> None:
     text = "---\ntitle: Harbour floods\nurl: https://x.example/a\nupdated: 2026-03-02T09:15:00+01:00\n---\n\nThe harbour flooded.\n"
     assert parse_markdown(text).modified == "2026-03-02T08:15:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("standing", "behind", "label"),
+    [
+        (stories.Standing(latest=1, published=None), False, ""),
+        (stories.Standing(latest=1, published=1), False, "published v1"),
+        (stories.Standing(latest=2, published=1), True, "published v1, out of date (v2)"),
+        (stories.Standing(latest=2, published=1, withdrawn=True), False, "withdrawn"),  # takes no update: lags nothing
+        (stories.Standing(latest=1, published=None, withdrawn=True), False, "withdrawn"),
+    ],
+)
+def test_a_standing_says_where_a_language_stands(standing, behind, label):
+    """The one label `relais list` and the desk's queue show."""
+    assert standing.behind is behind and standing.label == label
+
+
+def test_a_withdrawal_note_is_one_line():
+    at = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)
+    assert stories.withdrawn_note("story 3", at, "eddie", "legal\n  complaint") == (
+        "story 3 was withdrawn on 2026-03-02 09:15 UTC by eddie (legal complaint)"
+    )
+    assert stories.withdrawn_note("story 3", at.replace(tzinfo=None), None, "") == (
+        "story 3 was withdrawn on 2026-03-02 09:15 UTC by someone (no reason given)"
+    )

@@ -207,7 +207,7 @@ def diff_page(request: Request, config: Config, w: Person, job_id: int) -> Respo
 def publication(config: Config, w: Person, job_id: int, fmt: Literal["md", "html", "json"]) -> Response:
     with config.store.read() as s:
         pages.require_viewer(w.actor, pages.job_language(s, job_id))
-        pub = publisher.latest_publication(s, job_id)
+        pub = publisher.live_publication(s, job_id)  # 410 when its story was withdrawn
         body = {"md": pub.markdown, "html": pub.html, "json": pub.json}[fmt]
     return Response(body, media_type=EXPORT_TYPES[fmt],
                     headers={"content-disposition": f'inline; filename="relais-job-{job_id}.{fmt}"'})  # fmt: skip

@@ -1,4 +1,5 @@
-"""The queue of articles to review, and claiming or releasing one."""
+"""The queue of articles to review (with each story's standing per language, and the
+stories an editor may withdraw: ``relais.web.routes.stories``), and claiming or releasing one."""
 
 from __future__ import annotations
 
@@ -23,16 +24,29 @@ def queue_page(request: Request, config: Config, w: Person, language: str | None
                sort: str = "age") -> Response:  # fmt: skip
     with config.store.read() as s:
         items = pages.queue(s, w.actor, language, status, sort)
+        withdrawable = pages.withdrawable_stories(s, w.actor, items)
         langs = available() if w.actor.is_editor else w.actor.languages
-        return page(request, "queue.html", w, items=items, languages=langs, statuses=ReviewStatus.ORDER,
-                    sorts=QUEUE_SORT_LABELS, language=language or "", status=status or "", sort=sort)  # fmt: skip
+        return page(request, "queue.html", w, items=items, withdrawable=withdrawable, languages=langs,
+                    statuses=ReviewStatus.ORDER, sorts=QUEUE_SORT_LABELS, language=language or "", status=status or "",
+                    sort=sort)  # fmt: skip
+
+
+def standing_json(i: service.QueueItem) -> dict[str, Any] | None:
+    """The story's standing in the item's language: the source version of its latest
+    publication (None: never published), the story's latest version, out of date, withdrawn."""
+    st = i.standing
+    if st is None:
+        return None
+    return {"published_version": st.published, "latest_version": st.latest, "out_of_date": st.behind,
+            "withdrawn": st.withdrawn, "label": st.label}  # fmt: skip
 
 
 def queue_item_json(i: service.QueueItem) -> dict[str, Any]:
-    return {"job_id": i.job_id, "article_id": i.article_id, "title": i.title, "target_language": i.target_language,
-            "status": i.status, "review_status": i.review_status, "created_at": i.created_at.isoformat(),
+    return {"job_id": i.job_id, "article_id": i.article_id, "story_id": i.story_id, "version": i.version,
+            "title": i.title, "target_language": i.target_language, "status": i.status,
+            "review_status": i.review_status, "created_at": i.created_at.isoformat(),
             "age_seconds": round(i.age_seconds, 1), "assignee": i.assignee, "critical": i.critical,
-            "major": i.major, "risk": i.risk, "segments": i.segments}  # fmt: skip
+            "major": i.major, "risk": i.risk, "segments": i.segments, "standing": standing_json(i)}  # fmt: skip
 
 
 @router.get("/api/queue", tags=["api"], summary="The queue as JSON")
