@@ -110,6 +110,8 @@ def test_an_editor_withdraws_a_story_from_the_queue(client, store, job):
         assert f"by eddie ({REASON})" in gone.json()["detail"]
     assert REASON in client.get(f"/jobs/{job.job_id}/publication.md").text  # the error page says why
     assert client.get(f"/jobs/{job.job_id}/audit.json").status_code == 200
+    editor = client.get(f"/jobs/{job.job_id}").text  # the editor no longer links to the files, and says why
+    assert "was withdrawn by eddie" in editor and REASON in editor and "/publication.md" not in editor
 
     # A second withdrawal is refused, on one line: when, who, why.
     again = client.post(f"/stories/{story}/withdraw", data={"csrf_token": csrf, "reason": "again"}, headers=JSON)

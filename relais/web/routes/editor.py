@@ -38,15 +38,22 @@ class SegmentConfirmation(BaseModel):
 
 
 def publication_info(s: Session, job_id: int) -> dict[str, Any] | None:
-    """The latest publication of a job and the links to its files, or None."""
+    """The latest publication of a job and the links to its files, or None.  A withdrawn
+    one links to its audit record only (its files answer 410) and says who withdrew it."""
     try:
         pub = publisher.latest_publication(s, job_id)
     except NotFound:
         return None
     base = f"/jobs/{job_id}"
-    return {"number": pub.number, "by": pub.actor, "at": pub.created_at.isoformat(timespec="seconds"),
-            "links": {"markdown": f"{base}/publication.md", "html": f"{base}/publication.html",
-                      "json": f"{base}/publication.json", "audit": f"{base}/audit.json"}}  # fmt: skip
+    links = {"audit": f"{base}/audit.json"}
+    if pub.withdrawn_at is None:
+        links = {"markdown": f"{base}/publication.md", "html": f"{base}/publication.html",
+                 "json": f"{base}/publication.json", **links}  # fmt: skip
+    withdrawn = None
+    if pub.withdrawn_at is not None:
+        withdrawn = {"at": pub.withdrawn_at.isoformat(timespec="seconds"), "by": pub.withdrawn_by, "reason": pub.withdrawn_reason}
+    return {"number": pub.number, "by": pub.actor, "at": pub.created_at.isoformat(timespec="seconds"), "links": links,
+            "withdrawn": withdrawn}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the editor
