@@ -86,6 +86,11 @@ def queue(session: Session, actor: Actor, language: str | None, status: str | No
     return service.queue(session, actor, language or None, status or None, sort)
 
 
+def may_withdraw(session: Session, actor: Actor, story_id: int) -> bool:
+    """Whether the editor page offers ``actor`` to withdraw the job's story."""
+    return bool(service.withdrawable(session, actor, {story_id}))
+
+
 def withdrawable_stories(session: Session, actor: Actor, items: list[service.QueueItem]) -> set[int]:
     """The stories of these queue items that ``actor`` may withdraw: the page offers
     exactly these (the review rules decide; the form then asks for the reason)."""

@@ -82,6 +82,7 @@ def test_an_editor_withdraws_a_story_from_the_queue(client, store, job):
     csrf = sign_in(client, store, "eddie")
     row = row_of(client.get("/").text, v2.job_id)
     assert f'action="/stories/{story}/withdraw"' in row and 'name="reason" required' in row  # offered to an editor
+    assert f'action="/stories/{story}/withdraw"' in client.get(f"/jobs/{job.job_id}").text  # and on the editor page
 
     r = client.post(f"/stories/{story}/withdraw", data={"csrf_token": csrf, "reason": REASON}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/", r.text
@@ -149,6 +150,7 @@ def test_a_translator_posting_the_form_is_sent_back_with_the_refusal(client, sto
     published(store, job)
     story = story_of(store, job)
     csrf = sign_in(client, store, "tina")
+    assert "/withdraw" not in client.get(f"/jobs/{job.job_id}").text  # not offered to her
     r = client.post(f"/stories/{story}/withdraw", data={"csrf_token": csrf, "reason": REASON})
     assert flash(r.text) == "error: only an editor can withdraw a story"
     with store.read() as s:

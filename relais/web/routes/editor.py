@@ -67,6 +67,7 @@ def editor_page(request: Request, config: Config, w: Person, job_id: int) -> Res
         history = pages.segment_history(s, job_id)
         pub = publication_info(s, job_id)
         actions = pages.offered_actions(s, w.actor, view, config.rules)
+        withdrawable = pages.may_withdraw(s, w.actor, view.story_id)
         data = {
             "job": {"id": view.id, "review_status": view.review_status, "target_language": view.target_language},
             "editable": actions["edit"],
@@ -80,7 +81,7 @@ def editor_page(request: Request, config: Config, w: Person, job_id: int) -> Res
         if update is not None:
             data["update"] = {"to_review": update.to_review}
         return page(request, "editor.html", w, view=view, counts=view.counts(), blockers=view.blockers(),
-                    actions=actions, publication=pub, data=data, sources=sources, update=update,
+                    actions=actions, withdrawable=withdrawable, publication=pub, data=data, sources=sources, update=update,
                     **update_context(s, view, update))  # fmt: skip
 
 
