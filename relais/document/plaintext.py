@@ -4,7 +4,10 @@ Conventions (kept simple on purpose, plain text carries little structure):
 
 * The first non-empty line is the headline.
 * Blocks are separated by blank lines; the lines of a block are joined with spaces
-  (hard-wrapped text reads as one paragraph).
+  (hard-wrapped text reads as one paragraph).  A file with no blank line at all (how
+  many CMS exports and e-mails look) has one paragraph per line instead, except that a
+  line that stops mid-sentence and is followed by one starting in lower case continues
+  it (hard wrapping).
 * A line starting with "- ", "* ", "• " (or "1. ", "1) ") starts a list item; indented
   lines after it continue the item.  Consecutive items form one list, even with blank
   lines between them.  A list right
@@ -77,6 +80,22 @@ def _chunks(lines: list[str]) -> list[list[str]]:
             current = []
     if current:
         chunks.append(current)
+    if len(chunks) == 1 and len(chunks[0]) > 1:  # no blank line anywhere: a line is a paragraph
+        return _line_chunks(chunks[0])
+    return chunks
+
+
+def _line_chunks(lines: list[str]) -> list[list[str]]:
+    """One chunk per line, a hard-wrapped line joined to the next (no sentence end
+    there, and the next starts in lower case), list item continuations kept with it."""
+    chunks: list[list[str]] = []
+    for line in lines:
+        previous = chunks[-1][-1] if chunks else None
+        wrapped = previous is not None and not previous.rstrip().endswith(_SENTENCE_END) and line.lstrip()[:1].islower()
+        if previous is not None and (wrapped or (_CONTINUATION.match(line) and not _BULLET.match(line))):
+            chunks[-1].append(line)
+        else:
+            chunks.append([line])
     return chunks
 
 

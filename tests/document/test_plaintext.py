@@ -36,6 +36,13 @@ def kinds(article) -> list[str]:
         (f"Footbridge to close\n\n{PARA}\n\nThe end.", ["headline", "paragraph", "paragraph"]),
         # A single line is a headline-only article.
         ("Footbridge to close", ["headline"]),
+        # No blank line anywhere (a CMS export, an e-mail): a line is a paragraph …
+        (f"Footbridge to close\n{PARA}\n{PARA}\n{PARA}", ["headline", "paragraph", "paragraph", "paragraph"]),
+        (f"Footbridge to close\n{PARA}\nWhat happens next\n{PARA}\n- Detour signed.\n- Reopens in spring.",
+         ["headline", "paragraph", "subheading", "paragraph", "list_item", "list_item"]),
+        # … but a line that stops mid-sentence, continued in lower case, is hard wrapping.
+        ("Footbridge to close\nThe district council confirmed\non Monday that the bridge\nwill close.\nIt reopens in spring.",
+         ["headline", "paragraph", "paragraph"]),
     ],
 )  # fmt: skip
 def test_block_kinds(source, expected):
