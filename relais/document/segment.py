@@ -19,6 +19,7 @@ between them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -26,6 +27,7 @@ import pysbd
 from pysbd.languages import LANGUAGE_CODES
 
 from relais.document.inline import PLACEHOLDER_RE
+from relais.locales import derived, get_pack
 
 FALLBACK_LANGUAGE = "en"
 
@@ -112,7 +114,40 @@ def _sentences(plain: str, language: str) -> list[tuple[int, int]]:
     if plain[covered:].strip():
         rest_start = covered + (len(plain[covered:]) - len(plain[covered:].lstrip()))
         spans.append((rest_start, last))
-    return spans or whole
+    return _rejoin(plain, spans, language) or whole
+
+
+@derived
+def _unbroken(language: str) -> re.Pattern | None:
+    """The language pack's abbreviations no sentence ends inside (``[sentences]
+    unbroken``: "av. J.-C.", "B.C.", "a.m."), as one pattern."""
+    pack = get_pack(language)
+    words = sorted(pack.unbroken if pack else (), key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s*") for w in words) + r")")
+
+
+def _rejoin(plain: str, spans: list[tuple[int, int]], language: str) -> list[tuple[int, int]]:
+    """pysbd's sentences, with the breaks it should not have made taken out: inside an
+    abbreviation of the language pack ("450 av. | J. | -C. par …"), and before a piece
+    that starts in lower case after one of them ("J.-C. | par des marchands")."""
+    pattern = _unbroken(language)
+    if pattern is None or len(spans) < 2:
+        return spans
+    inside, ends = set(), set()
+    for m in pattern.finditer(plain):
+        inside.update(range(m.start() + 1, m.end()))
+        ends.add(m.end())
+    out = [spans[0]]
+    for start, end in spans[1:]:
+        previous_end = out[-1][1]
+        after_abbreviation = previous_end in ends and plain[start:start + 1].islower()
+        if start in inside or after_abbreviation:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _boundary(text: str, after_previous: int, next_start: int) -> int:

@@ -89,6 +89,7 @@ class Pack:
     examples: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # source code → pairs
     furniture: dict[str, Any] | None = None  # furniture.toml: interface strings, bylines, datelines
     notes: dict[str, Any] = field(default_factory=dict)  # note kind → label (target) or labels (source)
+    unbroken: tuple[str, ...] = ()  # [sentences] unbroken: abbreviations no sentence ends inside ("av. J.-C.")
 
     @property
     def is_target(self) -> bool:
@@ -203,6 +204,7 @@ def _read(code: str, folder: Traversable) -> Pack:
             },
             furniture=_toml(folder, "furniture.toml"),
             notes=dict(data.get("notes", {})),
+            unbroken=tuple(data.get("sentences", {}).get("unbroken", ())),
         )
     except KeyError as missing:
         raise RelaisError(f"language pack '{code}' ({folder}): pack.toml lacks {missing}") from None

@@ -183,7 +183,8 @@ class FigureLocale:
         wopt = data.get("words_options", {})
         # German glues number words into compounds: "zweistündig", "das Neunzigfache"
         word_end = "" if wopt.get("compounds") else wopt.get("end", r"(?![\w\-])")
-        words_re = re.compile(r"(?<![\w\-])(" + _alternation(words) + r")" + wopt.get("suffix", "") + word_end, flags) if words else None
+        # After a hyphen too: "top-ten", "a best-of-three" (not inside a compound: _words)
+        words_re = re.compile(r"(?<![\w])(" + _alternation(words) + r")" + wopt.get("suffix", "") + word_end, flags) if words else None
         compound_re = re.compile(r"(?<![\w\-])" + wopt["compound"] + r"(?![\w\-])", flags) if "compound" in wopt else None
 
         # one regex for every unit: group i+1 is unit i
@@ -534,8 +535,10 @@ class FigureReader:
             for m in loc.compound_re.finditer(text):
                 found.append((m.start(), m.end(), [float(loc.tens[m.group("tens").lower()] + loc.units[m.group("units").lower()])]))
         if loc.words_re:
+            compounds = [(s, e) for s, e, _ in found]
             for m in loc.words_re.finditer(text):
-                found.append((m.start(), m.end(), loc.words[m.group(1).lower()]))
+                if not any(s <= m.start() < e for s, e in compounds):  # "one" of "twenty-one"
+                    found.append((m.start(), m.end(), loc.words[m.group(1).lower()]))
         if loc.inner_re:
             for m in loc.inner_re.finditer(text):
                 found.append((m.start(1), m.end(), loc.words[m.group(1).lower()]))
@@ -650,8 +653,10 @@ def _rounded(source: Figure, target: Figure) -> bool:
 
 
 def _converted(source: Figure, target: Figure) -> bool:
-    """``target`` is ``source`` converted to a metric unit (5 miles → 8 km), within 6 %."""
-    if target.value is None or source.value is None:
+    """``target`` is ``source`` converted to a metric unit (5 miles → 8 km), within 6 %;
+    never when its digits are the source's in another order (4.53 t → 4,35 t): that is a
+    changed figure, however close."""
+    if target.value is None or source.value is None or _digits_swapped(source, target):
         return False
     factors = source.unit_factors + ["fahrenheit"] if target.celsius else source.unit_factors
     for value in source.values or (source.value,):
@@ -662,13 +667,19 @@ def _converted(source: Figure, target: Figure) -> bool:
     return False
 
 
+def _digits_swapped(source: Figure, target: Figure) -> bool:
+    """The same digits in another order: "453,000" and "435 000", "4.53" and "4,35"."""
+    a, b = re.sub(r"\D", "", source.text), re.sub(r"\D", "", target.text)
+    return a != b and sorted(a) == sorted(b)
+
+
 def _pairing_score(source: Figure, target: Figure) -> int:
     """How plausibly ``target`` is a changed ``source`` (0: not at all)."""
     score = 0
     if source.kind == target.kind:
         score += 3
     a, b = re.sub(r"\D", "", source.text), re.sub(r"\D", "", target.text)
-    if sorted(a) == sorted(b):
+    if sorted(a) == sorted(b):  # the same digits (in another order: _digits_swapped)
         score += 3
     if len(a) == len(b):
         score += 1

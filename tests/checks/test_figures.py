@@ -35,6 +35,17 @@ CASES = [
     # "1,200" is 1.2 in French: a value change, not a formatting slip
     ("A crowd of 1,200 people gathered.", "Une foule de 1,200 personnes s'est rassemblée.", "fr", {MISMATCH}),
     ("The index fell 1.5 points.", "Der Index fiel um 1.500 Punkte.", "de", {MISMATCH}),
+    # --- a changed figure that keeps its digits is changed, not converted -----------------
+    ("The population is 453,000.", f"La population est de 435{NNBSP}000 habitants.", "fr", {MISMATCH}),
+    ("The load weighs 4.53 tonnes.", "La charge pèse 4,35 tonnes.", "fr", {MISMATCH}),
+    ("The load weighs 4.53 tonnes.", "Die Ladung wiegt 4,35 Tonnen.", "de", {MISMATCH}),
+    ("The load weighs 4.53 tonnes.", "La charge pèse 4,53 tonnes.", "fr", set()),
+    ("The trail is 5 miles long.", "Le sentier fait 8 km de long.", "fr", {CONVERTED}),
+    # --- number words after a hyphen, and words that are not a number -------------------
+    ("She is a top-ten player.", "Elle fait partie du top 10.", "fr", set()),
+    ("Twenty-one people came.", "1 personne est venue.", "fr", {EXTRA}),  # not the "one" of twenty-one
+    ("Both teams played well.", "Les deux équipes ont bien joué le 2 mars.", "fr", {EXTRA}),  # "both" is not a 2
+    ("Both teams played well.", "Les deux équipes ont bien joué.", "fr", set()),
     # --- percentages -------------------------------------------------------------------
     ("Turnout was 50%.", f"La participation a été de 50{NBSP}%.", "fr", set()),
     ("Turnout was 50%.", f"Die Wahlbeteiligung lag bei 50{NBSP}%.", "de", set()),

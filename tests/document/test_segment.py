@@ -173,3 +173,28 @@ def test_random_blocks_keep_exact_cover_and_balanced_marks(seed):
     assert_exact(text, spans)
     for span in spans:
         assert nesting_problem(span.text) is None, (text, span.text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("fr", "La ville a été fondée en 450 av. J.-C. par des marchands. Elle a grandi vite.",
+         ["La ville a été fondée en 450 av. J.-C. par des marchands.", "Elle a grandi vite."]),
+        ("fr", "Le temple date du Ve siècle av. J.-C. Son toit s’est effondré en 1820.",
+         ["Le temple date du Ve siècle av. J.-C.", "Son toit s’est effondré en 1820."]),
+        ("en", "The city was founded in 450 B.C. by traders. It grew fast.",
+         ["The city was founded in 450 B.C. by traders.", "It grew fast."]),
+        ("en", "The ferry left at 9 a.m. It arrived late.", ["The ferry left at 9 a.m.", "It arrived late."]),
+        ("de", "Die Stadt wurde 450 v. Chr. gegründet. Sie wuchs schnell.",
+         ["Die Stadt wurde 450 v. Chr. gegründet.", "Sie wuchs schnell."]),
+        ("es", "El ferry salió a las 9 a. m. del lunes. Llegó tarde.", ["El ferry salió a las 9 a. m. del lunes.", "Llegó tarde."]),
+    ],
+)  # fmt: skip
+def test_no_sentence_ends_inside_an_abbreviation_of_the_pack(language, text, expected):
+    assert [s.text for s in segment_block(text, language)] == expected
+
+
+@pytest.mark.xfail(strict=True, reason="a sentence that ends with B.C. runs on into the next (pysbd does not break there)")
+def test_a_sentence_ending_with_an_abbreviation_ends_there():
+    text = "The temple dates from the 5th century B.C. Its roof collapsed in 1820."
+    assert [s.text for s in segment_block(text, "en")] == ["The temple dates from the 5th century B.C.", "Its roof collapsed in 1820."]
