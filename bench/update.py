@@ -83,6 +83,7 @@ def main() -> int:
     from relais.store.updates import CARRIED_ENGINE
 
     shared_models = load_config().home / "models"
+    shared_models.mkdir(parents=True, exist_ok=True)  # the homes below link to it: assembled once
 
     def open_desk(home: Path):
         config = load_config(home)
