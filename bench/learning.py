@@ -118,6 +118,7 @@ def main() -> int:
         return 2
     half = len(series) // 2
     shared_models = load_config().home / "models"
+    shared_models.mkdir(parents=True, exist_ok=True)  # linked below: assembled once
     with tempfile.TemporaryDirectory(prefix="relais-learning-") as home:
         (Path(home) / "models").symlink_to(shared_models, target_is_directory=True)
         config = load_config(Path(home))
