@@ -1,37 +1,163 @@
 """Aligning a source article with a translation, so that any two documents can be checked.
 
-Blocks are aligned by structure and order (dynamic programming over the two block
-sequences, scoring kind agreement and length), then sentences within aligned blocks
-(1:1, 1:2, 2:1, 1:0 and 0:1 steps, scored by length as in Gale & Church).  What cannot be
-aligned becomes a finding itself (``align.block_missing``, ``align.block_extra``).
+1. **Known text is set aside.**  A target block that is a language pack's disclosure line
+   or unreviewed-draft notice (of any language, or close to one: a straight apostrophe, a
+   changed word) has no source to compare with.  It is never aligned; the checks that read
+   the target alone (typography, spelling) still run on it (``known_text``).
+2. **Blocks**, then **sentences** within aligned blocks, are aligned monotonically by
+   dynamic programming, allowing units without a counterpart on either side.  A pair is
+   scored on what survives translation (``Anchors``): the numbers, the names, quotation
+   and links it holds, its relative length and position, and (for blocks) its kind.
+3. A pair the aligner is **unsure** of (its cost close to leaving both sides unaligned)
+   is marked ``sure=False``: the checks that compare the two sides skip it (they could
+   only report the aligner's mistake), the others run, and one ``align.uncertain``
+   finding (minor) says so.
+4. What cannot be aligned is a finding: a source block with no counterpart is
+   ``align.block_missing`` (major; critical for the headline); a target block with no
+   source is one ``addition.block`` finding (major) over the whole block, and only the
+   checks that read the target alone run on it.  A target sentence with no source
+   inside an aligned block joins its neighbour's pair (``addition.sentence`` judges it);
+   a source sentence with none is a pair with an empty target (``omission.empty``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
 
 from relais.checks.base import Finding, SegmentPair, Severity
+from relais.checks.omissions import expected_length
 from relais.document.inline import strip_placeholders
 from relais.document.model import Article, Block, BlockKind
 from relais.document.segment import segment_block
+from relais.locales import derived, packs
+from relais.text.names import fold
 
 # Expected target/source length ratio is close to 1 for European languages; the spread
 # is wide because translators restructure.  Only used to choose between alignments.
 _LOG_RATIO_SPREAD = 0.45
 _SKIP_COST = 4.0  # cost of leaving one block or sentence unaligned
 _KIND_MISMATCH_COST = 2.5
+_MERGE_COST = 1.0  # two sentences for one
+_POSITION_COST = 2.0  # per unit of relative position apart (0 … 1)
+_ANCHOR_BONUS = 1.5  # per kind of anchor (numbers, names) when the two sides share all
+_ANCHOR_CONFLICT = 1.5  # per kind of anchor both sides have, none of it shared
+_NAME_COUNT_BONUS = 0.25  # per name found on both sides (up to four)
+UNSURE_COST = 2.6  # a pair costing more is one the aligner is unsure of
+KNOWN_TEXT_SIMILARITY = 85.0  # rapidfuzz ratio (0–100) from which a block is a known line
+
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f\u2009 '’]\d+)*")
+_WORD = re.compile(r"[^\W\d_][\w'’\-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“«„‘]\s*)$")
+_QUOTE_MARKS = frozenset('"“”«»„‹›')
+_LINK = re.compile(r"<a\d+>")
+
+
+# --------------------------------------------------------------------------- anchors
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """What of a text survives its translation: figures (their digits), names (the
+    first letters of capitalised words that do not open a sentence, folded), whether it
+    quotes, how many links it has, and its length."""
+
+    numbers: frozenset[str]
+    names: frozenset[str]
+    quotes: bool
+    links: int
+    length: int
+
+
+@lru_cache(maxsize=16384)
+def anchors(text: str) -> Anchors:
+    plain = strip_placeholders(text)
+    numbers = frozenset(re.sub(r"\D", "", m.group()) for m in _NUMBER.finditer(plain))
+    names = set()
+    for m in _WORD.finditer(plain):
+        word = m.group()
+        if len(word) < 3 or not word[0].isupper() or _SENTENCE_START.search(plain[: m.start()]):
+            continue
+        names.add(fold(word)[:4])
+    return Anchors(numbers, frozenset(names), any(ch in _QUOTE_MARKS for ch in plain), len(_LINK.findall(text)),
+                   len(plain))  # fmt: skip
+
+
+def _anchor_cost(s: Anchors, t: Anchors) -> float:
+    """Negative when the two share what survives translation, positive when they conflict."""
+    cost = 0.0
+    if s.numbers or t.numbers:
+        if s.numbers and t.numbers:
+            shared = len(s.numbers & t.numbers) / max(len(s.numbers), len(t.numbers))
+            cost += -_ANCHOR_BONUS * shared if shared else _ANCHOR_CONFLICT
+        else:
+            cost += _ANCHOR_CONFLICT / 2  # figures on one side only
+    if s.names:  # the target may capitalise more (German nouns): what of the source's is there
+        if t.names:
+            found = sum(1 for n in s.names if n in t.names)
+            # the share found, and (a little) how many: three shared names beat two
+            cost += -_ANCHOR_BONUS * found / len(s.names) - _NAME_COUNT_BONUS * min(found, 4) if found else _ANCHOR_CONFLICT / 2
+    if s.quotes != t.quotes:
+        cost += 0.5
+    if s.links != t.links:
+        cost += 0.5
+    return cost
+
+
+def _length_cost(s: Anchors, t: Anchors, ratio: float = 1.0) -> float:
+    return abs(math.log((t.length + 1) / (ratio * (s.length + 1)))) / _LOG_RATIO_SPREAD
+
+
+def pair_cost(source: str, target: str, source_position: float = 0.0, target_position: float = 0.0,
+              ratio: float = 1.0) -> float:  # fmt: skip
+    """The cost of pairing two texts (lower is likelier), positions relative (0 … 1),
+    ``ratio`` the target/source length usual for the language pair."""
+    s, t = anchors(source), anchors(target)
+    return _length_cost(s, t, ratio) + _anchor_cost(s, t) + _POSITION_COST * abs(source_position - target_position)
+
+
+# --------------------------------------------------------------------------- known text
+
+
+def _normal(text: str) -> str:
+    text = strip_placeholders(text).replace("’", "'").replace("‘", "'")
+    return " ".join(re.sub(r"[*_`]", "", text).split()).casefold().strip(" .")
+
+
+@derived
+def _known_lines() -> tuple[str, ...]:
+    """Every pack's disclosure lines and unreviewed notice, normalised."""
+    lines = set()
+    for pack in packs().values():
+        lines.update(_normal(line) for line in pack.disclosure.values())
+        if pack.unreviewed:
+            lines.add(_normal(pack.unreviewed))
+    return tuple(sorted(line for line in lines if line))
+
+
+def known_text(text: str) -> bool:
+    """Whether a block is a disclosure line or an unreviewed notice of some language
+    (or close to one: Relais's own lines, as a published translation ends)."""
+    normal = _normal(text)
+    if not normal:
+        return False
+    for line in _known_lines():
+        if 0.7 * len(line) <= len(normal) <= 1.3 * len(line) and fuzz.ratio(normal, line) >= KNOWN_TEXT_SIMILARITY:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- alignment
 
 
 @dataclass
 class AlignedDocument:
     pairs: list[SegmentPair]
-    findings: list[Finding]  # what could not be aligned
-
-
-def _length_cost(a: str, b: str) -> float:
-    la, lb = len(strip_placeholders(a)) + 1, len(strip_placeholders(b)) + 1
-    return abs(math.log(lb / la)) / _LOG_RATIO_SPREAD
+    findings: list[Finding]  # what could not be aligned, and where the aligner is unsure
 
 
 def _align(n: int, m: int, cost, steps) -> list[tuple[list[int], list[int]]]:
@@ -67,13 +193,21 @@ def _family(kind: BlockKind) -> BlockKind:
     return BlockKind.PARAGRAPH if kind is BlockKind.NOTE else kind
 
 
-def align_blocks(source: list[Block], target: list[Block]) -> list[tuple[int | None, int | None]]:
+def _relative(i: int, n: int) -> float:
+    return (i + 0.5) / n if n else 0.0
+
+
+def _block_cost(source: list[Block], target: list[Block], i: int, j: int, ratio: float = 1.0) -> float:
+    s, t = source[i], target[j]
+    kind = 0.0 if _family(s.kind) == _family(t.kind) else _KIND_MISMATCH_COST
+    return kind + pair_cost(s.text, t.text, _relative(i, len(source)), _relative(j, len(target)), ratio)
+
+
+def align_blocks(source: list[Block], target: list[Block], ratio: float = 1.0) -> list[tuple[int | None, int | None]]:
+    """(source index, target index) in order; None where a block has no counterpart."""
+
     def cost(i: int, j: int, di: int, dj: int) -> float:
-        if di == 0 or dj == 0:
-            return _SKIP_COST
-        s, t = source[i], target[j]
-        kind = 0.0 if _family(s.kind) == _family(t.kind) else _KIND_MISMATCH_COST
-        return kind + _length_cost(s.text, t.text)
+        return _SKIP_COST if di == 0 or dj == 0 else _block_cost(source, target, i, j, ratio)
 
     pairs: list[tuple[int | None, int | None]] = []
     for src, tgt in _align(len(source), len(target), cost, ((1, 1), (1, 0), (0, 1))):
@@ -81,24 +215,50 @@ def align_blocks(source: list[Block], target: list[Block]) -> list[tuple[int | N
     return pairs
 
 
-def align_sentences(source: list[str], target: list[str]) -> list[tuple[list[int], list[int]]]:
+def _sentence_cost(source: list[str], target: list[str], i: int, j: int, di: int, dj: int, ratio: float = 1.0) -> float:
+    s, t = " ".join(source[i : i + di]), " ".join(target[j : j + dj])
+    merge = 0.0 if di == dj == 1 else _MERGE_COST
+    return pair_cost(s, t, _relative(i, len(source)), _relative(j, len(target)), ratio) + merge
+
+
+def align_sentences(source: list[str], target: list[str], ratio: float = 1.0) -> list[tuple[list[int], list[int]]]:
     def cost(i: int, j: int, di: int, dj: int) -> float:
-        if di == 0 or dj == 0:
-            return _SKIP_COST
-        s = " ".join(source[i : i + di])
-        t = " ".join(target[j : j + dj])
-        merge_penalty = 0.0 if di == dj == 1 else 1.0
-        return _length_cost(s, t) + merge_penalty
+        return _SKIP_COST if di == 0 or dj == 0 else _sentence_cost(source, target, i, j, di, dj, ratio)
 
     steps = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
     return _align(len(source), len(target), cost, steps)
 
 
+def _attach_loose_targets(path: list[tuple[list[int], list[int]]]) -> list[tuple[list[int], list[int]]]:
+    """A target sentence with no source joins the pair before it (else the one after)."""
+    out: list[tuple[list[int], list[int]]] = []
+    loose: list[int] = []
+    for s_ids, t_ids in path:
+        if not s_ids:
+            if out and out[-1][1]:
+                out[-1] = (out[-1][0], out[-1][1] + t_ids)
+            else:
+                loose.extend(t_ids)
+            continue
+        if loose and t_ids:
+            t_ids, loose = loose + t_ids, []
+        out.append((s_ids, t_ids))
+    if loose and out:
+        out[-1] = (out[-1][0], out[-1][1] + loose)
+    return out
+
+
 def align_articles(source: Article, target: Article, target_lang: str) -> AlignedDocument:
     pairs: list[SegmentPair] = []
     findings: list[Finding] = []
-    for s_index, t_index in align_blocks(source.blocks, target.blocks):
-        if t_index is None:
+    src_lang = source.source_language
+    expected = expected_length(src_lang, target_lang)
+    ratio = expected.ratio if expected else 1.0
+    known = [j for j, b in enumerate(target.blocks) if known_text(b.text)]
+    aligned_target = [b for j, b in enumerate(target.blocks) if j not in known]
+    target_index = [j for j in range(len(target.blocks)) if j not in known]
+    for s_index, t_position in align_blocks(source.blocks, aligned_target, ratio):
+        if t_position is None:
             # Missing in the target: point at the nearest target block that exists.
             anchor = pairs[-1].block if pairs else 0
             block = source.blocks[s_index]
@@ -111,30 +271,41 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
                 )
             )  # fmt: skip
             continue
+        t_index = target_index[t_position]
         tblock = target.blocks[t_index]
         if s_index is None:
-            findings.append(
-                Finding("align.block_extra", Severity.MAJOR, t_index, None, 0, len(tblock.text),
-                        f"{tblock.kind} in the translation has no counterpart in the source")
-            )  # fmt: skip
+            lone = SegmentPair(t_index, 0, tblock.kind, "", tblock.text, src_lang, target_lang, {}, tblock.marks, sure=False)
+            pairs.append(lone)
+            findings.append(Finding("addition.block", Severity.MAJOR, t_index, 0, 0, len(tblock.text),
+                                    f"this {tblock.kind} of the translation has no counterpart in the source"))  # fmt: skip
             continue
         sblock = source.blocks[s_index]
-        s_spans = segment_block(sblock.text, source.source_language)
+        sure_block = _block_cost(source.blocks, aligned_target, s_index, t_position, ratio) <= UNSURE_COST
+        s_spans = segment_block(sblock.text, src_lang)
         t_spans = segment_block(tblock.text, target_lang)
-        for position, (s_ids, t_ids) in enumerate(
-            align_sentences([s.text for s in s_spans], [t.text for t in t_spans])
-        ):
-            src = " ".join(s_spans[i].text for i in s_ids)
+        s_texts, t_texts = [s.text for s in s_spans], [t.text for t in t_spans]
+        path = _attach_loose_targets(align_sentences(s_texts, t_texts, ratio))
+        for position, (s_ids, t_ids) in enumerate(path):
+            src = " ".join(s_texts[i] for i in s_ids)
             if not t_ids:
-                pairs.append(
-                    SegmentPair(t_index, position, tblock.kind, src, "", source.source_language, target_lang,
-                                sblock.marks, tblock.marks)
-                )  # fmt: skip
+                pairs.append(SegmentPair(t_index, position, tblock.kind, src, "", src_lang, target_lang, sblock.marks,
+                                         tblock.marks, sure=sure_block))  # fmt: skip
                 continue
             # Target text keeps the original gap between merged target sentences.
             tgt = tblock.text[t_spans[t_ids[0]].start : t_spans[t_ids[-1]].end]
-            pairs.append(
-                SegmentPair(t_index, position, tblock.kind, src, tgt, source.source_language, target_lang,
-                            sblock.marks, tblock.marks)
-            )  # fmt: skip
+            sure = sure_block and (
+                len(path) == 1
+                or _sentence_cost(s_texts, t_texts, s_ids[0], t_ids[0], len(s_ids), len(t_ids), ratio) <= UNSURE_COST + _MERGE_COST
+            )
+            pair = SegmentPair(t_index, position, tblock.kind, src, tgt, src_lang, target_lang, sblock.marks, tblock.marks,
+                               sure=sure)  # fmt: skip
+            pairs.append(pair)
+            if not sure:
+                findings.append(Finding("align.uncertain", Severity.MINOR, t_index, position, 0, len(tgt),
+                                        "the aligner is unsure this is the translation of “"
+                                        f"{strip_placeholders(src)[:80]}”: not compared with it"))  # fmt: skip
+    for j in known:
+        block = target.blocks[j]
+        pairs.append(SegmentPair(j, 0, block.kind, "", block.text, src_lang, target_lang, {}, block.marks, sure=False, known=True))
+    pairs.sort(key=lambda p: (p.block, p.segment))
     return AlignedDocument(pairs, findings)

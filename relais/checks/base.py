@@ -42,6 +42,10 @@ class SegmentPair:
     target_lang: str = "fr"
     marks: dict[str, dict[str, str]] = field(default_factory=dict)  # source marks (link targets)
     target_marks: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Whether the aligner is sure the target translates the source (two documents aligned
+    # by relais.checks.align): the checks that compare the two sides skip a pair it is not.
+    sure: bool = True
+    known: bool = False  # the target is known text (a disclosure line): there is no source
 
     @cached_property
     def source_plain(self) -> str:
@@ -130,6 +134,9 @@ class Check(ABC):
     severity: ClassVar[Severity]
     locales: ClassVar[frozenset[str] | None] = None  # None: every target language
     description: ClassVar[str] = ""
+    # Whether the check compares the target with its source (False: it reads the target
+    # alone, like typography and spelling, and also runs where there is no sure source).
+    compares: ClassVar[bool] = True
 
     def applies_to(self, target_lang: str) -> bool:
         return self.locales is None or target_lang in self.locales

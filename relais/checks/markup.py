@@ -118,6 +118,7 @@ class MarkupNesting(SegmentCheck):
     Example: "<b1>Read <a1>the report</a1></b1>" → "<b1>Lisez <a1>le rapport</b1></a1>" (fr).
     """
 
+    compares = False  # reads the target alone
     id = "markup.nesting"
     severity = Severity.MAJOR
     description = "Links, bold and italic in the translation are not properly nested."

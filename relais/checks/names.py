@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 
 from relais.document.inline import strip_placeholders
 from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
-from relais.text.names import WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, source_names, words_of
+from relais.text.names import WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, skeleton, source_names, words_of
 
 
 def _analysis(pair: SegmentPair) -> PairAnalysis:
@@ -122,7 +122,9 @@ class NameInventedCheck(SegmentCheck):
 class NameConsistencyCheck(DocumentCheck):
     """names.inconsistent: one source name is rendered differently across the article.
 
-    Severity major; all locales.  Suggestion: the rendering used most often.
+    Severity major; minor where one spelling is the English one and the other an exonym
+    of the same consonant outline ("Falloujah" and "Fallujah", "Hawaï" and "Hawaii");
+    all locales.  Suggestion: the rendering used most often.
     Example: "Sergei Lavrov" → "Sergueï Lavrov" in one paragraph, "Sergej Lavrov" in another.
     """
 
@@ -146,9 +148,13 @@ class NameConsistencyCheck(DocumentCheck):
             counts = Counter(self._spelling(t, uses) for _, t in uses)
             majority = max(counts, key=lambda s: (counts[s], -min(i for i, (_, t) in enumerate(uses) if self._spelling(t, uses) == s)))
             suggestion = next(t.text for _, t in uses if self._spelling(t, uses) == majority)
+            # The English form kept beside an exonym of the same outline (Falloujah and
+            # Fallujah, Hawaï and Hawaii) is a matter of style, not a wrong name.
+            variants = len(spellings) == 2 and source_word.lower() in spellings and len({skeleton(fold(s)) for s in spellings}) == 1
             for pair, word in uses:
                 if self._spelling(word, uses) != majority:
-                    findings.append(self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” here, “{suggestion}” elsewhere in the article", suggestion=suggestion, replaces=True))
+                    findings.append(self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” here, “{suggestion}” elsewhere in the article",
+                                                 suggestion=suggestion, severity=Severity.MINOR if variants else None, replaces=True))  # fmt: skip
         return findings
 
     @staticmethod

@@ -63,13 +63,16 @@ def _checks_for(target_lang: str, only: frozenset[str] | None) -> tuple[Check, .
 
 
 def run_checks(pairs: list[SegmentPair], ctx: CheckContext, only: set[str] | None = None) -> list[Finding]:
-    """All findings for an aligned article, sorted by position."""
+    """All findings for an aligned article, sorted by position.  The checks that compare
+    the two sides skip the pairs the aligner is unsure of (``SegmentPair.sure``)."""
     findings: list[Finding] = []
+    compared = pairs if all(p.sure for p in pairs) else [p for p in pairs if p.sure]
     for check in checks_for(ctx.target_lang, only):
+        checked = compared if check.compares else pairs
         if isinstance(check, SegmentCheck):
-            for pair in pairs:
+            for pair in checked:
                 findings.extend(check.run(pair, ctx))
         elif isinstance(check, DocumentCheck):
-            findings.extend(check.run_document(pairs, ctx))
+            findings.extend(check.run_document(checked, ctx))
     findings.sort(key=Finding.sort_key)
     return findings

@@ -206,6 +206,7 @@ class UnknownWord(SegmentCheck):
     Example (fr): ``Le gouvernemnt a décidé.`` → suggestion ``gouvernement``.
     """
 
+    compares = False  # reads the target alone
     id = "spelling.unknown"
     severity = Severity.MINOR
     locales = PackLocales(_has_dictionary)
@@ -288,6 +289,7 @@ class FrenchGrammar(SegmentCheck):
     typography check.  Example: ``Les enfant mange.`` → suggestion ``enfants``.
     """
 
+    compares = False  # reads the target alone
     id = "grammar.fr"
     severity = Severity.MINOR
     locales = PackLocales(_grammalecte)

@@ -467,6 +467,7 @@ def _finding(check: Check, pair: SegmentPair, view: TextView, edit: Edit) -> Fin
 
 
 class TypographyCheck(SegmentCheck):
+    compares = False  # reads the target alone
     rule: str  # key in SEGMENT_RULES
     severity = Severity.MINOR
 
@@ -555,8 +556,11 @@ class Apostrophe(DocumentCheck):
     Machine output: every straight ``'`` between letters is reported (the fixer writes
     ’).  Human text: a consistent house style is left alone; when an article mixes ' and
     ’, the less frequent style is reported.  Example (fr): ``l'été`` → ``l’été``.
+    Relais's own lines (a disclosure line, ``SegmentPair.known``) are always held to the
+    language's style.
     """
 
+    compares = False  # reads the target alone
     id = "typography.apostrophe"
     severity = Severity.MINOR
     locales = PackLocales(_has_typography)
@@ -566,20 +570,24 @@ class Apostrophe(DocumentCheck):
         typo = typography_for(ctx.target_lang)
         if typo is None:
             return []
-        views = [(pair, view_of(pair.target)) for pair in pairs if pair.target]
+        # Relais's own lines (a disclosure) are held to the language's style, whatever
+        # the house style of the article around them.
+        own = "'" if typo.apostrophe != "'" else "’"
+        findings = [_finding(self, pair, view, edit) for pair in pairs if pair.known and pair.target
+                    for view in (view_of(pair.target),) for edit in apostrophe_edits(view, typo, own)]  # fmt: skip
+        views = [(pair, view_of(pair.target)) for pair in pairs if pair.target and not pair.known]
         if ctx.machine_output:
             wrong = "'" if typo.apostrophe != "'" else "’"
         else:
             straight = sum(len(STRAIGHT_APOSTROPHE_RE.findall(v.text)) for _, v in views)
             curly = sum(len(CURLY_APOSTROPHE_RE.findall(v.text)) for _, v in views)
             if not straight or not curly:
-                return []  # one style throughout: the newsroom's choice
+                return findings  # one style throughout: the newsroom's choice
             preferred_is_straight = typo.apostrophe == "'"
             if straight == curly:
                 wrong = "’" if preferred_is_straight else "'"
             else:
                 wrong = "'" if straight < curly else "’"
-        findings = []
         for pair, view in views:
             for edit in apostrophe_edits(view, typo, wrong):
                 findings.append(_finding(self, pair, view, edit))

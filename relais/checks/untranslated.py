@@ -264,6 +264,7 @@ class FurnitureLeaked(SegmentCheck):
     Example: "Pourquoi c’est importantCopier le lien" (fr).
     """
 
+    compares = False  # reads the target alone
     id = "furniture.leaked"
     severity = Severity.CRITICAL
     description = "Page furniture (share buttons, 'Read more') leaked into the translation."

@@ -292,6 +292,16 @@ def test_inconsistent_rendering_across_segments():
     assert pairs[2].target[found[0].start : found[0].end] == "Sergeï"
 
 
+def test_the_english_form_beside_an_exonym_is_minor():
+    pairs = [
+        _pair("The battle of Fallujah began in November.", "La bataille de Falloujah a commencé en novembre.", "fr", 0),
+        _pair("The game is set in Fallujah.", "Le jeu se déroule à Falloujah.", "fr", 1),
+        _pair("Fighting in Fallujah lasted weeks.", "Les combats à Fallujah ont duré des semaines.", "fr", 2),
+    ]
+    found = [f for f in _run(pairs, "fr") if f.check == "names.inconsistent"]
+    assert [(f.block, f.suggestion, f.severity) for f in found] == [(2, "Falloujah", Severity.MINOR)]
+
+
 def test_consistent_rendering_with_german_genitive_is_silent():
     pairs = [
         _pair("The Kremlin said Putin's plan was ready.", "Der Kreml sagte, Putins Plan sei fertig.", "de", 0),
