@@ -158,12 +158,12 @@ class Article:
 
 @dataclass(frozen=True)
 class Doc:
-    """A document as `relais check` reads it: text, file name, and the chunk each line
-    of the text came from (``chunks``, for finding → paragraph)."""
+    """A document as `relais check` reads it (text and file name), and the chunks it
+    was written from, in order (to tell which paragraph a finding is in)."""
 
     text: str
     name: str
-    chunks: tuple[str, ...]  # the chunk texts, in order
+    chunks: tuple[str, ...]
 
 
 def flores_articles(flores: Path, lang: str, system: str, lines: int) -> list[Article]:
