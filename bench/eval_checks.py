@@ -1,14 +1,48 @@
 """How well the automatic checks do on real translations (FLORES-200 dev).
 
+Sentence level (the default), each FLORES line checked as one segment pair:
+
 (a) loud findings (critical or major) per 100 segments on the human references;
 (b) errors planted into those references, and the share caught per error type;
 (c) the same loud-finding rate on the Google, Microsoft and Bergamot outputs.
 
     .venv/bin/python bench/eval_checks.py --flores ../shared/eval/flores-dev [--langs fr,de,es,it,pt] [--lines 997]
 
+Article level (``--articles``), whole articles through the library path of
+``relais check SOURCE TARGET --to LANG`` (``bench/articles.py`` says how the articles,
+perturbations and plants are made):
+
+(d) loud findings per 100 source segments (the source's segments, as `relais check`
+    cuts them) per language, system (human reference and each machine output) and
+    perturbation: none, a source paragraph dropped, three target paragraphs added,
+    plain text with one line per paragraph.  FLORES lines 20 at a time make the
+    articles; the ``align.block_extra`` a dropped or added paragraph should cause is
+    left out of the rate (the rate with it in brackets);
+(e) how many of those paragraphs without a counterpart were flagged as such;
+(f) the checks behind the loud findings on the human references;
+(g) the same for the project's own articles (examples/story.md with our translations
+    in bench/data/, the French series in examples/series/);
+(h) the target ending with the locale's disclosure line as published, and with
+    straight apostrophes: the findings on that line;
+(i) errors planted into the human references at article level (an invented place or
+    organisation from a held-out list, a changed role, a digit swap inside a figure, a
+    flipped connective with an accepted rendering elsewhere in the sentence, quotation
+    marks removed) and the share caught by a loud finding in the planted paragraph.
+
+    .venv/bin/python bench/eval_checks.py --articles --flores ../shared/eval/flores-dev [--langs fr] [--lines 200]
+        [--systems google,microsoft,bergamot-base-memory,bergamot-tiny] [--rounds 2] [--jobs 2]
+
+The full article-level run (997 lines: 50 FLORES articles a language, the last of 17
+lines; five languages, the human references and four machine outputs) checks about
+6,000 pairs of documents: 31 minutes with ``--jobs 2`` on a shared 2-core machine (30 min of
+CPU).  ``--lines`` bounds it (``--lines 200``, ten articles a language: 7 minutes), and
+so does ``--systems ""`` (the human references and the project's articles only, about a
+third of the work).  The last line printed gives the run's time.
+
 The FLORES data (CC BY-SA 4.0) is read from the given path and never copied here.
 Planting is deterministic (seeded), and a planted case counts only where the
-unmodified pair was silent for that error's checks, so that (b) measures the plant.
+unmodified pair was silent for that error's checks (at article level: where the
+unplanted paragraph had no loud finding), so that (b) and (i) measure the plant.
 """
 
 from __future__ import annotations
@@ -17,10 +51,13 @@ import argparse
 import random
 import re
 import sys
+import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from flores import read_lines  # bench/flores.py (scripts run from bench/ on sys.path)
+import articles as art  # bench/articles.py (scripts run from bench/ on sys.path)
+from flores import read_lines  # bench/flores.py
 from relais.checks.base import CheckContext, SegmentPair, Severity
 from relais.checks.registry import run_checks
 from relais.document.model import BlockKind
@@ -247,6 +284,134 @@ def planted(sources: list[str], targets: list[str], lang: str, seed: int) -> dic
 
 
 
+def article_level(args: argparse.Namespace, langs: list[str]) -> int:
+    """Sections (d)–(i): whole articles through `relais check` (``bench/articles.py``)."""
+    art.assert_held_out()
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    # The human references first: they carry the disclosure and the plants, the longest tasks.
+    tasks = [(lang, art.HUMAN) for lang in langs]
+    tasks += [(lang, system) for lang in langs for system in systems if art.system_available(args.flores, lang, system)]
+    tasks += [(lang, "project") for lang in langs]
+    started = time.monotonic()
+    calls = [(args.flores, lang, system, args.lines, args.seed, args.rounds) for lang, system in tasks]
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(art.run_task, *zip(*calls)))
+    else:
+        results = [art.run_task(*call) for call in calls]
+    by = {(r.lang, r.system): r for r in results}
+    n_flores = -(-args.lines // art.ARTICLE_LINES)
+    print(f"Article level: FLORES dev lines {art.ARTICLE_LINES} at a time ({n_flores} articles a language, the last one "
+          f"shorter when the lines do not divide), plus the project's articles; seed {args.seed}.")  # fmt: skip
+    print_rates(by, langs, systems)
+    print_perturbation_found(by, langs, systems)
+    print_top_checks(by, langs, args.top)
+    print_project(by, langs, args.top)
+    print_disclosure(by, langs)
+    print_plants(by, langs)
+    print(f"({len(tasks)} tasks, {time.monotonic() - started:.0f} s with {args.jobs} job(s))")
+    return 0
+
+
+def _cell(tally, kind: str) -> str:
+    """``excess`` loud per 100 source segments; with the perturbation's own findings in brackets."""
+    if not tally.segments:
+        return "n/a"
+    if kind in ("source dropped", "3 target added"):
+        return f"{tally.rate():.2f} ({tally.rate(excess=False):.2f})"
+    return f"{tally.rate():.2f}"
+
+
+def print_rates(by: dict, langs: list[str], systems: list[str]) -> None:
+    print("(d) loud findings (critical + major) per 100 source segments, FLORES articles; for a dropped or added")
+    print("    paragraph, the align.block_extra it should cause is left out (every loud finding in brackets)")
+    columns = ["human", *systems]
+    print("  " + "lang".ljust(6) + "perturbation".ljust(17) + "segments".ljust(10) + "".join(c.ljust(22) for c in columns))
+    for lang in langs:
+        for kind in art.PERTURBATIONS:
+            human = by[(lang, "human")].perturbations[kind] if (lang, "human") in by else None
+            cells = [(_cell(by[(lang, c)].perturbations[kind], kind) if (lang, c) in by else "n/a").ljust(22) for c in columns]
+            print("  " + lang.ljust(6) + kind.ljust(17) + str(human.segments if human else "").ljust(10) + "".join(cells))
+
+
+def print_perturbation_found(by: dict, langs: list[str], systems: list[str]) -> None:
+    print("(e) paragraphs without a counterpart that were flagged loudly as such (align.block_extra on that paragraph)")
+    columns = ["human", *systems]
+    print("  " + "lang".ljust(6) + "perturbation".ljust(17) + "".join(c.ljust(22) for c in columns))
+    for lang in langs:
+        for kind in ("source dropped", "3 target added"):
+            cells = []
+            for c in columns:
+                t = by[(lang, c)].perturbations[kind] if (lang, c) in by else None
+                cells.append((f"{t.found}/{t.expected} ({100 * t.found / t.expected:.0f}%)" if t and t.expected else "n/a").ljust(22))
+            print("  " + lang.ljust(6) + kind.ljust(17) + "".join(cells))
+
+
+def _top(counter, n: int) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counter.most_common(n)) or "-"
+
+
+def print_top_checks(by: dict, langs: list[str], n: int) -> None:
+    print(f"(f) the checks behind the loud findings of (d) on the human references (top {n})")
+    for lang in langs:
+        if (lang, "human") not in by:
+            continue
+        for kind in art.PERTURBATIONS:
+            print(f"  {lang}  {kind.ljust(17)}{_top(by[(lang, 'human')].perturbations[kind].by_check, n)}")
+
+
+def print_project(by: dict, langs: list[str], n: int) -> None:
+    print("(g) the project's articles (examples/story.md and bench/data/story.<lang>.md; the French series):")
+    print("    loud findings per 100 source segments as in (d), and their checks")
+    for lang in langs:
+        r = by.get((lang, "project"))
+        if r is None or not r.perturbations["none"].articles:
+            print(f"  {lang}  no translation of the project's articles")
+            continue
+        for kind in art.PERTURBATIONS:
+            t = r.perturbations[kind]
+            found = f", flagged {t.found}/{t.expected}" if t.expected else ""
+            print(f"  {lang}  {kind.ljust(17)}{t.articles} articles, {t.segments} segments: {_cell(t, kind)}{found}; {_top(t.by_check, n)}")
+
+
+def print_disclosure(by: dict, langs: list[str]) -> None:
+    print("(h) the target ending with the locale's disclosure line as published (---, then the line), and the same")
+    print("    with straight apostrophes: articles with a finding on the line (loud ones), and the findings")
+    for lang in langs:
+        for origin in ("human", "project"):
+            r = by.get((lang, origin))
+            if r is None or not r.disclosure:
+                continue
+            for variant in art.DISCLOSURES:
+                t = r.disclosure[variant]
+                if not t.applicable:
+                    print(f"  {lang}  {origin.ljust(8)}{variant.ljust(22)}n/a (the line has no apostrophe)")
+                    continue
+                print(f"  {lang}  {origin.ljust(8)}{variant.ljust(22)}{t.on_line}/{t.applicable} ({t.loud_on_line} loud); {_top(t.by_check, 4)}")
+
+
+def print_plants(by: dict, langs: list[str]) -> None:
+    print("(i) errors planted in the human references (FLORES and project articles), caught by a loud finding in")
+    print("    the planted paragraph: caught/cases (%), [applicable paragraphs left out: already loud], catching checks")
+    for kind in art.PLANTS:
+        pooled = art.PlantTally()
+        for lang in langs:
+            totals = art.PlantTally()
+            for origin in (art.HUMAN, "project"):
+                r = by.get((lang, origin))
+                if r is not None and r.plants:
+                    totals.add(r.plants[kind])
+            pooled.add(totals)
+            print(f"  {kind.ljust(20)}{lang.ljust(5)}{_plant_cell(totals)}")
+        if len(langs) > 1:
+            print(f"  {kind.ljust(20)}{'all'.ljust(5)}{_plant_cell(pooled)}")
+
+
+def _plant_cell(t) -> str:
+    share = f"{100 * t.caught / t.cases:.0f}%" if t.cases else "n/a"
+    return f"{t.caught}/{t.cases} ({share}) [{t.skipped}]; {_top(t.by_check, 4)}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flores", type=Path, default=Path("../shared/eval/flores-dev"))
@@ -254,11 +419,18 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=997)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--details", action="store_true", help="print which checks were loud")
+    parser.add_argument("--articles", action="store_true", help="article-level evaluation (d)–(i) instead of (a)–(c)")
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="machine outputs checked at article level")
+    parser.add_argument("--rounds", type=int, default=2, help="planting rounds per article (article level)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for the article level")
+    parser.add_argument("--top", type=int, default=6, help="check ids listed per row (article level)")
     args = parser.parse_args()
     langs = [lang.strip() for lang in args.langs.split(",") if lang.strip()]
     if not (args.flores / f"en-{langs[0]}").is_dir():
         print(f"error: {args.flores}/en-{langs[0]} not found (give the FLORES folder with --flores)", file=sys.stderr)
         return 2
+    if args.articles:
+        return article_level(args, langs)
 
     print("(a) loud findings per 100 segments on the human references")
     sources = {lang: read_lines(args.flores / f"en-{lang}" / "flores-dev.en", args.lines) for lang in langs}
