@@ -22,7 +22,7 @@ source body paragraph taken out, seeded); ``3 target added`` (three target parag
 from another article of the same file inserted at seeded positions; for the project
 articles, lines of the FLORES human reference of that language); ``plain text`` (both
 documents as .txt, one line per paragraph, no blank lines).  A finding the perturbation
-should cause (``align.block_extra`` on the target paragraph without a source) is counted
+should cause (``addition.block`` on the target paragraph without a source) is counted
 apart: ``excess`` is every other loud finding.
 
 The disclosure: the human reference ending as a published Relais translation does
@@ -321,7 +321,7 @@ class Tally:
     loud: int = 0  # every loud finding
     excess: int = 0  # loud findings the perturbation does not explain
     expected: int = 0  # paragraphs the perturbation left without a counterpart
-    found: int = 0  # of those, flagged loudly as such (align.block_extra there)
+    found: int = 0  # of those, flagged loudly as such (addition.block there)
     by_check: Counter = field(default_factory=Counter)  # excess loud findings by check id
 
     def add(self, other: Tally) -> None:
@@ -338,7 +338,7 @@ def _rng(*parts) -> random.Random:
 
 
 def _tally(findings: list[Finding], segments: int, blocks: list[int] | None, expected: set[int]) -> Tally:
-    """Count loud findings; one ``align.block_extra`` on each ``expected`` chunk is explained."""
+    """Count loud findings; one ``addition.block`` on each ``expected`` chunk is explained."""
     t = Tally(articles=1, segments=segments, expected=len(expected))
     explained: set[int] = set()
     for f in findings:
@@ -346,7 +346,7 @@ def _tally(findings: list[Finding], segments: int, blocks: list[int] | None, exp
             continue
         t.loud += 1
         chunk = _chunk_of(f, blocks) if blocks is not None else -1
-        if f.check == "align.block_extra" and chunk in expected and chunk not in explained:
+        if f.check == "addition.block" and chunk in expected and chunk not in explained:
             explained.add(chunk)
             continue
         t.excess += 1

@@ -16,7 +16,7 @@ perturbations and plants are made):
     cuts them) per language, system (human reference and each machine output) and
     perturbation: none, a source paragraph dropped, three target paragraphs added,
     plain text with one line per paragraph.  FLORES lines 20 at a time make the
-    articles; the ``align.block_extra`` a dropped or added paragraph should cause is
+    articles; the ``addition.block`` a dropped or added paragraph should cause is
     left out of the rate (the rate with it in brackets);
 (e) how many of those paragraphs without a counterpart were flagged as such;
 (f) the checks behind the loud findings on the human references;
@@ -324,7 +324,7 @@ def _cell(tally, kind: str) -> str:
 
 def print_rates(by: dict, langs: list[str], systems: list[str]) -> None:
     print("(d) loud findings (critical + major) per 100 source segments, FLORES articles; for a dropped or added")
-    print("    paragraph, the align.block_extra it should cause is left out (every loud finding in brackets)")
+    print("    paragraph, the addition.block it should cause is left out (every loud finding in brackets)")
     columns = ["human", *systems]
     print("  " + "lang".ljust(6) + "perturbation".ljust(17) + "segments".ljust(10) + "".join(c.ljust(22) for c in columns))
     for lang in langs:
@@ -335,7 +335,7 @@ def print_rates(by: dict, langs: list[str], systems: list[str]) -> None:
 
 
 def print_perturbation_found(by: dict, langs: list[str], systems: list[str]) -> None:
-    print("(e) paragraphs without a counterpart that were flagged loudly as such (align.block_extra on that paragraph)")
+    print("(e) paragraphs without a counterpart that were flagged loudly as such (addition.block on that paragraph)")
     columns = ["human", *systems]
     print("  " + "lang".ljust(6) + "perturbation".ljust(17) + "".join(c.ljust(22) for c in columns))
     for lang in langs:

@@ -119,7 +119,10 @@ def _ingest(data: bytes, name: str | None, fmt: str | None, limits: Limits, lang
     chosen = chosen or sniff_format(text)
 
     article = _PARSERS[chosen](text)
-    tidied = tidy_blocks(article.blocks, strip_ui_text=strip_ui_text)
+    # A translation read back for checking has its own language's bylines and labels
+    # (and may have leaked English ones).
+    languages = (language,) if language == SOURCE_LANGUAGE else (language, SOURCE_LANGUAGE)
+    tidied = tidy_blocks(article.blocks, languages=languages, strip_ui_text=strip_ui_text)
     article.blocks = tidied.blocks
     article.author = article.author or tidied.author
     article.date = article.date or tidied.date

@@ -48,3 +48,23 @@ def test_parse_byline(text, expected):
 )
 def test_find_date(text, expected):
     assert find_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        ("fr", "Par Tomasz Wróbel · 12 mai 2026", Byline("Tomasz Wróbel", "2026-05-12")),
+        ("fr", "Publié le 1er février 2026", Byline(None, "2026-02-01")),
+        ("de", "Von Tomasz Wróbel · 12. Mai 2026", Byline("Tomasz Wróbel", "2026-05-12")),
+        ("es", "Por Tomasz Wróbel · 12 de mayo de 2026", Byline("Tomasz Wróbel", "2026-05-12")),
+        ("it", "Di Tomasz Wróbel · 12 maggio 2026", Byline("Tomasz Wróbel", "2026-05-12")),
+        ("pt", "Por Tomasz Wróbel · 12 de maio de 2026", Byline("Tomasz Wróbel", "2026-05-12")),
+        # Sentences, not bylines.
+        ("fr", "Par ailleurs, le conseil a voté mardi.", None),
+        ("it", "Di Maio ha detto che il porto riaprirà.", None),
+        ("de", "Von der Leyen sagte am Montag, der Hafen bleibe offen.", None),
+    ],
+)  # fmt: skip
+def test_a_translation_s_own_byline(lang, text, expected):
+    """A translation read back for checking has its language's byline (``relais check``)."""
+    assert parse_byline(text, (lang, "en")) == expected
