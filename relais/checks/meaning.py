@@ -79,6 +79,14 @@ def _has_negation(pack: Pack) -> bool:
     return bool(pack.negation_words)
 
 
+def _all(patterns: tuple[re.Pattern, ...], text: str) -> list[re.Match]:
+    return [m for p in patterns for m in p.finditer(text)]
+
+
+def _relative(offset: int, text: str) -> float:
+    return offset / max(len(text), 1)
+
+
 def _first(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
     found = [m for m in (p.search(text) for p in patterns) if m]
     return min(found, key=lambda m: m.start()) if found else None
@@ -89,7 +97,10 @@ class ConnectiveCheck(SegmentCheck):
 
     id ``meaning.connective``, major, languages whose pack has connectives.  Example: "Prices rose amid the
     strike." → "Les prix ont augmenté malgré la grève." flags "malgré" (a rendering of
-    "despite", which contradicts "amid"); "… sur fond de grève." is silent.
+    "despite", which contradicts "amid"); "… sur fond de grève." is silent.  An accepted
+    rendering elsewhere in the sentence does not hide the flip: it counts only where it is
+    nearer the connective's place (its relative position in the source) than the
+    contradicting word.
     """
 
     id = "meaning.connective"
@@ -101,15 +112,20 @@ class ConnectiveCheck(SegmentCheck):
         findings: list[Finding] = []
         source, target = pair.source_plain, pair.target_plain
         for conn in table.values():
-            if not _first(conn.source, source):
+            found = _first(conn.source, source)
+            if not found:
                 continue
-            if _first(conn.renderings.get(ctx.target_lang, ()), target):
-                continue  # rendered as itself
+            where = _relative(found.start(), source)  # where the translation should render it
+            renderings = _all(conn.renderings.get(ctx.target_lang, ()), target)
             for other in conn.contradicts:
                 if _first(table[other].source, source):
                     continue  # the source holds the other word too
                 hit = _first(table[other].signals.get(ctx.target_lang, ()), target)
-                if hit:
+                # An accepted rendering counts only where it stands in for the source's
+                # connective: nearer its place than the contradicting word ("progresse
+                # malgré les discussions … avec Pékin": "avec" is not the "amid").
+                if hit and not any(abs(_relative(r.start(), target) - where) <= abs(_relative(hit.start(), target) - where)
+                                   for r in renderings):  # fmt: skip
                     start, end = pair.target_span(hit.start(), hit.end())
                     findings.append(
                         self.finding(

@@ -14,6 +14,11 @@ CASES = [
     ("Prices rose amid the strike.", "Les prix ont augmenté malgré la grève.", "fr", {CONN}),
     ("Prices rose amid the strike.", "Les prix ont augmenté sur fond de grève.", "fr", set()),
     ("Prices rose amid the strike.", "Les prix ont augmenté pendant la grève.", "fr", set()),
+    # an accepted rendering elsewhere in the sentence ("avec") does not stand in for "amid"
+    ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse malgré les discussions du ministre avec Pékin.", "fr", {CONN}),
+    ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse sur fond de discussions du ministre avec Pékin.", "fr", set()),
+    ("Trade grows amid the minister's talks with Beijing.", "Der Handel wächst trotz der Gespräche des Ministers mit Peking.", "de", {CONN}),
+    ("Trade grows amid talks, despite the ban.", "Le commerce progresse sur fond de discussions, malgré l'interdiction.", "fr", set()),
     ("Prices rose amid the strike.", "Die Preise stiegen trotz des Streiks.", "de", {CONN}),
     ("Prices rose amid the strike.", "Die Preise stiegen angesichts des Streiks.", "de", set()),
     ("Prices rose amid the strike.", "Los precios subieron a pesar de la huelga.", "es", {CONN}),
