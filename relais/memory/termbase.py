@@ -262,6 +262,29 @@ class TermIndex:
         return list(found.values())
 
 
+def surname_entries(entries: list[TermMatch]) -> list[TermMatch]:
+    """For each person of two or more words whose rendering has as many: the surname
+    alone, rendered as the rendering's last word (Yuri Kovalyov → Iouri Kovaliov gives
+    Kovalyov → Kovaliov, with the last words of the forbidden variants).  Not for a
+    surname two people share, nor one that is a term of its own."""
+    own = {fold(e.source) for e in entries}
+    by_surname: dict[str, list[TermMatch]] = {}
+    for e in entries:
+        source_words, target_words = e.source.split(), e.target.split()
+        if e.type == "person" and len(source_words) >= 2 and len(target_words) >= 2 and len(source_words[-1]) >= 3:
+            by_surname.setdefault(source_words[-1], []).append(e)
+    out = []
+    for surname, people in by_surname.items():
+        if len(people) > 1 or fold(surname) in own:
+            continue
+        (e,) = people
+        last = e.target.split()[-1]
+        also = tuple(a.split()[-1] for a in e.also if a.split())
+        forbidden = tuple(sorted({v.split()[-1] for v in e.forbidden if v.split()} - {last, *also}))
+        out.append(TermMatch(surname, last, "person", forbidden, also))
+    return out
+
+
 class StoreTermbase:
     """The approved termbase of one language pair, loaded once (``termbase_for``); what a
     job's ``CheckContext.termbase`` holds.  Satisfies ``relais.checks.base.Termbase``."""
@@ -269,7 +292,9 @@ class StoreTermbase:
     def __init__(self, entries: list[TermMatch], target_lang: str, source_lang: str = "en"):
         self.source_lang, self.target_lang = source_lang, target_lang
         self.entries = entries
-        self.index = TermIndex(entries)
+        # A person is named by the surname alone after the first mention ("said
+        # Kovalyov"): the termbase holds it to the full name's rendering there too.
+        self.index = TermIndex(entries + surname_entries(entries))
         self._by_key: dict[str, TermMatch] = {}
         for entry in entries:
             self._by_key.setdefault(term_key(entry.source), entry)

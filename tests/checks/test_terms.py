@@ -70,6 +70,25 @@ CASES = [
 ]
 
 
+KOVALYOV = {"Yuri Kovalyov": ("Iouri Kovaliov", ["Youri Kovalev"])}
+KOVALYOV_DE = {"Yuri Kovalyov": ("Juri Kowaljow", [])}
+SURNAME_CASES = [
+    # a person of the termbase is held to it on every mention, the surname alone too
+    ("“We will stay,” said Kovalyov.", "« Nous resterons », a déclaré Youri Kovalev.", "fr", KOVALYOV, {"terms.forbidden"}),
+    ("“We will stay,” said Kovalyov.", "« Nous resterons », a déclaré Kovalev.", "fr", KOVALYOV, {"terms.forbidden"}),
+    ("“We will stay,” said Mr Kovalyov.", "« Nous resterons », a déclaré M. Kovaliov.", "fr", KOVALYOV, set()),
+    ("Kovalyov's plan was ready.", "Le plan de Kovaliov était prêt.", "fr", KOVALYOV, set()),
+    ("Kovalyov's plan was ready.", "Le plan de Kovalov était prêt.", "fr", KOVALYOV, {"terms.violation"}),
+    ("Kovalyov spoke on Tuesday.", "Kowaljows Plan war fertig, sagte er am Dienstag.", "de", KOVALYOV_DE, set()),  # inflected
+    ("Kovalyov spoke on Tuesday.", "Kowalew sprach am Dienstag.", "de", KOVALYOV_DE, {"terms.violation"}),
+]
+
+
+@pytest.mark.parametrize("source,target,lang,entries,expected", SURNAME_CASES)
+def test_a_person_is_held_to_the_termbase_by_surname_alone(source, target, lang, entries, expected):
+    assert {f.check for f in _findings(source, target, lang, _termbase(entries, lang))} == expected
+
+
 @pytest.mark.parametrize("source,target,lang,entries,expected", CASES)
 def test_terms_table(source, target, lang, entries, expected):
     termbase = None if entries is None else _termbase(entries, lang, {"climate change": "term", "Turkey": "place"})
