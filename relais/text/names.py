@@ -733,8 +733,9 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     for run in target_runs:
         names = [w for w in run.words if w.text not in PARTICLES]
         known_place = run.text_folded in data.places or (len(names) == 1 and names[0].folded in place_words)
-        if len(names) == 1 and not known_place and not any_missing:
-            continue  # a lone capitalised word matters only as a stand-in for a missing name
+        lone_word = len(names) == 1 and not known_place
+        if lone_word and not any_missing and capitalises_nouns(lang):
+            continue  # German capitalises nouns: a lone word there is a name only as a stand-in
         if any(explained(w) for w in run.words) or "".join(w.folded for w in run.words) in source_folded:  # Wi-Fi / wifi
             continue
         if expanded and all(w.folded[0] in expanded for w in names):
@@ -742,6 +743,15 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
         if known_place or (names[0].folded not in feature_words and _person_like(names, lang)):
             result.invented.append(run)
             result.unexplained.append(run)
+        elif (lone_word and not capitalises_nouns(lang) and names[0].folded not in feature_words
+              and target[names[0].end : names[0].end + 1] not in ("'", "’") and not opens_sentence(target, names[0].start)
+              and _unknown_name(names[0], lang)):  # fmt: skip
+            # A name the dictionary does not know, that nothing in the source explains:
+            # "…, à Ptuj", "selon la Fondation Brennecke".
+            result.invented.append(run)
+            result.unexplained.append(run)
+        elif lone_word and not any_missing:
+            continue  # a known word, capitalised: matters only as a stand-in for a missing name
         else:
             lone.append(run)
 
@@ -787,6 +797,13 @@ def _name_like(word: Word, lang: str) -> bool:
 
 GERMAN_NOUN_ENDINGS = ("en", "ung", "ten", "ern", "heit", "keit", "schaft", "nis", "tum", "ion", "tat")
 ROMAN_NUMERAL_RE = re.compile(r"[IVXLC]+(?:e|er|re|ème|º|°|o|a)?")
+
+
+def _unknown_name(word: Word, lang: str) -> bool:
+    """A lone capitalised word that can only be a name: not an acronym (translators
+    expand and abbreviate those), at least four letters, and unknown to the target
+    dictionary."""
+    return not word.acronym and len(word.text) >= 4 and _unknown_word(word, lang)
 
 
 def _unknown_word(word: Word, lang: str) -> bool:

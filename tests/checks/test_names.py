@@ -47,6 +47,13 @@ CASES = [
     ("The summit will be held in Vilnius.", "Le sommet aura lieu à Helsinki.", "fr", {"names.swapped"}),
     # --- names.invented: fires
     ("The minister spoke on Tuesday.", "Le ministre Jean-Claude Laporte s'est exprimé mardi.", "fr", {"names.invented"}),
+    # a lone name the dictionary does not know, with nothing in the source to explain it
+    ("The minister spoke on Tuesday.", "Le ministre Laporte s'est exprimé mardi.", "fr", {"names.invented"}),
+    ("The talks ended without an agreement.", "Les pourparlers se sont terminés sans accord, selon la Fondation Brunnhofer.", "fr", {"names.invented"}),
+    ("The talks ended without an agreement.", "Las conversaciones terminaron sin acuerdo en Zlatibor.", "es", {"names.invented"}),
+    # … but not a known word, an elided one, or one that opens a sentence or a quotation
+    ("The talks ended without an agreement.", "Les pourparlers se sont terminés sans accord, selon le Parlement.", "fr", set()),
+    ("He said: “Today we played well.”", "Il a déclaré : « Aujourd’hui, nous avons bien joué. »", "fr", set()),
     ("The summit ended without an agreement.", "Le sommet de Helsinki s'est terminé sans accord.", "fr", {"names.invented"}),
     ("The summit ended without an agreement.", "Der Gipfel in Helsinki endete ohne Einigung.", "de", {"names.invented"}),
     ("The talks will continue next week.", "Las conversaciones continuarán la próxima semana en Londres.", "es", {"names.invented"}),
@@ -149,10 +156,6 @@ CASES = [
     pytest.param(
         "They met as students at UCLA in 1990.", "Ils se sont rencontrés en 1990 à l'université de Californie à Los Angeles.", "fr", set(),
         marks=pytest.mark.xfail(strict=True, reason="an expanded acronym is reported as possibly missing (minor)"),
-    ),
-    pytest.param(
-        "The minister spoke on Tuesday.", "Le ministre Laporte s'est exprimé mardi.", "fr", {"names.invented"},
-        marks=pytest.mark.xfail(strict=True, reason="a lone invented surname is only caught when it replaces a source name"),
     ),
     pytest.param(
         "The Catalan leader resigned.", "Le dirigeant basque a démissionné.", "fr", {"names.swapped"},
