@@ -136,6 +136,83 @@ class ConnectiveCheck(SegmentCheck):
         return findings
 
 
+@derived
+def _role_phrases(lang: str) -> tuple[tuple[re.Pattern, frozenset[str]], ...]:
+    """A pack's role phrases, longest first, each with the roles it renders ("monarque":
+    king and queen)."""
+    pack = get_pack(lang)
+    by_phrase: dict[str, set[str]] = {}
+    for role, phrases in (pack.roles if pack else {}).items():
+        for phrase in phrases:
+            by_phrase.setdefault(phrase.casefold(), set()).add(role)
+    ordered = sorted(by_phrase, key=len, reverse=True)
+    return tuple((_word_pattern(phrase), frozenset(by_phrase[phrase])) for phrase in ordered)
+
+
+def roles_in(text: str, lang: str) -> list[tuple[int, int, frozenset[str]]]:
+    """(start, end, roles) of every role phrase of ``text``, the longest winning where
+    they overlap ("ministre des Affaires étrangères", not "ministre")."""
+    found: list[tuple[int, int, frozenset[str]]] = []
+    taken = bytearray(len(text))
+    for pattern, roles in _role_phrases(lang):
+        for m in pattern.finditer(text):
+            if any(taken[m.start() : m.end()]):
+                continue
+            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+            found.append((m.start(), m.end(), roles))
+    return sorted(found)
+
+
+def _related(a: str, b: str) -> bool:
+    """One role stands for the other: the same, or one names the other ("minister" and
+    "foreign minister", "prince" and "crown prince")."""
+    return a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} "
+
+
+def _has_roles(pack: Pack) -> bool:
+    return bool(pack.roles)
+
+
+class RoleCheck(SegmentCheck):
+    """A role or title in the translation that the source does not give anyone.
+
+    id ``meaning.role``, critical where it stands in place of the source's role ("the
+    foreign minister" → "le ministre de l’Intérieur"), major where the source has no role
+    it could render ("Joe Biden" → "le président Joe Biden"); languages whose pack lists roles
+    (``[role.*]`` of ``meaning.toml``, the English words in the en pack).  A role that
+    names another counts for it ("ministre" for "foreign minister").
+    """
+
+    id = "meaning.role"
+    severity = Severity.CRITICAL
+    locales = PackLocales(_has_roles)
+    description = "A role or title in the translation that the source does not have: a changed or invented title."
+
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        target_roles = roles_in(pair.target_plain, ctx.target_lang)
+        if not target_roles:
+            return []
+        source_roles = {r for _, _, roles in roles_in(pair.source_plain, SOURCE_LANGUAGE) for r in roles}
+        source_folded = pair.source_plain.casefold()
+        unexplained = [(s, e, roles) for s, e, roles in target_roles
+                       if not any(_related(r, have) for r in roles for have in source_roles)
+                       and pair.target_plain[s:e].casefold() not in source_folded]  # a name: "Puerto Princesa"  # fmt: skip
+        if not unexplained:
+            return []
+        rendered = {have for have in source_roles for _, _, roles in target_roles if any(_related(r, have) for r in roles)}
+        missing = sorted(source_roles - rendered)
+        findings = []
+        for start, end, _roles in unexplained:
+            text = pair.target_plain[start:end]
+            span = pair.target_span(start, end)
+            if missing:
+                findings.append(self.finding(pair, *span, f"“{text}” stands where the source has “{missing[0]}”"))
+            else:
+                findings.append(self.finding(pair, *span, f"“{text}”: a role the source does not give anyone",
+                                             severity=Severity.MAJOR))  # fmt: skip
+        return findings
+
+
 class NegationCheck(SegmentCheck):
     """A negation in the source with none in the translation.
 
@@ -159,7 +236,7 @@ class NegationCheck(SegmentCheck):
         ]
 
 
-CHECKS = [ConnectiveCheck, NegationCheck]
+CHECKS = [ConnectiveCheck, NegationCheck, RoleCheck]
 
 
 # -- reference-free risk ---------------------------------------------------------------

@@ -90,6 +90,7 @@ class Pack:
     furniture: dict[str, Any] | None = None  # furniture.toml: interface strings, bylines, datelines
     notes: dict[str, Any] = field(default_factory=dict)  # note kind → label (target) or labels (source)
     unbroken: tuple[str, ...] = ()  # [sentences] unbroken: abbreviations no sentence ends inside ("av. J.-C.")
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # meaning.toml [role.*]: words (source) or accept (target)
 
     @property
     def is_target(self) -> bool:
@@ -196,6 +197,7 @@ def _read(code: str, folder: Traversable) -> Pack:
                 )
                 for name, entry in meaning.get("connective", {}).items()
             },
+            roles={name: tuple(entry.get("words", entry.get("accept", ()))) for name, entry in meaning.get("role", {}).items()},
             negation_words=tuple(negation.get("words", ())),
             negation_pattern=negation.get("pattern"),
             examples={

@@ -1,4 +1,4 @@
-"""Meaning checks: connectives that flip, negations that vanish; the risk score."""
+"""Meaning checks: connectives that flip, negations that vanish, roles that change; the risk score."""
 
 import pytest
 
@@ -7,13 +7,24 @@ from relais.checks.meaning import HIGH_RISK, segment_risk
 from relais.engines.llama import LlamaEngine
 from tests.checks.table import ids
 
-CONN, NEG = "meaning.connective", "meaning.negation"
+CONN, NEG, ROLE = "meaning.connective", "meaning.negation", "meaning.role"
 
 CASES = [
     # amid rendered as despite: the error Relais exists to prevent
     ("Prices rose amid the strike.", "Les prix ont augmenté malgré la grève.", "fr", {CONN}),
     ("Prices rose amid the strike.", "Les prix ont augmenté sur fond de grève.", "fr", set()),
     ("Prices rose amid the strike.", "Les prix ont augmenté pendant la grève.", "fr", set()),
+    # a role or title the source does not have: changed, or invented
+    ("The foreign minister said talks would resume.", "Le ministre de l’Intérieur a déclaré que les pourparlers reprendraient.", "fr", {ROLE}),
+    ("The foreign minister said talks would resume.", "Le ministre des Affaires étrangères a déclaré que les pourparlers reprendraient.", "fr", set()),
+    ("The foreign minister said talks would resume.", "Le ministre a déclaré que les pourparlers reprendraient.", "fr", set()),
+    ("The mayor said the road was shut.", "Der Gouverneur sagte, die Straße sei gesperrt.", "de", {ROLE}),
+    ("The mayor said the road was shut.", "Der Bürgermeister sagte, die Straße sei gesperrt.", "de", set()),
+    ("The president spoke on Monday.", "El primer ministro habló el lunes.", "es", {ROLE}),
+    ("The president spoke on Monday.", "El presidente habló el lunes.", "es", set()),
+    ("Joe Biden spoke on Monday.", "Il presidente Joe Biden ha parlato lunedì.", "it", {ROLE}),
+    ("The ship sailed to Puerto Princesa.", "O navio seguiu para Puerto Princesa.", "pt", set()),  # a name, not a role
+    ("Former Speaker Newt Gingrich came second.", "L’ancien président de la Chambre Newt Gingrich est arrivé deuxième.", "fr", set()),
     # an accepted rendering elsewhere in the sentence ("avec") does not stand in for "amid"
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse malgré les discussions du ministre avec Pékin.", "fr", {CONN}),
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse sur fond de discussions du ministre avec Pékin.", "fr", set()),
