@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from relais.checks.align import align_articles
 from relais.checks.base import CheckContext, Finding, SegmentPair, Severity, Termbase
 from relais.checks.locate import Locator
-from relais.checks.meaning import HIGH_RISK, make_scorer, risk_finding, risk_findings, segment_risk
+from relais.checks.meaning import make_scorer, risk_finding, risk_findings, risk_threshold, segment_risk
 from relais.checks.news import headline_signoff
 from relais.checks.registry import run_checks
 from relais.config import Limits
@@ -143,7 +143,7 @@ def check_draft_segments(
     method has scored the drafts already (``relais.jobs.runner.score_risks`` stored the
     combined risk with each draft): the stored risk is kept (at least the rules' risk),
     and a segment it could not score keeps no risk (None).  Failed drafts have no risk.
-    Each risk at or above ``HIGH_RISK`` is a ``meaning.risk`` finding.  ``earlier``: for
+    Each risk at or above ``risk_threshold`` (lower for the headline and subheadings) is a ``meaning.risk`` finding.  ``earlier``: for
     the update of a story, segment id → the earlier version's source of each segment that
     changed (``numbers.stale``).
     """
@@ -170,7 +170,7 @@ def check_draft_segments(
         else:
             risk, detail = max(rules, stored[segment_id]), risk_method
         risks[segment_id] = risk
-        if risk >= HIGH_RISK:
+        if risk >= risk_threshold(pair.kind):
             findings.append(risk_finding(pair, risk, detail))
     texts = {(p.block, p.segment): p.target for p in (*dp.pairs, *dp.failed)}
     for f in findings:
@@ -189,7 +189,7 @@ def stored_risk_findings(draft: Translation, pairs: list[SegmentPair]) -> list[F
     return [
         risk_finding(p, risk, "stored with the draft")
         for p in pairs
-        if (risk := stored.get((p.block, p.segment))) is not None and risk >= HIGH_RISK
+        if (risk := stored.get((p.block, p.segment))) is not None and risk >= risk_threshold(p.kind)
     ]
 
 

@@ -19,12 +19,20 @@ import re
 from dataclasses import dataclass
 
 from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.document.model import BlockKind
 from relais.engines.languages import language_name
 from relais.engines.types import SegmentRequest
 from relais.errors import RelaisError
 from relais.locales import Pack, derived, get_pack, packs
 
 HIGH_RISK = 0.6  # a segment at or above this risk is a major finding
+HEADING_HIGH_RISK = 0.45  # … a headline or subheading already at this one (read first, read by all)
+
+
+def risk_threshold(kind: BlockKind) -> float:
+    """The risk from which a segment of a block of this kind is a ``meaning.risk``
+    finding: lower for the headline and subheadings."""
+    return HEADING_HIGH_RISK if kind in (BlockKind.HEADLINE, BlockKind.SUBHEADING) else HIGH_RISK
 
 
 @dataclass(frozen=True)
@@ -434,7 +442,7 @@ def risk_finding(pair: SegmentPair, risk: float, detail: str) -> Finding:
 def risk_findings(pairs: list[SegmentPair], findings: list[Finding], scorer) -> list[Finding]:
     """``meaning.risk`` (major) for each pair whose risk, with the scorer's method
     (``BackTranslationScorer``, ``JudgeScorer``, or None for the rules alone), reaches
-    ``HIGH_RISK``; the span is the whole target segment."""
+    ``risk_threshold``; the span is the whole target segment."""
     by_pair: dict[tuple[int, int | None], list[Finding]] = {}
     for f in findings:
         if f.check.startswith("meaning."):
@@ -444,7 +452,7 @@ def risk_findings(pairs: list[SegmentPair], findings: list[Finding], scorer) -> 
     out: list[Finding] = []
     for pair, score in zip(pairs, scores):
         risk = segment_risk(by_pair.get((pair.block, pair.segment), []), method_risk=score.risk if score else None)
-        if risk >= HIGH_RISK:
+        if risk >= risk_threshold(pair.kind):
             detail = score.detail if score is not None else ("rules only" if scorer is None else f"no {method} score")
             out.append(risk_finding(pair, risk, detail))
     return out

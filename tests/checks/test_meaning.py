@@ -176,3 +176,11 @@ def test_rules_method_has_no_engine_scorer():
     assert isinstance(make_scorer("judge", LlamaEngine), JudgeScorer)  # an engine that declares completion
     with pytest.raises(RelaisError):
         make_scorer("vibes", object())
+
+
+def test_headlines_and_subheadings_are_judged_more_strictly():
+    from relais.checks.meaning import HEADING_HIGH_RISK, risk_threshold
+    from relais.document.model import BlockKind
+
+    assert risk_threshold(BlockKind.HEADLINE) == risk_threshold(BlockKind.SUBHEADING) == HEADING_HIGH_RISK < HIGH_RISK
+    assert risk_threshold(BlockKind.PARAGRAPH) == risk_threshold(BlockKind.QUOTE) == HIGH_RISK

@@ -22,12 +22,12 @@ from sacrebleu.metrics import CHRF
 from relais.checks.audit import draft_pairs
 from relais.checks.base import CheckContext
 from relais.checks.meaning import (
-    HIGH_RISK,
     JudgeScorer,
     chrf_risk,
     judge_risk,
     meaning_findings,
     parse_judge_answer,
+    risk_threshold,
     segment_risk,
 )
 from relais.desk import Desk
@@ -63,6 +63,13 @@ def _rows(desk: Desk, job_id: int) -> dict[int, tuple]:
     rows = query(desk.config.db_url, "SELECT segment_id, id, text, risk FROM drafts WHERE job_id = :job", job=job_id)
     assert set(ids) == {r[0] for r in rows}
     return {r[0]: r[1:] for r in rows}
+
+
+def _thresholds(desk: Desk, job_id: int) -> dict[int, float]:
+    """segment id → the risk from which it is a finding (lower for headings)."""
+    with desk.store.read() as s:
+        draft = translation.load(s, job_id, current=False)
+    return {seg.id: risk_threshold(b.kind) for b in draft.blocks for seg in b.segments}
 
 
 def _job(desk: Desk, job_id: int) -> tuple[str, str | None]:
@@ -110,7 +117,8 @@ def test_back_translation_risk_is_stored_for_every_draft_and_not_scored_twice(re
         rules = _rule_risks(desk, job_id)
         for sid, (_, _, risk) in translated.items():
             assert risk is None or rules[sid] <= risk <= 1.0
-        high = {sid for sid, r in translated.items() if r[2] is not None and r[2] >= HIGH_RISK}
+        limit = _thresholds(desk, job_id)
+        high = {sid for sid, r in translated.items() if r[2] is not None and r[2] >= limit[sid]}
         assert set(_risk_findings(desk, job_id)) == high
 
         # Running the job again translates nothing and asks only about what has no risk yet.
@@ -257,7 +265,8 @@ def test_the_engines_answer_becomes_the_stored_risk(relais_home, method, answer)
                 method_risk = judge_risk(parse_judge_answer(said))
             stored = rows[dp.segment_ids[(pair.block, pair.segment)]][2]
             assert stored == pytest.approx(segment_risk(meaning_findings(pair, ctx), method_risk=method_risk))
-        high = {sid for sid, r in rows.items() if r[2] >= HIGH_RISK}
+        limit = _thresholds(desk, job_id)
+        high = {sid for sid, r in rows.items() if r[2] >= limit[sid]}
         assert high and set(_risk_findings(desk, job_id)) == high
         assert len(server.chat_requests) == 6  # one question per draft, none asked twice
     finally:
