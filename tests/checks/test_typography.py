@@ -24,7 +24,7 @@ CASES = [
     # --- French: fires ---
     ("fr", f"Pourquoi{NN}? Parce que.", set()),
     ("fr", "Pourquoi? Parce que.", {"typography.space"}),
-    ("fr", f"Pourquoi ? Parce que.", {"typography.space"}),  # breakable space
+    ("fr", "Pourquoi ? Parce que.", {"typography.space"}),  # breakable space
     ("fr", f"Attention{NN}! Il arrive{NN}; restez calmes.", set()),
     ("fr", "Attention! Il arrive; restez calmes.", {"typography.space"}),
     ("fr", f"Il a déclaré{NB}: «{NN}Nous partons.{NN}»", set()),
@@ -35,7 +35,7 @@ CASES = [
     ("fr", f"Le taux atteint 12,5{NB}%.", set()),
     ("fr", "Le taux atteint 12,5%.", {"typography.space"}),
     ("fr", 'Il a dit "non".', {"typography.straight_quotes"}),
-    ("fr", f"Il a dit “non”.", {"typography.quotes"}),
+    ("fr", "Il a dit “non”.", {"typography.quotes"}),
     ("fr", "Le chat  dort.", {"typography.double_space"}),
     ("fr", "Le chat dort , puis mange .", {"typography.space"}),
     ("fr", "Il est parti l'été dernier.", {"typography.apostrophe"}),

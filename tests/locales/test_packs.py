@@ -11,7 +11,7 @@ from relais.engines.types import SegmentRequest
 from relais.engines.languages import language, language_name
 from relais.engines.prompt import completion_prompt, fewshot_examples
 from relais.locales import FEATURES, PACKS_ENV, available, coverage, coverage_table, get_locale, parse_targets, reload
-from tests.checks.table import findings, ids
+from tests.checks.table import ids
 
 EVERYTHING = set(FEATURES)
 COVERAGE = [

@@ -19,7 +19,6 @@ from relais.store import translation
 from relais.store.db import open_store
 from relais.store.models import TermRenderingRow, TermRow, TermStatus, TermType, UserRow
 from tests.review.seed import seed_job
-from tests.stores import on_postgres
 
 STORY = [
     (BlockKind.HEADLINE, "Lavrov and Blinken meet in Geneva", "Lavrov et Blinken se rencontrent à Genève"),

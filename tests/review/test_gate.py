@@ -13,7 +13,6 @@ import re
 import socket
 import time
 
-import pytest
 
 from relais.web.gate import DESK_BODY_LIMIT, PUBLIC_PATHS, PUBLIC_WRITES
 from tests.review.conftest import sign_in
