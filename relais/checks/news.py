@@ -2,9 +2,11 @@
 
 A quotation is the one place a news translation must not paraphrase into reported
 speech without marks: readers take the words between quotation marks as the speaker's.
-The check is deliberately coarse — it fires only when the source quotes three words or
-more and the translation has no quotation mark at all — because translators legitimately
-move, restyle («…», „…“) and split quotations.
+``quote.unquoted`` fires when the source quotes speech (three words or more) and the
+translation has no quotation mark at all; ``quote.lost`` when it has fewer quotations
+than the source (a quoted word or term, the "rebels", lost its marks).  Both count
+quotations, not their style or place: translators legitimately move, restyle («…»,
+„…“) and split them.
 
 ``headline_signoff`` is not a check: the lead stores it as a flag on the article, since
 any finding on a headline must be seen and signed off by a person.
@@ -90,6 +92,60 @@ class QuoteUnquoted(SegmentCheck):
         return [self.finding(pair, 0, len(pair.target), "the source quotes speech; the translation has no quotation marks", f"put the quoted words between {opening}…{closing}")]
 
 
+def _source_quotations(text: str) -> list[str]:
+    """Every passage the source puts between quotation marks (closed in the segment)."""
+    return [m.group(1) for pattern in _SOURCE_QUOTES for m in pattern.finditer(text) if _WORD.search(m.group(1))]
+
+
+_TARGET_SINGLE_QUOTES = re.compile(r"‘[^‘’]+’(?!\w)|(?<![\w'])'[^'\n]+'(?!\w)")
+
+
+def _target_quotations(text: str, lang: str) -> int:
+    """How many quotations the target opens: the locale's opening marks, “ and ‘ where
+    they open (not the closing mark of „…“), and straight " in pairs."""
+    opening, _closing, _accepted = _locale_quote_marks(lang)
+    pack = get_pack(lang)
+    opens = set("«„‚")
+    closes = set("»")
+    if pack is not None and pack.typography:
+        opens |= {ch for mark in pack.typography.get("quote_open", ()) for ch in mark.strip()}
+        closes |= {ch for mark in pack.typography.get("quote_close", ()) for ch in mark.strip()}
+    opens |= {"“"} - closes
+    singles = len(_TARGET_SINGLE_QUOTES.findall(text))  # ‘bad bank’, 'bad bank'
+    return sum(text.count(ch) for ch in opens) + text.count('"') // 2 + singles
+
+
+class QuoteLost(SegmentCheck):
+    """``quote.lost`` (major, every locale): the source puts words between quotation
+    marks (a quoted word, a term kept at a distance: the "rebels") and the translation
+    has fewer quotations; the marks around them were dropped.  Quoted speech with no
+    mark left at all is ``quote.unquoted``.
+
+    Example: 'The ministry called the vote "a formality".' → "Le ministère a qualifié le
+    vote de formalité." (fr; expected « une formalité »).
+    """
+
+    id = "quote.lost"
+    severity = Severity.MAJOR
+    description = "Words the source quotes are no longer between quotation marks in the translation."
+
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        source = pair.source_plain
+        if not any(mark in source for mark in "“\"‘"):
+            return []
+        quoted = _source_quotations(source)
+        if not quoted:
+            return []
+        have = _target_quotations(pair.target_plain, pair.target_lang)
+        if have >= len(quoted) or (have == 0 and QuoteUnquoted().run(pair, ctx)):
+            return []  # all there, or quote.unquoted says it
+        opening, closing, _ = _locale_quote_marks(pair.target_lang)
+        missing = len(quoted) - have
+        which = ", ".join(f"“{q}”" for q in quoted[:3])
+        return [self.finding(pair, 0, len(pair.target), f"the source quotes {which}; {missing} of its quotation(s) lost the marks here",
+                             f"keep the quoted words between {opening}…{closing}")]  # fmt: skip
+
+
 def needs_signoff(findings: Iterable[Finding], pairs: Iterable[SegmentPair]) -> set[int]:
     """Indices of headline blocks with at least one finding: a person must sign them off."""
     headlines = {pair.block for pair in pairs if pair.kind == BlockKind.HEADLINE}
@@ -101,4 +157,4 @@ def headline_signoff(findings: Iterable[Finding], pairs: Iterable[SegmentPair]) 
     return bool(needs_signoff(findings, pairs))
 
 
-CHECKS = [QuoteUnquoted]
+CHECKS = [QuoteUnquoted, QuoteLost]
