@@ -747,7 +747,7 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
               and target[names[0].end : names[0].end + 1] not in ("'", "’") and not opens_sentence(target, names[0].start)
               and _unknown_name(names[0], lang)):  # fmt: skip
             # A name the dictionary does not know, that nothing in the source explains:
-            # "…, à Ptuj", "selon la Fondation Brennecke".
+            # "…, à Zlatibor", "selon la Fondation Brunnhofer".
             result.invented.append(run)
             result.unexplained.append(run)
         elif lone_word and not any_missing:
