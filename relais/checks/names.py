@@ -1,5 +1,5 @@
-"""The names checks: names.missing, names.swapped, names.invented, names.inconsistent,
-names.stale.
+"""The names checks: names.missing, names.misspelt, names.swapped, names.invented,
+names.inconsistent, names.stale.
 
 The analysis they share (names found in the English source, located in the target with
 the tolerance a translator needs) is ``relais.text.names``; this module holds the checks.
@@ -8,6 +8,8 @@ the tolerance a translator needs) is ``relais.text.names``; this module holds th
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+
+from rapidfuzz import fuzz
 
 from relais.document.inline import strip_placeholders
 from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
@@ -22,6 +24,33 @@ def _swaps(analysis: PairAnalysis) -> list[tuple[SourceName, TargetName, bool]]:
     """Missing source names paired with unexplained target names in their place, and
     whether the pairing is weak (a weak name, or an acronym in place of an acronym)."""
     return analysis.swaps
+
+
+def _misspelt(pair: SegmentPair, analysis: PairAnalysis) -> list[tuple[SourceName, Word]]:
+    """Missing source names with a target word that is the same name misspelt: the same
+    letters in another order, or at most two letters apart ("Morakot" → "Mokarot")."""
+    if not (analysis.missing or analysis.weak_missing):
+        return []
+    swapped = {id(s) for s, _, _ in _swaps(analysis)}
+    candidates = [w for w in words_of(pair.target_plain) if w.capitalised and len(w.text) >= 4]
+    out = []
+    for name in (*analysis.missing, *analysis.weak_missing):
+        if id(name) in swapped:
+            continue
+        for source_word in name.words:
+            if len(source_word.text) < 5 or not source_word.capitalised:
+                continue
+            hit = next((w for w in candidates if w.folded != source_word.folded and _looks_misspelt(source_word.folded, w.folded)), None)
+            if hit is not None:
+                out.append((name, hit))
+                break
+    return out
+
+
+def _looks_misspelt(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+        return False
+    return sorted(a) == sorted(b) or fuzz.ratio(a, b) >= 85
 
 
 # --------------------------------------------------------------------------- checks
@@ -46,7 +75,7 @@ class NameMissingCheck(SegmentCheck):
 
     def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
         analysis = _analysis(pair)
-        swapped = {id(s) for s, _, _ in _swaps(analysis)}
+        swapped = {id(s) for s, _, _ in _swaps(analysis)} | {id(s) for s, _ in _misspelt(pair, analysis)}  # names.misspelt says it
         weak = Severity.MAJOR if pair.prominent else Severity.MINOR
         return [
             self.finding(pair, 0, 0, f"“{name.text}” is not in the translation", severity=_missing_severity(name, pair))
@@ -68,6 +97,26 @@ def _missing_severity(name: SourceName, pair: SegmentPair) -> Severity:
     parts = {name.text[: w.start - name.words[0].start].count(" ") for w in words}
     well_known = len(parts) >= 2 or any(w.acronym or w.folded in data.places or w.folded in data.renderings for w in words)
     return Severity.MAJOR if well_known else Severity.MINOR
+
+
+class NameMisspeltCheck(SegmentCheck):
+    """names.misspelt: a name of the source is written wrongly in the target — its letters
+    reordered or one or two of them changed, where no known rendering explains it.
+
+    Severity major; all locales.  Suggestion: the source's spelling.
+    Example: "the eye of Morakot" → "l’œil du Mokarot".
+    """
+
+    id = "names.misspelt"
+    severity = Severity.MAJOR
+    description = "A name of the source is misspelt in the target (letters reordered or changed)."
+
+    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+        return [
+            self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” looks like a misspelling of “{name.text}”",
+                         suggestion=next((w.text for w in name.words if _looks_misspelt(w.folded, word.folded)), name.text), replaces=True)  # fmt: skip
+            for name, word in _misspelt(pair, _analysis(pair))
+        ]
 
 
 class NameSwappedCheck(SegmentCheck):
@@ -242,4 +291,4 @@ def _replacement(name: SourceName, added: list[SourceName]) -> SourceName | None
     return None
 
 
-CHECKS = [NameMissingCheck, NameSwappedCheck, NameInventedCheck, NameConsistencyCheck, NameStaleCheck]
+CHECKS = [NameMissingCheck, NameMisspeltCheck, NameSwappedCheck, NameInventedCheck, NameConsistencyCheck, NameStaleCheck]

@@ -45,6 +45,10 @@ CASES = [
     ("The decision was announced by Ursula von der Leyen.", "La decisión fue anunciada por Marta Quiroga.", "es", {"names.swapped"}),
     ("Yesterday Annalena Baerbock visited the capital.", "Gestern besuchte Helmut Brandauer die Hauptstadt.", "de", {"names.swapped"}),
     ("The summit will be held in Vilnius.", "Le sommet aura lieu à Helsinki.", "fr", {"names.swapped"}),
+    # --- names.misspelt: the letters reordered or changed, not a rendering
+    ("The eye of Morakot was far away.", "L’œil du Mokarot était loin.", "fr", {"names.misspelt"}),
+    ("Typhoon Morakot hit Taiwan.", "Der Taifun Mokarot traf Taiwan.", "de", {"names.misspelt"}),
+    ("The eye of Morakot was far away.", "L’œil de Morakot était loin.", "fr", set()),
     # --- names.invented: fires
     ("The minister spoke on Tuesday.", "Le ministre Jean-Claude Laporte s'est exprimé mardi.", "fr", {"names.invented"}),
     # a lone name the dictionary does not know, with nothing in the source to explain it
