@@ -509,9 +509,9 @@ def plant_digit_swap(src: str, tgt: str, lang: str, rng: random.Random) -> str |
 
 def plant_connective(src: str, tgt: str, lang: str, rng: random.Random) -> str | None:
     """Where the source has a connective ("amid") and one target sentence has two of its
-    accepted renderings, one of them replaced by a signal of a connective that
-    contradicts it ("malgré"); the other rendering stays (what ``meaning.connective``
-    takes for "rendered as itself")."""
+    accepted renderings, the one nearest the connective's place replaced by a signal of a
+    connective that contradicts it ("malgré"); the other rendering stays elsewhere in the
+    sentence (what a check reading the whole sentence takes for "rendered as itself")."""
     table = connectives()
     options = []
     for conn in table.values():
@@ -527,7 +527,11 @@ def plant_connective(src: str, tgt: str, lang: str, rng: random.Random) -> str |
                                 for p in conn.renderings.get(lang, ()) for m in p.finditer(sentence.text)})  # fmt: skip
                 spans = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
                 if len(spans) >= 2:
-                    options += [(s, _keep_case(tgt[s[0] : s[1]], replacement)) for s in spans]
+                    # The rendering that stands in for the source's connective: the one
+                    # nearest its place (relative position); the other stays elsewhere.
+                    where = next(m.start() for p in conn.source if (m := p.search(src))) / max(len(src), 1)
+                    s = min(spans, key=lambda s: abs(s[0] / max(len(tgt), 1) - where))
+                    options.append((s, _keep_case(tgt[s[0] : s[1]], replacement)))
             break
     if not options:
         return None
