@@ -37,8 +37,8 @@ def _misspelt(pair: SegmentPair, analysis: PairAnalysis) -> list[tuple[SourceNam
     for name in (*analysis.missing, *analysis.weak_missing):
         if id(name) in swapped:
             continue
-        for source_word in name.words:
-            if len(source_word.text) < 5 or not source_word.capitalised:
+        for source_word in name.distinctive:  # not the translatable words ("National Hurricane Center")
+            if len(source_word.text) < 5 or not source_word.capitalised or source_word.acronym:
                 continue
             hit = next((w for w in candidates if w.folded != source_word.folded and _looks_misspelt(source_word.folded, w.folded)), None)
             if hit is not None:
