@@ -259,10 +259,12 @@ class NameStaleCheck(SegmentCheck):
         new_names = source_names(pair.source_plain)
         kept = {n.key for n in new_names}
         now_in_source = {w.folded for w in words_of(pair.source_plain)}
-        gone = [n for n in source_names(strip_placeholders(old)) if n.key not in kept]
+        old_names = source_names(strip_placeholders(old))
+        gone = [n for n in old_names if n.key not in kept]
         if not gone:
             return []
-        added = [n for n in new_names if n.key not in {g.key for g in gone} and n.key not in _keys(old)]
+        old_keys = {n.key for n in old_names}
+        added = [n for n in new_names if n.key not in old_keys]
         target_words = words_of(pair.target_plain)
         findings = []
         for name in gone:
@@ -277,10 +279,6 @@ class NameStaleCheck(SegmentCheck):
                     message = f"“{t.text}” is the name the source corrected" + (f" (now “{replacement.text}”)" if replacement else "")
                     findings.append(self.finding(pair, *pair.target_span(t.start, t.end), message, new_word, replaces=new_word is not None))
         return findings
-
-
-def _keys(text: str) -> set[str]:
-    return {n.key for n in source_names(strip_placeholders(text))}
 
 
 def _replacement(name: SourceName, added: list[SourceName]) -> SourceName | None:

@@ -100,19 +100,22 @@ def _source_quotations(text: str) -> list[str]:
 _TARGET_SINGLE_QUOTES = re.compile(r"‘[^‘’]+’(?!\w)|(?<![\w'])'[^'\n]+'(?!\w)")
 
 
+@derived
+def _opening_marks(code: str) -> frozenset[str]:
+    """The marks that open a quotation in the locale: its own, guillemets and low marks,
+    and “ where it does not close one (as in „…“)."""
+    pack = get_pack(code)
+    typography = (pack.typography if pack else None) or {}
+    opens = set("«„‚") | {ch for mark in typography.get("quote_open", ()) for ch in mark.strip()}
+    closes = set("»") | {ch for mark in typography.get("quote_close", ()) for ch in mark.strip()}
+    return frozenset(opens | ({"“"} - closes))
+
+
 def _target_quotations(text: str, lang: str) -> int:
-    """How many quotations the target opens: the locale's opening marks, “ and ‘ where
-    they open (not the closing mark of „…“), and straight " in pairs."""
-    opening, _closing, _accepted = _locale_quote_marks(lang)
-    pack = get_pack(lang)
-    opens = set("«„‚")
-    closes = set("»")
-    if pack is not None and pack.typography:
-        opens |= {ch for mark in pack.typography.get("quote_open", ()) for ch in mark.strip()}
-        closes |= {ch for mark in pack.typography.get("quote_close", ()) for ch in mark.strip()}
-    opens |= {"“"} - closes
+    """How many quotations the target opens: the locale's opening marks (``_opening_marks``),
+    single quotes around words, and straight " in pairs."""
     singles = len(_TARGET_SINGLE_QUOTES.findall(text))  # ‘bad bank’, 'bad bank'
-    return sum(text.count(ch) for ch in opens) + text.count('"') // 2 + singles
+    return sum(text.count(ch) for ch in _opening_marks(lang)) + text.count('"') // 2 + singles
 
 
 class QuoteLost(SegmentCheck):
