@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,27 @@ def relais_env(home: RelaisHome, **extra: str) -> dict[str, str]:
 def relais_config(home: RelaisHome, **extra: str) -> Config:
     """The configuration a ``relais`` command on ``home`` would load (for a ``Desk``)."""
     return load_config(home.path, environ=relais_env(home, **extra))
+
+
+@contextmanager
+def running_desk(home: RelaisHome, *, seeded: bool = True, **settings: str) -> Iterator:
+    """A desk on ``home`` (rule-based risk, ``settings`` on top) with its engines, whose
+    ``run_here(job_ids)`` runs jobs in this process; the review users seeded unless not
+    ``seeded``.  Closed after."""
+    from relais.desk import Desk
+    from relais.jobs.executor import EnginePool
+    from tests.review.seed import seed_users
+
+    desk = Desk(relais_config(home, **{"RELAIS_RISK_METHOD": "rules", **settings}))
+    if seeded:
+        seed_users(desk.store)
+    engines = EnginePool(desk.config)
+    desk.run_here = lambda ids: desk.run(ids, desk.executor(engines))
+    try:
+        yield desk
+    finally:
+        engines.close()
+        desk.close()
 
 
 def run_relais(

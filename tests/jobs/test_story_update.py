@@ -15,7 +15,6 @@ from lxml import etree
 from sqlalchemy import update
 
 from relais.desk import Desk
-from relais.jobs.executor import EnginePool
 from relais.engines.types import Provenance, SegmentResult
 from relais.jobs.runner import check_job, finish_run
 from relais.metrics import read_snapshot
@@ -27,8 +26,7 @@ from relais.store.actors import Actor
 from relais.store.models import DraftRow, JobRow, JobStatus, ReviewStatus
 from relais.store.stories import Standing
 from relais.store.updates import CARRIED_ENGINE
-from tests.helpers import relais_config
-from tests.review.seed import seed_users
+from tests.helpers import running_desk
 
 URL = "https://www.sennetcourier.example/news/2026/03/quay-vote"
 
@@ -55,13 +53,8 @@ def desk(request, relais_home, tiny_gguf):
     """A desk with a real engine: the tiny random-weight model, and (marked ``shipped``)
     the demo model a fresh install ships."""
     model = {"RELAIS_LLAMA_MODEL": str(tiny_gguf)} if request.param == "tiny" else {}
-    desk = Desk(relais_config(relais_home, RELAIS_RISK_METHOD="rules", **model))
-    seed_users(desk.store)
-    engines = EnginePool(desk.config)
-    desk.run_here = lambda ids: desk.run(ids, desk.executor(engines))
-    yield desk
-    engines.close()
-    desk.close()
+    with running_desk(relais_home, **model) as desk:
+        yield desk
 
 
 def _actor(desk: Desk, name: str) -> Actor:
@@ -203,9 +196,7 @@ def test_an_update_waits_for_the_run_of_the_job_it_updates(relais_home, tiny_ggu
     """Version 2 arrives while another process still runs the version 1 job: the new job
     waits until that run stops (superseded, at its next batch) and carries what it
     translated meanwhile, so nothing is translated twice."""
-    desk = Desk(relais_config(relais_home, RELAIS_RISK_METHOD="rules", RELAIS_LLAMA_MODEL=str(tiny_gguf)))
-    engines = EnginePool(desk.config)
-    try:
+    with running_desk(relais_home, seeded=False, RELAIS_LLAMA_MODEL=str(tiny_gguf)) as desk:
         first_article = desk.ingest(V1, name="quay.html").article_id
         (first,) = desk.queue(first_article, ["fr"])
         with desk.store.write() as s:  # a process of another machine runs it
@@ -216,7 +207,7 @@ def test_an_update_waits_for_the_run_of_the_job_it_updates(relais_home, tiny_ggu
             assert s.get(JobRow, first).status == JobStatus.RUNNING  # it stops at its next batch
 
         done = threading.Event()
-        run = threading.Thread(target=lambda: (desk.run([second], desk.executor(engines)), done.set()))
+        run = threading.Thread(target=lambda: (desk.run_here([second]), done.set()))
         run.start()
         assert not done.wait(1.0)  # waiting for the other run
         with desk.store.read() as s:
@@ -233,9 +224,6 @@ def test_an_update_waits_for_the_run_of_the_job_it_updates(relais_home, tiny_ggu
         assert done.is_set()
         with desk.store.read() as s:
             view = translation.load(s, second)
-    finally:
-        engines.close()
-        desk.close()
     by_source = {seg.source: seg for seg in view.segments}
     for src, text in mine.items():  # carried as drafts to confirm, not translated again
         assert by_source[src].text == text and by_source[src].provenance["engine"] == CARRIED_ENGINE

@@ -16,15 +16,13 @@ from html import unescape
 import pytest
 
 from relais.desk import Desk
-from relais.jobs.executor import EnginePool
 from relais.publish.publisher import publish
 from relais.review import accounts, pages, service
 from relais.store import translation
 from relais.store.actors import Actor
 from relais.web import views
-from tests.helpers import relais_config
+from tests.helpers import running_desk
 from tests.review.conftest import sign_in
-from tests.review.seed import seed_users
 from tests.review.test_browser import ARTIFACTS, CHROMIUM, browser, playwright_api, seg, signed_in_page  # noqa: F401
 
 URL = "https://www.sennetcourier.example/news/2026/03/quay-vote"
@@ -56,13 +54,8 @@ def _story(paragraphs: list[str]) -> bytes:
 
 @pytest.fixture
 def desk(relais_home, tiny_gguf):
-    desk = Desk(relais_config(relais_home, RELAIS_RISK_METHOD="rules", RELAIS_LLAMA_MODEL=str(tiny_gguf)))
-    seed_users(desk.store)
-    engines = EnginePool(desk.config)
-    desk.run_here = lambda ids: desk.run(ids, desk.executor(engines))
-    yield desk
-    engines.close()
-    desk.close()
+    with running_desk(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf)) as desk:
+        yield desk
 
 
 @pytest.fixture
