@@ -24,7 +24,7 @@ CASES = [
     ("The president spoke on Monday.", "El presidente habló el lunes.", "es", set()),
     ("Joe Biden spoke on Monday.", "Il presidente Joe Biden ha parlato lunedì.", "it", {ROLE}),
     ("The ship sailed to Puerto Princesa.", "O navio seguiu para Puerto Princesa.", "pt", set()),  # a name, not a role
-    ("Former Speaker Newt Gingrich came second.", "L’ancien président de la Chambre Newt Gingrich est arrivé deuxième.", "fr", set()),
+    ("Former Speaker Helen Marsh came second.", "L’ancienne présidente de la Chambre Helen Marsh est arrivée deuxième.", "fr", set()),
     # an accepted rendering elsewhere in the sentence ("avec") does not stand in for "amid"
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse malgré les discussions du ministre avec Pékin.", "fr", {CONN}),
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse sur fond de discussions du ministre avec Pékin.", "fr", set()),
