@@ -546,9 +546,10 @@ _INNER_SPACE = "\u202f\u00a0 "
 
 def plant_quotes_removed(src: str, tgt: str, lang: str, rng: random.Random) -> str | None:
     """The quotation marks around one quoted passage of the target taken out (with the
-    spaces inside French guillemets), where the source quotes too."""
-    if not any(mark in src for mark in "“\""):
-        return None
+    spaces inside French guillemets), where the source holds a quotation too (opened and
+    closed in the paragraph)."""
+    if not re.search(r'“[^“”]*\w[^“”]*”|"[^"]*\w[^"]*"', src):
+        return None  # the source quotes nothing it opens and closes here
     options = []
     for opening, closing in _QUOTE_PAIRS.get(lang, _DEFAULT_QUOTE_PAIRS):
         for m in re.finditer(rf"{re.escape(opening)}([^{re.escape(opening + closing)}\n]+?){re.escape(closing)}", tgt):

@@ -177,6 +177,15 @@ def _related(a: str, b: str) -> bool:
     return a == b or f" {a} " in f" {b} " or f" {b} " in f" {a} "
 
 
+_POSSESSIVE_NAME = re.compile(r"\w+['’]s\s+[A-Z]")
+
+
+def _in_possessive_name(text: str, start: int) -> bool:
+    """A capitalised role word that opens a possessive name ("King's Glory", "Queen’s
+    University"): a name, not anyone's role."""
+    return text[start : start + 1].isupper() and _POSSESSIVE_NAME.match(text, start) is not None
+
+
 def _has_roles(pack: Pack) -> bool:
     return bool(pack.roles)
 
@@ -200,7 +209,8 @@ class RoleCheck(SegmentCheck):
         target_roles = roles_in(pair.target_plain, ctx.target_lang)
         if not target_roles:
             return []
-        source_roles = {r for _, _, roles in roles_in(pair.source_plain, SOURCE_LANGUAGE) for r in roles}
+        source_roles = {r for s, _, roles in roles_in(pair.source_plain, SOURCE_LANGUAGE)
+                        if not _in_possessive_name(pair.source_plain, s) for r in roles}  # fmt: skip
         source_folded = pair.source_plain.casefold()
         unexplained = [(s, e, roles) for s, e, roles in target_roles
                        if not any(_related(r, have) for r in roles for have in source_roles)

@@ -146,8 +146,10 @@ class NameInventedCheck(SegmentCheck):
     """names.invented: the target names a person or place the source does not mention.
 
     Severity critical; all locales.  Reported for unexplained runs of two or more
-    capitalised words (a person) and for known places; a lone capitalised word is not
-    enough (German capitalises nouns, French capitalises institutions).
+    capitalised words (a person), for known places, and for a lone capitalised word the
+    target dictionary does not know (not opening a sentence); in German, which
+    capitalises nouns, only for one that is short, without a noun ending and no compound
+    the dictionary's words make ("Slipanlage"), or that follows a noun ("Stiftung …").
     Example: "The minister spoke." → "Le ministre Jean-Claude Laporte a parlé à Helsinki."
     """
 

@@ -100,22 +100,18 @@ def _source_quotations(text: str) -> list[str]:
 _TARGET_SINGLE_QUOTES = re.compile(r"‘[^‘’]+’(?!\w)|(?<![\w'])'[^'\n]+'(?!\w)")
 
 
-@derived
-def _opening_marks(code: str) -> frozenset[str]:
-    """The marks that open a quotation in the locale: its own, guillemets and low marks,
-    and “ where it does not close one (as in „…“)."""
-    pack = get_pack(code)
-    typography = (pack.typography if pack else None) or {}
-    opens = set("«„‚") | {ch for mark in typography.get("quote_open", ()) for ch in mark.strip()}
-    closes = set("»") | {ch for mark in typography.get("quote_close", ()) for ch in mark.strip()}
-    return frozenset(opens | ({"“"} - closes))
-
-
-def _target_quotations(text: str, lang: str) -> int:
-    """How many quotations the target opens: the locale's opening marks (``_opening_marks``),
-    single quotes around words, and straight " in pairs."""
+def _target_quotations(text: str) -> int:
+    """How many quotations the target holds, whatever its style: guillemets pair either
+    way («…», »…«, ‹…›), a low mark opens one („…“, „…”, ‚…‘), a “ that closes no low
+    mark opens one (“…”), straight " count in pairs (less those closing a low mark), and
+    single quotes around words."""
+    count = text.count
     singles = len(_TARGET_SINGLE_QUOTES.findall(text))  # ‘bad bank’, 'bad bank'
-    return sum(text.count(ch) for ch in _opening_marks(lang)) + text.count('"') // 2 + singles
+    guillemets = max(count("«"), count("»")) + max(count("‹"), count("›"))
+    low = count("„") + count("‚")
+    unclosed_low = max(0, count("„") - count("“") - count("”"))  # „Green Card" closes a low mark with "
+    straight = max(0, count('"') - unclosed_low)
+    return guillemets + low + max(0, count("“") - count("„")) + straight // 2 + singles
 
 
 class QuoteLost(SegmentCheck):
@@ -139,7 +135,7 @@ class QuoteLost(SegmentCheck):
         quoted = _source_quotations(source)
         if not quoted:
             return []
-        have = _target_quotations(pair.target_plain, pair.target_lang)
+        have = _target_quotations(pair.target_plain)
         if have >= len(quoted) or (have == 0 and QuoteUnquoted().run(pair, ctx)):
             return []  # all there, or quote.unquoted says it
         opening, closing, _ = _locale_quote_marks(pair.target_lang)

@@ -63,8 +63,17 @@ def spelling_data(lang: str) -> SpellingData | None:
     pack = get_pack(lang)
     if pack is None or not pack.dictionaries:
         return None
-    allow = frozenset(w.casefold() for w in pack.spelling_allow)
+    # The pack's own lines (its disclosure lines and unreviewed notice) are its language
+    # as Relais writes it: their words are never unknown ("KI-Werkzeuge" in German).
+    own = " ".join([*pack.disclosure.values(), pack.unreviewed or ""])
+    allow = frozenset(w.casefold() for w in pack.spelling_allow) | _words_of_lines(own)
     return SpellingData(pack.dictionaries, allow, not pack.capitalises_nouns)
+
+
+def _words_of_lines(text: str) -> frozenset[str]:
+    """Every word of ``text`` folded, whole ("KI-Werkzeuge") and in its parts."""
+    whole = re.findall(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", text)
+    return frozenset(w.casefold() for w in whole + re.findall(r"[^\W\d_]+", text))
 
 
 def _has_dictionary(pack: Pack) -> bool:

@@ -130,24 +130,37 @@ def _unbroken(language: str) -> re.Pattern | None:
 
 def _rejoin(plain: str, spans: list[tuple[int, int]], language: str) -> list[tuple[int, int]]:
     """pysbd's sentences, with the breaks it should not have made taken out: inside an
-    abbreviation of the language pack ("450 av. | J. | -C. par …"), and before a piece
-    that starts in lower case after one of them ("J.-C. | par des marchands")."""
-    pattern = _unbroken(language)
-    if pattern is None or len(spans) < 2:
+    abbreviation of the language pack ("450 av. | J. | -C. par …"), before a piece
+    that starts in lower case after one of them ("J.-C. | par des marchands"), and after
+    a closing quotation mark with no sentence end before it ('… energy" | Mr Costello
+    said.')."""
+    if len(spans) < 2:
         return spans
+    pattern = _unbroken(language)
     inside, ends = set(), set()
-    for m in pattern.finditer(plain):
+    for m in pattern.finditer(plain) if pattern is not None else ():
         inside.update(range(m.start() + 1, m.end()))
         ends.add(m.end())
     out = [spans[0]]
     for start, end in spans[1:]:
         previous_end = out[-1][1]
         after_abbreviation = previous_end in ends and plain[start:start + 1].islower()
-        if start in inside or after_abbreviation:
+        if start in inside or after_abbreviation or _open_quote_end(plain[out[-1][0] : previous_end]):
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))
     return out
+
+
+_CLOSING_QUOTES = "\"”’»“«"
+_SENTENCE_END = ".!?…"
+
+
+def _open_quote_end(sentence: str) -> bool:
+    """Whether a sentence pysbd ended ends on closing quotation marks with no sentence end
+    inside them (the quotation goes on in the reporting clause: '"…," he said')."""
+    stripped = sentence.rstrip(_CLOSING_QUOTES + " \u00a0\u202f")
+    return len(stripped) < len(sentence) and bool(stripped) and stripped[-1] not in _SENTENCE_END
 
 
 def _boundary(text: str, after_previous: int, next_start: int) -> int:

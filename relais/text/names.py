@@ -734,8 +734,16 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
         names = [w for w in run.words if w.text not in PARTICLES]
         known_place = run.text_folded in data.places or (len(names) == 1 and names[0].folded in place_words)
         lone_word = len(names) == 1 and not known_place
-        if lone_word and not any_missing and capitalises_nouns(lang):
-            continue  # German capitalises nouns: a lone word there is a name only as a stand-in
+        if capitalises_nouns(lang) and not any_missing and not known_place and not _person_like(names, lang):
+            # German capitalises nouns: a word there is a name only when the dictionary
+            # cannot read it ("…, in Zlatibor", "laut der Stiftung Brunnhofer"), and
+            # invented when nothing in the source explains that word.
+            odd = [w for i, w in enumerate(run.words) if w.text not in PARTICLES and _lone_noun_language_name(
+                w, target, lang, feature_words, after_noun=i > 0 and run.words[i - 1].text not in PARTICLES)]  # fmt: skip
+            if odd and not any(explained(w) for w in odd) and "".join(w.folded for w in run.words) not in source_folded:
+                result.invented.append(run)
+                result.unexplained.append(run)
+            continue
         if any(explained(w) for w in run.words) or "".join(w.folded for w in run.words) in source_folded:  # Wi-Fi / wifi
             continue
         if expanded and all(w.folded[0] in expanded for w in names):
@@ -783,6 +791,43 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     runs = [run for run in runs if run in result.invented or (len(run.words) == 1 and _name_like(run.words[0], lang))]
     result.swaps.extend((name, run, True) for name, run in zip(result.weak_missing, runs))
     return result
+
+
+def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: frozenset[str], after_noun: bool = False) -> bool:
+    """In a language that capitalises nouns (German), a capitalised word that reads as a
+    name, not a noun: unknown to the dictionary (which builds most compounds), not a
+    compound of a word and a noun it knows, not a feature word, not opening a sentence,
+    not before an apostrophe; alone, also short and without a noun ending ("…, in
+    Zlatibor"); right after another capitalised word, any length ("der Stiftung
+    Brunnhofen")."""
+    if word.acronym or len(word.text) < 4 or word.folded in feature_words:
+        return False
+    if target[word.end : word.end + 1] in ("'", "’", "-", "‐") or opens_sentence(target, word.start):
+        return False  # a genitive, the first part of a hyphenated compound ("Skating-Sportarten"), a sentence start
+    unknown = _unknown_word(word, lang) if after_noun else _name_like(word, lang)
+    return unknown and not _noun_compound(word.text, lang)
+
+
+@derived(maxsize=16384)
+def _noun_compound(word: str, lang: str) -> bool:
+    """Whether a capitalised word the dictionary does not know splits into a known word
+    (or one with its linking -e, -s, -n: "Palm|farne") and a known noun (capitalised
+    only, as the dictionary writes nouns), or ends in a known word after a hyphen: a new
+    compound ("Slipanlage": Slip + Anlage, "Decksleute", "Hadsch-Pilgerreise"), not a name ("Rennecke": "ecke" is no
+    noun in lower case)."""
+    dictionary = _target_dictionary(lang)
+    if dictionary is None:
+        return False
+    if "-" in word.strip("-"):
+        last = word.rsplit("-", 1)[1]  # "Hadsch-Pilgerreise", "Skating-Sportarten": the last part decides
+        return len(last) >= 3 and (dictionary.spell(last) or _noun_compound(last, lang))
+    for i in range(3, len(word) - 2):
+        left, right = word[:i], word[i].upper() + word[i + 1 :]
+        if not dictionary.spell(right) or dictionary.spell(right.lower()):
+            continue
+        if dictionary.spell(left) or dictionary.spell(left + "e") or (left[-1] in "sn" and dictionary.spell(left[:-1])):
+            return True
+    return False
 
 
 def _name_like(word: Word, lang: str) -> bool:

@@ -24,6 +24,10 @@ CASES = [
     ("The president spoke on Monday.", "El presidente habló el lunes.", "es", set()),
     ("Joe Biden spoke on Monday.", "Il presidente Joe Biden ha parlato lunedì.", "it", {ROLE}),
     ("The ship sailed to Puerto Princesa.", "O navio seguiu para Puerto Princesa.", "pt", set()),  # a name, not a role
+    # a role word opening a possessive name is no one's role: the target's role is then unexplained
+    ("She taught at King's Glory for years.", "Fue profesora en King's Glory durante años.", "es", {ROLE}),
+    ("The tutor taught at King's Glory for years.", "El profesor enseñó en King's Glory durante años.", "es", set()),
+    ("The king spoke at Queen's University.", "El profesor habló en Queen's University.", "es", {ROLE}),
     ("Former Speaker Helen Marsh came second.", "L’ancienne présidente de la Chambre Helen Marsh est arrivée deuxième.", "fr", set()),
     # an accepted rendering elsewhere in the sentence ("avec") does not stand in for "amid"
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse malgré les discussions du ministre avec Pékin.", "fr", {CONN}),

@@ -32,6 +32,11 @@ CASES = [
     ('He called it "fake".', "Er nannte es eine Fälschung.", "de", {LOST}),
     ('He called it "fake".', "Er nannte es „gefälscht“.", "de", set()),
     ("The ‘bad bank’ was split off.", "La 'bad bank' è stata scorporata.", "it", set()),
+    # Two quotations, German guillemets (»…« open with »): one lost its marks, then none.
+    ('“We will rebuild,” she said, calling it “a duty”.', "»Wir bauen wieder auf«, sagte sie und nannte es eine Pflicht.", "de", {LOST}),
+    ('“We will rebuild,” she said, calling it “a duty”.', "»Wir bauen wieder auf«, sagte sie und nannte es »eine Pflicht«.", "de", set()),
+    ('“We will rebuild,” she said, calling it “a duty”.', "„Wir bauen wieder auf“, sagte sie und nannte es „eine Pflicht“.", "de", set()),
+    ('“We will rebuild,” she said, calling it “a duty”.', "“We will rebuild”, disse, chiamandolo un dovere.", "it", {LOST}),
     ('“We will rebuild,” she said, calling it “a duty”.', "« Nous reconstruirons », a-t-elle dit, parlant d’un devoir.", "fr", {LOST}),
     # Apostrophes, and quotations that go on in the next segment.
     ("The mayor’s office said it would not comment.", "La oficina del alcalde dijo que no haría comentarios.", "es", set()),

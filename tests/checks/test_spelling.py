@@ -89,3 +89,14 @@ def test_grammar_finding_has_message_and_suggestion():
     assert "pluriel" in f.message
     assert "Les <i1>enfant</i1> mangent"[f.start : f.end] == "enfant"
     assert f.severity == "minor"
+
+
+@pytest.mark.parametrize("locale", ["fr", "de", "es", "it", "pt"])
+def test_the_packs_own_lines_are_never_misspelt(locale):
+    # Relais's disclosure lines and unreviewed notice are the pack's own language.
+    from relais.locales import get_pack
+
+    pack = get_pack(locale)
+    for line in [*pack.disclosure.values(), pack.unreviewed or ""]:
+        if line:
+            assert ids("", line, locale, only=SPELL) == set(), line

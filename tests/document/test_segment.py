@@ -45,6 +45,9 @@ def assert_exact(text: str, spans: list[SegmentSpan]) -> None:
             ["“We will not be rushed,” she said.", "“Not this time.”", "The vote is on Friday."],
         ),
         ("He paused... Then he spoke. Really? Yes!", ["He paused...", "Then he spoke.", "Really?", "Yes!"]),
+        # A quotation closed without a sentence end goes on in its reporting clause.
+        ('"We should have it. There is no objection to it" Mr Costello said.', ['"We should have it. There is no objection to it" Mr Costello said.']),
+        ('He said "No." Then he left.', ['He said "No."', "Then he left."]),
         ("A single sentence without a full stop", ["A single sentence without a full stop"]),
         ("  Padded sentence.  ", ["Padded sentence."]),
         ("Line one.\n\nLine two.", ["Line one.", "Line two."]),
