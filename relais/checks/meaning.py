@@ -145,30 +145,35 @@ class ConnectiveCheck(SegmentCheck):
 
 
 @derived
-def _role_phrases(lang: str) -> tuple[tuple[re.Pattern, frozenset[str]], ...]:
-    """A pack's role phrases, longest first, each with the roles it renders ("monarque":
-    king and queen)."""
+def _role_phrases(lang: str) -> tuple[re.Pattern | None, dict[str, frozenset[str]]]:
+    """A pack's role phrases as one pattern (whole words, longest first, so the longest
+    phrase at a place wins), and the roles each phrase renders ("monarque": king and
+    queen), by its folded text."""
     pack = get_pack(lang)
     by_phrase: dict[str, set[str]] = {}
     for role, phrases in (pack.roles if pack else {}).items():
         for phrase in phrases:
-            by_phrase.setdefault(phrase.casefold(), set()).add(role)
+            by_phrase.setdefault(" ".join(phrase.split()).casefold(), set()).add(role)
+    if not by_phrase:
+        return None, {}
     ordered = sorted(by_phrase, key=len, reverse=True)
-    return tuple((_word_pattern(phrase), frozenset(by_phrase[phrase])) for phrase in ordered)
+    alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in ordered)
+    pattern = re.compile(rf"(?<![\w’'])(?:{alternatives})(?![\w])", re.IGNORECASE)
+    return pattern, {phrase: frozenset(roles) for phrase, roles in by_phrase.items()}
 
 
 def roles_in(text: str, lang: str) -> list[tuple[int, int, frozenset[str]]]:
     """(start, end, roles) of every role phrase of ``text``, the longest winning where
-    they overlap ("ministre des Affaires étrangères", not "ministre")."""
-    found: list[tuple[int, int, frozenset[str]]] = []
-    taken = bytearray(len(text))
-    for pattern, roles in _role_phrases(lang):
-        for m in pattern.finditer(text):
-            if any(taken[m.start() : m.end()]):
-                continue
-            taken[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-            found.append((m.start(), m.end(), roles))
-    return sorted(found)
+    they start together ("ministre des Affaires étrangères", not "ministre")."""
+    pattern, roles = _role_phrases(lang)
+    if pattern is None:
+        return []
+    found = []
+    for m in pattern.finditer(text):
+        phrase = " ".join(m.group().split()).casefold()
+        if phrase in roles:
+            found.append((m.start(), m.end(), roles[phrase]))
+    return found
 
 
 def _related(a: str, b: str) -> bool:
