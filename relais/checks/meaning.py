@@ -44,10 +44,15 @@ class Connective:
     contradicts: tuple[str, ...]
 
 
+def _phrases_pattern(phrases: list[str]) -> re.Pattern:
+    """Any of ``phrases`` as whole words, the first listed winning where several match at
+    one place; apostrophes and hyphens inside words allowed ("n't", "d'")."""
+    alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in phrases)
+    return re.compile(rf"(?<![\w’'])(?:{alternatives})(?![\w])", re.IGNORECASE)
+
+
 def _word_pattern(phrase: str) -> re.Pattern:
-    # Whole words, apostrophes and hyphens inside words allowed ("n't", "d'").
-    escaped = re.escape(phrase).replace(r"\ ", r"\s+")
-    return re.compile(rf"(?<![\w’']){escaped}(?![\w])", re.IGNORECASE)
+    return _phrases_pattern([phrase])
 
 
 SOURCE_LANGUAGE = "en"  # the connectives are defined by the source pack's words
@@ -156,9 +161,7 @@ def _role_phrases(lang: str) -> tuple[re.Pattern | None, dict[str, frozenset[str
             by_phrase.setdefault(" ".join(phrase.split()).casefold(), set()).add(role)
     if not by_phrase:
         return None, {}
-    ordered = sorted(by_phrase, key=len, reverse=True)
-    alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in ordered)
-    pattern = re.compile(rf"(?<![\w’'])(?:{alternatives})(?![\w])", re.IGNORECASE)
+    pattern = _phrases_pattern(sorted(by_phrase, key=len, reverse=True))
     return pattern, {phrase: frozenset(roles) for phrase, roles in by_phrase.items()}
 
 

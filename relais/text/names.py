@@ -812,15 +812,12 @@ def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: 
 def _noun_compound(word: str, lang: str) -> bool:
     """Whether a capitalised word the dictionary does not know splits into a known word
     (or one with its linking -e, -s, -n: "Palm|farne") and a known noun (capitalised
-    only, as the dictionary writes nouns), or ends in a known word after a hyphen: a new
-    compound ("Slipanlage": Slip + Anlage, "Decksleute", "Hadsch-Pilgerreise"), not a name ("Rennecke": "ecke" is no
-    noun in lower case)."""
+    only, as the dictionary writes nouns): a new compound ("Slipanlage": Slip + Anlage,
+    "Decksleute"), not a name ("Rennecke": "ecke" is no noun in lower case).  A word is
+    letters only (``WORD_RE``): the parts of a hyphenated compound come one by one."""
     dictionary = _target_dictionary(lang)
     if dictionary is None:
         return False
-    if "-" in word.strip("-"):
-        last = word.rsplit("-", 1)[1]  # "Hadsch-Pilgerreise", "Skating-Sportarten": the last part decides
-        return len(last) >= 3 and (dictionary.spell(last) or _noun_compound(last, lang))
     for i in range(3, len(word) - 2):
         left, right = word[:i], word[i].upper() + word[i + 1 :]
         if not dictionary.spell(right) or dictionary.spell(right.lower()):
