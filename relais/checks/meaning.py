@@ -189,7 +189,7 @@ _POSSESSIVE_NAME = re.compile(r"\w+['’]s\s+[A-Z]")
 
 
 def _in_possessive_name(text: str, start: int) -> bool:
-    """A capitalised role word that opens a possessive name ("King's Glory", "Queen’s
+    """A capitalised role word that opens a possessive name ("King's Harbour", "Queen’s
     University"): a name, not anyone's role."""
     return text[start : start + 1].isupper() and _POSSESSIVE_NAME.match(text, start) is not None
 

@@ -109,7 +109,7 @@ def _target_quotations(text: str) -> int:
     singles = len(_TARGET_SINGLE_QUOTES.findall(text))  # ‘bad bank’, 'bad bank'
     guillemets = max(count("«"), count("»")) + max(count("‹"), count("›"))
     low = count("„") + count("‚")
-    unclosed_low = max(0, count("„") - count("“") - count("”"))  # „Green Card" closes a low mark with "
+    unclosed_low = max(0, count("„") - count("“") - count("”"))  # „Fährpass" closes a low mark with "
     straight = max(0, count('"') - unclosed_low)
     return guillemets + low + max(0, count("“") - count("„")) + straight // 2 + singles
 

@@ -132,7 +132,7 @@ def _rejoin(plain: str, spans: list[tuple[int, int]], language: str) -> list[tup
     """pysbd's sentences, with the breaks it should not have made taken out: inside an
     abbreviation of the language pack ("450 av. | J. | -C. par …"), before a piece
     that starts in lower case after one of them ("J.-C. | par des marchands"), and after
-    a closing quotation mark with no sentence end before it ('… energy" | Mr Costello
+    a closing quotation mark with no sentence end before it ('… to wait" | Ms Penhallow
     said.')."""
     if len(spans) < 2:
         return spans

@@ -803,7 +803,7 @@ def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: 
     if word.acronym or len(word.text) < 4 or word.folded in feature_words:
         return False
     if target[word.end : word.end + 1] in ("'", "’", "-", "‐") or opens_sentence(target, word.start):
-        return False  # a genitive, the first part of a hyphenated compound ("Skating-Sportarten"), a sentence start
+        return False  # a genitive, the first part of a hyphenated compound ("Wakeboard-Vereine"), a sentence start
     unknown = _unknown_word(word, lang) if after_noun else _name_like(word, lang)
     return unknown and not _noun_compound(word.text, lang)
 
@@ -811,7 +811,7 @@ def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: 
 @derived(maxsize=16384)
 def _noun_compound(word: str, lang: str) -> bool:
     """Whether a capitalised word the dictionary does not know splits into a known word
-    (or one with its linking -e, -s, -n: "Palm|farne") and a known noun (capitalised
+    (or one with its linking -e, -s, -n: "Palm|haine") and a known noun (capitalised
     only, as the dictionary writes nouns): a new compound ("Slipanlage": Slip + Anlage,
     "Decksleute"), not a name ("Rennecke": "ecke" is no noun in lower case).  A word is
     letters only (``WORD_RE``): the parts of a hyphenated compound come one by one."""

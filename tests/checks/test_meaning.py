@@ -25,8 +25,8 @@ CASES = [
     ("Joe Biden spoke on Monday.", "Il presidente Joe Biden ha parlato lunedì.", "it", {ROLE}),
     ("The ship sailed to Puerto Princesa.", "O navio seguiu para Puerto Princesa.", "pt", set()),  # a name, not a role
     # a role word opening a possessive name is no one's role: the target's role is then unexplained
-    ("She taught at King's Glory for years.", "Fue profesora en King's Glory durante años.", "es", {ROLE}),
-    ("The tutor taught at King's Glory for years.", "El profesor enseñó en King's Glory durante años.", "es", set()),
+    ("She taught at King's Harbour for years.", "Fue profesora en King's Harbour durante años.", "es", {ROLE}),
+    ("The tutor taught at King's Harbour for years.", "El profesor enseñó en King's Harbour durante años.", "es", set()),
     ("The king spoke at Queen's University.", "El profesor habló en Queen's University.", "es", {ROLE}),
     ("Former Speaker Helen Marsh came second.", "L’ancienne présidente de la Chambre Helen Marsh est arrivée deuxième.", "fr", set()),
     # an accepted rendering elsewhere in the sentence ("avec") does not stand in for "amid"

@@ -68,8 +68,8 @@ CASES = [
     ("The government announced new rules for schools.", "Die Bundesregierung kündigte neue Regeln für Schulen an.", "de", set()),
     # … but not a new compound, a hyphenated one, or a word after a particle
     ("The new slipway was built in May.", "Die neue Slipanlage wurde im Mai gebaut.", "de", set()),
-    ("Skating sports tried to join the programme.", "Skating-Sportarten versuchten, ins Programm zu kommen, wie Squash-Turniere.", "de", set()),
-    ("Some think Triceratops ate cycads.", "Manche denken, dass Triceratops Palmfarne fraß.", "de", set()),
+    ("Clubs for board sports also joined the regatta.", "Auch Wakeboard-Vereine traten der Regatta bei.", "de", set()),
+    ("The coast is lined with palm groves.", "Die Küste säumen dichte Palmhaine.", "de", set()),
     ("The storm reached the coast at around 9:30 local time.", "Der Sturm erreichte die Küste gegen 9:30 Uhr Ortszeit.", "de", set()),
     ("Submarines were used in World War II.", "Des sous-marins ont été utilisés pendant la Seconde Guerre mondiale.", "fr", set()),
     ("The U.S. says it received the information.", "Les États-Unis disent avoir reçu l'information.", "fr", set()),

@@ -46,7 +46,7 @@ def assert_exact(text: str, spans: list[SegmentSpan]) -> None:
         ),
         ("He paused... Then he spoke. Really? Yes!", ["He paused...", "Then he spoke.", "Really?", "Yes!"]),
         # A quotation closed without a sentence end goes on in its reporting clause.
-        ('"We should have it. There is no objection to it" Mr Costello said.', ['"We should have it. There is no objection to it" Mr Costello said.']),
+        ('"The ferry will sail. We see no reason to wait" Ms Penhallow said.', ['"The ferry will sail. We see no reason to wait" Ms Penhallow said.']),
         ('He said "No." Then he left.', ['He said "No."', "Then he left."]),
         ("A single sentence without a full stop", ["A single sentence without a full stop"]),
         ("  Padded sentence.  ", ["Padded sentence."]),
