@@ -13,9 +13,12 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Debian packages the install and the tests need.  Installed only when missing.
 system_packages() {
     # hunspell dictionaries and Grammalecte: the spelling, grammar and names checks read
-    # them, and every translation is checked.
+    # them, and every translation is checked; FreeDict's English→target dictionaries: the
+    # lexicon meaning.unsupported reads (relais/checks/lexicon.py).
     local want=(python3 python3-venv python3-dev build-essential cmake git
-                hunspell-fr hunspell-de-de hunspell-es hunspell-it hunspell-pt-pt python3-grammalecte "$@") missing=()
+                hunspell-fr hunspell-de-de hunspell-es hunspell-it hunspell-pt-pt python3-grammalecte
+                dict-freedict-eng-fra dict-freedict-eng-deu dict-freedict-eng-spa dict-freedict-eng-ita
+                dict-freedict-eng-por "$@") missing=()
     for pkg in "${want[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
     done
@@ -33,7 +36,14 @@ venv() {
         "$PYTHON" -m venv "$VENV"
     fi
     # llama-cpp-python compiles from source the first time (several minutes on 2 cores);
-    # pip keeps the built wheel in its cache, so later installs take seconds.
+    # pip keeps the built wheel in its cache, so later installs take seconds.  On x86-64
+    # it is built for AVX2 rather than for the build machine (-march=native): a native
+    # build on a CPU with AMX (Sapphire Rapids and later) puts Q4_K weights in ggml's AMX
+    # buffers and segfaults on the first completion of the shipped model (llama.cpp issue
+    # 20824), and one instruction set everywhere keeps engine output alike across machines.
+    if [ -z "${CMAKE_ARGS:-}" ] && [ "$(uname -m)" = x86_64 ]; then
+        export CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+    fi
     local log="$VENV/pip-install.log"
     echo "installing Python packages into $VENV (log: $log)" >&2
     if ! "$VENV/bin/pip" install --disable-pip-version-check -c constraints.txt -e ".$1" >"$log" 2>&1; then

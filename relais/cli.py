@@ -18,7 +18,7 @@ from rich.table import Table
 
 from relais import __version__
 from relais.checks.audit import FAIL_LEVELS
-from relais.config import RISK_METHODS, load_config
+from relais.config import JUDGE_SCOPES, RISK_METHODS, load_config
 from relais.desk import Desk
 from relais.document import ingest
 from relais.document.render import EXTENSIONS, FORMATS
@@ -527,27 +527,38 @@ def check(
     risk: Annotated[bool, typer.Option("--risk", help="Score meaning risk again with the engine (method: checks.risk).")] = False,
     risk_method: Annotated[str | None, typer.Option("--risk-method", help="back-translation, judge or rules (implies --risk).")] = None,
     engine: Annotated[str | None, typer.Option("--engine", "-e", help="Engine for --risk (default: the configured one).")] = None,
+    judge_engine: Annotated[str | None, typer.Option("--judge-engine", help="Run the MQM judge with this engine (default: checks.judge_engine; none: no judge).")] = None,
+    judge: Annotated[str | None, typer.Option("--judge", help="Segments the MQM judge reads: risky or all (default: checks.judge).")] = None,
 ) -> None:
-    """Check a translation: a stored draft (ID) or any two documents (SOURCE TARGET --to LANG)."""
+    """Check a translation: a stored draft (ID) or any two documents (SOURCE TARGET --to LANG).
+
+    With a judge engine (--judge-engine, or checks.judge_engine) the MQM judge reads the
+    headline, standfirst, subheadings and risky segments (all with --judge all); without
+    one, a stored draft shows the judge findings its job stored."""
     if fail_on not in FAIL_LEVELS:
         raise RelaisError(f"unknown --fail-on level '{fail_on}' (use one of: {', '.join(FAIL_LEVELS)})")
     if fmt not in ("text", "json"):
         raise RelaisError(f"unknown format '{fmt}' (use text or json)")
     if risk_method is not None and risk_method not in RISK_METHODS:
         raise RelaisError(f"unknown --risk-method '{risk_method}' (use one of: {', '.join(RISK_METHODS)})")
+    if judge is not None and judge not in JUDGE_SCOPES:
+        raise RelaisError(f"unknown --judge '{judge}' (use one of: {', '.join(JUDGE_SCOPES)})")
     desk = _desk()
     engines = None
     try:
         risk_engine = None
         if risk or risk_method:
             risk_method = risk_method or desk.config.risk_method
-        if risk_method is not None and risk_method != "rules":
+        judge_name = desk.judge_engine(judge_engine, "--judge-engine")
+        if (risk_method is not None and risk_method != "rules") or judge_name:
             engines = EnginePool(desk.config)
+        if risk_method is not None and risk_method != "rules":
             risk_engine = engines.get(engine or desk.config.engine)
+        judging = {"judge_engine": engines.get(judge_name) if judge_name else None, "judge_scope": judge}
         if second is None:
             if not first.isdigit():
                 raise RelaisError("give a stored translation id, or a source and a target document with --to")
-            report = desk.check_translation(int(first), risk_engine=risk_engine, risk_method=risk_method)
+            report = desk.check_translation(int(first), risk_engine=risk_engine, risk_method=risk_method, **judging)
         else:
             if not to:
                 raise RelaisError("checking two documents needs the target language: --to fr")
@@ -556,12 +567,14 @@ def check(
             target, target_name = desk.read_source(second)
             report = desk.check_documents(
                 source, target, target_lang, risk_engine=risk_engine, risk_method=risk_method,
-                source_name=source_name, target_name=target_name,
+                source_name=source_name, target_name=target_name, **judging,
             )  # fmt: skip
     finally:
         if engines is not None:
             engines.close()
         desk.close()
+    for note in report.notes:
+        _say(f"[yellow]note:[/yellow] {escape(note)}")
     if fmt == "json":
         sys.stdout.write(report.to_json())
     else:

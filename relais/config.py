@@ -24,6 +24,11 @@ DEFAULT_ENGINE = "llama"
 RISK_METHODS = ("back-translation", "judge", "rules")
 DEFAULT_RISK_METHOD = "back-translation"
 
+# Which segments the MQM judge (relais/checks/judge.py) reads when a judge engine is
+# configured ([checks] judge_engine): the prominent ones and the risky ones, or all.
+JUDGE_SCOPES = ("risky", "all")
+DEFAULT_JUDGE_SCOPE = "risky"
+
 # Environment variable → (section path, key, type).  Kept in one table so the README
 # and the code cannot drift apart (tests/test_config.py checks the README lists them).
 ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
@@ -32,6 +37,8 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_MAX_WORDS": (("limits",), "max_words", int),
     "RELAIS_MAX_BYTES": (("limits",), "max_bytes", int),
     "RELAIS_RISK_METHOD": (("checks",), "risk", str),
+    "RELAIS_JUDGE_ENGINE": (("checks",), "judge_engine", str),
+    "RELAIS_JUDGE": (("checks",), "judge", str),
     "RELAIS_LLAMA_MODEL": (("engines", "llama"), "model_path", str),
     "RELAIS_LLAMA_THREADS": (("engines", "llama"), "threads", int),
     "RELAIS_LLAMA_CTX": (("engines", "llama"), "n_ctx", int),
@@ -129,6 +136,25 @@ class Publish:
 
 
 @dataclass
+class Judge:
+    """[checks] judge_engine and judge: the MQM judge (docs/checks.md, "MQM judge").
+
+    ``engine`` is the name of an engine (``[engines.NAME]``; checked against the engine
+    registry where it is used, ``relais.desk``); None, the default, runs no judge at all.
+    ``scope`` says which segments it reads (``JUDGE_SCOPES``)."""
+
+    engine: str | None = None
+    scope: str = DEFAULT_JUDGE_SCOPE
+
+    def __post_init__(self) -> None:
+        if self.engine is not None:
+            self.engine = str(self.engine).strip() or None  # judge_engine = "": no judge
+        self.scope = str(self.scope)
+        if self.scope not in JUDGE_SCOPES:
+            raise ValueError(f"checks.judge = {self.scope!r} is not a judge scope (use one of: {', '.join(JUDGE_SCOPES)})")
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -136,6 +162,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     engines: dict[str, dict] = field(default_factory=dict)
     risk_method: str = DEFAULT_RISK_METHOD  # [checks] risk
+    judge: Judge = field(default_factory=Judge)  # [checks] judge_engine, judge
     memory: Memory = field(default_factory=Memory)
     queue: Queue = field(default_factory=Queue)
     review: Review = field(default_factory=Review)
@@ -173,7 +200,8 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
     if "api_key" not in raw.get("engines", {}).get("openai", {}) and env.get("OPENAI_API_KEY"):
         raw.setdefault("engines", {}).setdefault("openai", {})["api_key"] = env["OPENAI_API_KEY"]
     limits = raw.get("limits", {})
-    risk_method = str(raw.get("checks", {}).get("risk", DEFAULT_RISK_METHOD))
+    checks = raw.get("checks", {})
+    risk_method = str(checks.get("risk", DEFAULT_RISK_METHOD))
     if risk_method not in RISK_METHODS:
         raise RelaisError(f"checks.risk = {risk_method!r} is not a risk method (use one of: {', '.join(RISK_METHODS)})")
     try:
@@ -184,6 +212,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             limits=Limits(**{k: int(v) for k, v in limits.items()}),
             engines={k: dict(v) for k, v in raw.get("engines", {}).items()},
             risk_method=risk_method,
+            judge=Judge(checks.get("judge_engine"), checks.get("judge", DEFAULT_JUDGE_SCOPE)),
             memory=Memory(**raw.get("memory", {})),
             queue=Queue(**raw.get("queue", {})),
             review=Review(**raw.get("review", {})),

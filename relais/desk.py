@@ -18,12 +18,13 @@ from pathlib import Path
 from functools import cached_property
 
 from relais.checks import audit
+from relais.checks.judge import MqmJudge
 from relais.config import Config, load_config
 from relais.document.ingest import ingest_bytes
 from relais.document.story import story_keys
 from relais.document.render import render
 from relais.document.translation import Translation
-from relais.engines.types import EngineUnavailable
+from relais.engines.types import EngineCapabilityError, EngineUnavailable
 from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
@@ -130,12 +131,14 @@ class Desk:
         queue, every job not done yet is queued in the same transaction.  A job already
         done may be run again by this desk (it translates nothing, and checks the draft
         again).  An engine that lacks what the configured meaning-risk method needs (the
-        judge: raw completion) is refused here with one line."""
+        judge: raw completion) is refused here with one line, and so is a configured MQM
+        judge engine that is not an engine or cannot complete a prompt (``judge_engine``)."""
         engine = engine or self.config.engine
         if engine not in ENGINES:
             raise RelaisError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
         if self.config.risk_method == "judge":
             ENGINES[engine].require("completion")  # before any job exists, not as a failed job
+        self.judge_engine()
         for target in targets:
             get_locale(target)
         with self.store.write() as s:
@@ -236,6 +239,21 @@ class Desk:
         ids += [job_id for job_id, owner in running if not self.owner_alive(owner)]
         return sorted(set(ids))
 
+    def judge_engine(self, name: str | None = None, setting: str = "checks.judge_engine") -> str | None:
+        """The MQM judge's engine: ``name`` if given (from ``setting``), else the
+        configured one (``[checks] judge_engine``); None when there is none (or it is
+        "none"), and then no judge runs.  Refused in one line when it is not an engine (``RelaisError``) or
+        cannot complete a raw prompt (``EngineCapabilityError``), before anything runs."""
+        if name is None:
+            name, setting = self.config.judge.engine, "checks.judge_engine"
+        if not name or name == "none":
+            return None
+        if name not in ENGINES:
+            raise RelaisError(f"{setting} = '{name}' is not an engine (known engines: {', '.join(ENGINES)})")
+        if not ENGINES[name].capabilities.completion:
+            raise EngineCapabilityError(f"{setting} = '{name}': engine '{name}' cannot complete a raw prompt, which the MQM judge needs")
+        return name
+
     def executor(self, engines: EnginePool, progress=None) -> Executor:
         """Runs jobs here.  A job found running is left to its owner while that owner
         lives (``owner_alive``); one found done is run again only if this desk knew it
@@ -244,7 +262,7 @@ class Desk:
         memory = MemorySettings(self.config.memory.fuzzy_threshold, self.config.memory.fuzzy_limit)
         return InProcessExecutor(
             self.store, engines, progress=progress, risk_method=self.config.risk_method, memory=memory,
-            alive=self.owner_alive, again=self._again.__contains__,
+            alive=self.owner_alive, again=self._again.__contains__, judge=self.config.judge,
         )  # fmt: skip
 
     def check_engine(self, engines: EnginePool, job_ids: list[int]) -> None:
@@ -280,15 +298,28 @@ class Desk:
             return {j: f"{repo.get_job(s, j).target_language} (job {j})" for j in job_ids}
 
     # -- checks ---------------------------------------------------------------
-    def check_translation(self, job_id: int, risk_engine=None, risk_method: str | None = None):
+    def check_translation(self, job_id: int, risk_engine=None, risk_method: str | None = None, judge_engine=None,
+                          judge_scope: str | None = None):  # fmt: skip
         """Check a stored draft; with ``risk_method`` (and ``risk_engine`` for the engine
-        methods) its meaning risk is scored again, else the stored risks are reported."""
-        return audit.check_draft(self.draft(job_id), risk_engine=risk_engine, risk_method=risk_method)
+        methods) its meaning risk is scored again, else the stored risks are reported.
+        With ``judge_engine`` (an engine: ``judge_engine()`` names it) the MQM judge reads
+        the draft again (``judge_scope``, default ``[checks] judge``), else the judge
+        findings stored with the draft are reported."""
+        return audit.check_draft(self.draft(job_id), risk_engine=risk_engine, risk_method=risk_method,
+                                 judge=self._judge_request(judge_engine, judge_scope))  # fmt: skip
 
-    def check_documents(self, source: bytes, target: bytes, target_lang: str, risk_engine=None, risk_method=None, **names):
+    def check_documents(self, source: bytes, target: bytes, target_lang: str, risk_engine=None, risk_method=None,
+                        judge_engine=None, judge_scope: str | None = None, **names):  # fmt: skip
+        """Check any translation against its source; with ``judge_engine``, the MQM judge too."""
         return audit.check_documents(
-            source, target, target_lang, limits=self.config.limits, risk_engine=risk_engine, risk_method=risk_method, **names
+            source, target, target_lang, limits=self.config.limits, risk_engine=risk_engine, risk_method=risk_method,
+            judge=self._judge_request(judge_engine, judge_scope), **names,
         )
+
+    def _judge_request(self, engine, scope: str | None) -> audit.JudgeRequest | None:
+        if engine is None:
+            return None
+        return audit.JudgeRequest(MqmJudge(engine), scope or self.config.judge.scope)
 
     # -- drafts ---------------------------------------------------------------
     def draft(self, job_id: int) -> Translation:

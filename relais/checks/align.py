@@ -7,9 +7,13 @@
 2. **Blocks**, then **sentences** within aligned blocks, are aligned monotonically by
    dynamic programming, allowing units without a counterpart on either side.  A pair is
    scored on what survives translation (``Anchors``): the numbers, the names, quotation
-   and links it holds, its relative length and position, and (for blocks) its kind.
+   and links it holds, its relative length and position, (for blocks) its kind, and the
+   share of its content words whose translation the target language's offline lexicon
+   finds on the other side (``relais.checks.lexicon.counterpart_share``; nothing where a
+   language has no lexicon installed).
 3. A pair the aligner is **unsure** of (its cost close to leaving both sides unaligned)
-   is marked ``sure=False``: the checks that compare the two sides skip it (they could
+   is marked ``sure=False``, as is one whose many known content words have next to no
+   counterpart (``unrelated``): the checks that compare the two sides skip it (they could
    only report the aligner's mistake), the others run, and one ``align.uncertain``
    finding (minor) says so.
 4. What cannot be aligned is a finding: a source block with no counterpart is
@@ -30,6 +34,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from relais.checks.base import Finding, SegmentPair, Severity
+from relais.checks.lexicon import Lexicon, counterpart_share, lexicon_for
 from relais.checks.omissions import expected_length
 from relais.document.inline import strip_placeholders
 from relais.document.model import Article, Block, BlockKind
@@ -47,6 +52,10 @@ _POSITION_COST = 2.0  # per unit of relative position apart (0 … 1)
 _ANCHOR_BONUS = 1.5  # per kind of anchor (numbers, names) when the two sides share all
 _ANCHOR_CONFLICT = 1.5  # per kind of anchor both sides have, none of it shared
 _NAME_COUNT_BONUS = 0.25  # per name found on both sides (up to four)
+_LEXICAL_WEIGHT = 3.0  # per unit of content-word share away from _LEXICAL_PIVOT …
+_LEXICAL_PIVOT = 0.2  # … (a translation shares 0.5–0.8 of the known words, an unrelated text 0.02)
+_LEXICAL_FULL = 6  # known content words from which the lexical anchor counts in full
+_LEXICAL_UNRELATED = 0.1  # a share below this, over _LEXICAL_FULL words or more: not a translation
 UNSURE_COST = 2.6  # a pair costing more is one the aligner is unsure of
 KNOWN_TEXT_SIMILARITY = 85.0  # rapidfuzz ratio (0–100) from which a block is a known line
 
@@ -112,12 +121,39 @@ def _length_cost(s: Anchors, t: Anchors, ratio: float = 1.0) -> float:
     return abs(math.log((t.length + 1) / (ratio * (s.length + 1)))) / _LOG_RATIO_SPREAD
 
 
+def _lexical_cost(source: str, target: str, lexicon: Lexicon | None) -> float:
+    """The lexical anchor: negative when the target holds counterparts of the source's
+    content words (``lexicon.counterpart_share``), positive when it holds none; 0 without
+    a lexicon or with fewer than three known words, scaled down below ``_LEXICAL_FULL``."""
+    share = _share(source, target, lexicon)
+    if share is None:
+        return 0.0
+    fraction, known = share
+    return _LEXICAL_WEIGHT * min(1.0, known / _LEXICAL_FULL) * (_LEXICAL_PIVOT - fraction)
+
+
+def _share(source: str, target: str, lexicon: Lexicon | None) -> tuple[float, int] | None:
+    if lexicon is None:
+        return None
+    return counterpart_share(strip_placeholders(source), strip_placeholders(target), lexicon)
+
+
+def unrelated(source: str, target: str, lexicon: Lexicon | None) -> bool:
+    """Whether the lexicon shows the target is no translation of the source: of
+    ``_LEXICAL_FULL`` or more known content words, under ``_LEXICAL_UNRELATED`` have a
+    counterpart."""
+    share = _share(source, target, lexicon)
+    return share is not None and share[1] >= _LEXICAL_FULL and share[0] < _LEXICAL_UNRELATED
+
+
 def pair_cost(source: str, target: str, source_position: float = 0.0, target_position: float = 0.0,
-              ratio: float = 1.0) -> float:  # fmt: skip
+              ratio: float = 1.0, lexicon: Lexicon | None = None) -> float:  # fmt: skip
     """The cost of pairing two texts (lower is likelier), positions relative (0 … 1),
-    ``ratio`` the target/source length usual for the language pair."""
+    ``ratio`` the target/source length usual for the language pair, ``lexicon`` the
+    target language's (the lexical anchor; None: none)."""
     s, t = anchors(source), anchors(target)
-    return _length_cost(s, t, ratio) + _anchor_cost(s, t) + _POSITION_COST * abs(source_position - target_position)
+    return (_length_cost(s, t, ratio) + _anchor_cost(s, t) + _POSITION_COST * abs(source_position - target_position)
+            + _lexical_cost(source, target, lexicon))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- known text
@@ -197,17 +233,19 @@ def _relative(i: int, n: int) -> float:
     return (i + 0.5) / n if n else 0.0
 
 
-def _block_cost(source: list[Block], target: list[Block], i: int, j: int, ratio: float = 1.0) -> float:
+def _block_cost(source: list[Block], target: list[Block], i: int, j: int, ratio: float = 1.0,
+                lexicon: Lexicon | None = None) -> float:  # fmt: skip
     s, t = source[i], target[j]
     kind = 0.0 if _family(s.kind) == _family(t.kind) else _KIND_MISMATCH_COST
-    return kind + pair_cost(s.text, t.text, _relative(i, len(source)), _relative(j, len(target)), ratio)
+    return kind + pair_cost(s.text, t.text, _relative(i, len(source)), _relative(j, len(target)), ratio, lexicon)
 
 
-def align_blocks(source: list[Block], target: list[Block], ratio: float = 1.0) -> list[tuple[int | None, int | None]]:
+def align_blocks(source: list[Block], target: list[Block], ratio: float = 1.0,
+                 lexicon: Lexicon | None = None) -> list[tuple[int | None, int | None]]:  # fmt: skip
     """(source index, target index) in order; None where a block has no counterpart."""
 
     def cost(i: int, j: int, di: int, dj: int) -> float:
-        return _SKIP_COST if di == 0 or dj == 0 else _block_cost(source, target, i, j, ratio)
+        return _SKIP_COST if di == 0 or dj == 0 else _block_cost(source, target, i, j, ratio, lexicon)
 
     pairs: list[tuple[int | None, int | None]] = []
     for src, tgt in _align(len(source), len(target), cost, ((1, 1), (1, 0), (0, 1))):
@@ -215,15 +253,17 @@ def align_blocks(source: list[Block], target: list[Block], ratio: float = 1.0) -
     return pairs
 
 
-def _sentence_cost(source: list[str], target: list[str], i: int, j: int, di: int, dj: int, ratio: float = 1.0) -> float:
+def _sentence_cost(source: list[str], target: list[str], i: int, j: int, di: int, dj: int, ratio: float = 1.0,
+                   lexicon: Lexicon | None = None) -> float:  # fmt: skip
     s, t = " ".join(source[i : i + di]), " ".join(target[j : j + dj])
     merge = 0.0 if di == dj == 1 else _MERGE_COST
-    return pair_cost(s, t, _relative(i, len(source)), _relative(j, len(target)), ratio) + merge
+    return pair_cost(s, t, _relative(i, len(source)), _relative(j, len(target)), ratio, lexicon) + merge
 
 
-def align_sentences(source: list[str], target: list[str], ratio: float = 1.0) -> list[tuple[list[int], list[int]]]:
+def align_sentences(source: list[str], target: list[str], ratio: float = 1.0,
+                    lexicon: Lexicon | None = None) -> list[tuple[list[int], list[int]]]:  # fmt: skip
     def cost(i: int, j: int, di: int, dj: int) -> float:
-        return _SKIP_COST if di == 0 or dj == 0 else _sentence_cost(source, target, i, j, di, dj, ratio)
+        return _SKIP_COST if di == 0 or dj == 0 else _sentence_cost(source, target, i, j, di, dj, ratio, lexicon)
 
     steps = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
     return _align(len(source), len(target), cost, steps)
@@ -254,10 +294,11 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
     src_lang = source.source_language
     expected = expected_length(src_lang, target_lang)
     ratio = expected.ratio if expected else 1.0
+    lexicon = lexicon_for(target_lang)
     known = [j for j, b in enumerate(target.blocks) if known_text(b.text)]
     aligned_target = [b for j, b in enumerate(target.blocks) if j not in known]
     target_index = [j for j in range(len(target.blocks)) if j not in known]
-    for s_index, t_position in align_blocks(source.blocks, aligned_target, ratio):
+    for s_index, t_position in align_blocks(source.blocks, aligned_target, ratio, lexicon):
         if t_position is None:
             # Missing in the target: point at the nearest target block that exists.
             anchor = pairs[-1].block if pairs else 0
@@ -280,11 +321,12 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
                                     f"this {tblock.kind} of the translation has no counterpart in the source"))  # fmt: skip
             continue
         sblock = source.blocks[s_index]
-        sure_block = _block_cost(source.blocks, aligned_target, s_index, t_position, ratio) <= UNSURE_COST
+        sure_block = (_block_cost(source.blocks, aligned_target, s_index, t_position, ratio, lexicon) <= UNSURE_COST
+                      and not unrelated(sblock.text, tblock.text, lexicon))  # fmt: skip
         s_spans = segment_block(sblock.text, src_lang)
         t_spans = segment_block(tblock.text, target_lang)
         s_texts, t_texts = [s.text for s in s_spans], [t.text for t in t_spans]
-        path = _attach_loose_targets(align_sentences(s_texts, t_texts, ratio))
+        path = _attach_loose_targets(align_sentences(s_texts, t_texts, ratio, lexicon))
         for position, (s_ids, t_ids) in enumerate(path):
             src = " ".join(s_texts[i] for i in s_ids)
             if not t_ids:
@@ -295,8 +337,9 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
             tgt = tblock.text[t_spans[t_ids[0]].start : t_spans[t_ids[-1]].end]
             sure = sure_block and (
                 len(path) == 1
-                or _sentence_cost(s_texts, t_texts, s_ids[0], t_ids[0], len(s_ids), len(t_ids), ratio) <= UNSURE_COST + _MERGE_COST
-            )
+                or _sentence_cost(s_texts, t_texts, s_ids[0], t_ids[0], len(s_ids), len(t_ids), ratio, lexicon)
+                <= UNSURE_COST + _MERGE_COST
+            ) and not unrelated(src, tgt, lexicon)
             pair = SegmentPair(t_index, position, tblock.kind, src, tgt, src_lang, target_lang, sblock.marks, tblock.marks,
                                sure=sure)  # fmt: skip
             pairs.append(pair)

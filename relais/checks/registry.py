@@ -22,6 +22,7 @@ CHECK_MODULES = (
     "relais.checks.spelling",
     "relais.checks.news",
     "relais.checks.meaning",
+    "relais.checks.lexicon",
 )
 
 

@@ -97,20 +97,21 @@ class Engine(ABC):
         """A one-line warning to show the user when this engine is used, if any."""
         return None
 
-    def complete(self, prompts: list[str], max_tokens: int = 16) -> list[RawOutput]:
-        """Raw completions of Relais's own fixed prompts (the meaning-risk judge), in order.
+    def complete(self, prompts: list[str], max_tokens: int = 16, *, multiline: bool = False) -> list[RawOutput]:
+        """Raw completions of Relais's own fixed prompts (the meaning-risk and MQM judges), in order.
 
         Not for article translation: nothing is validated or retried.  Each prompt is one
         text; chat engines send it as one user message, completion engines continue it
-        and stop at the first newline.  Greedy decoding.  Raises ``EngineUnavailable``
-        like ``_generate``.  Only engines that declare ``capabilities.completion`` do this
-        (in ``_complete``); the others raise ``EngineCapabilityError`` before anything is
-        loaded or sent.
+        and stop at the first newline (``multiline``: at the first blank line, for an
+        answer of several lines such as the MQM judge's error list).  Greedy decoding.
+        Raises ``EngineUnavailable`` like ``_generate``.  Only engines that declare
+        ``capabilities.completion`` do this (in ``_complete``); the others raise
+        ``EngineCapabilityError`` before anything is loaded or sent.
         """
         self.require("completion")
-        return self._complete(prompts, max_tokens)
+        return self._complete(prompts, max_tokens, multiline)
 
-    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int, multiline: bool = False) -> list[RawOutput]:
         """``complete`` for an engine that declares completion."""
         raise NotImplementedError(f"engine {self.name} declares completion but does not implement it")
 

@@ -49,6 +49,7 @@ DEMO_NOTICE = (
 OUTPUT_TOKENS_PER_SOURCE_TOKEN = 2.5
 OUTPUT_TOKENS_SLACK = 16
 CONTEXT_MARGIN = 8  # context positions kept free (see LlamaEngine._one)
+ANSWER_STOP = ("\n\n",)  # a multi-line raw completion (``Engine.complete(multiline=True)``) ends at a blank line
 
 
 @dataclass
@@ -226,7 +227,8 @@ class LlamaEngine(Engine):
             error=error,
         )
 
-    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int, multiline: bool = False) -> list[RawOutput]:
+        stop = list(ANSWER_STOP if multiline else COMPLETION_STOP)
         with self._lock:
             llm = self._load()
             out: list[RawOutput] = []
@@ -240,7 +242,7 @@ class LlamaEngine(Engine):
                 try:
                     response = llm.create_completion(
                         prompt, max_tokens=budget, temperature=0.0, repeat_penalty=1.0,
-                        stop=list(COMPLETION_STOP), seed=self.settings.seed,
+                        stop=stop, seed=self.settings.seed,
                     )  # fmt: skip
                 except (ValueError, RuntimeError) as exc:
                     llm.reset()

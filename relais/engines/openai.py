@@ -402,7 +402,8 @@ class OpenAIEngine(Engine):
             error=error,
         )
 
-    def _complete(self, prompts: list[str], max_tokens: int) -> list[RawOutput]:
+    def _complete(self, prompts: list[str], max_tokens: int, multiline: bool = False) -> list[RawOutput]:
+        # A chat answer comes back whole: ``multiline`` changes nothing here.
         if not prompts:
             return []
         self.client.start_batch()

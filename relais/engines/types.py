@@ -36,7 +36,7 @@ class Capabilities:
     contract (``Engine``): an engine declares what it adds.
     """
 
-    completion: bool = False  # ``Engine.complete``: raw completion of Relais's fixed prompts (the meaning-risk judge)
+    completion: bool = False  # ``Engine.complete``: raw completion of Relais's fixed prompts (the meaning-risk and MQM judges)
     placeholders: bool = False  # carries inline markup placeholders (<a1>…</a1>) into the translation
     glossary: bool = False  # uses ``SegmentRequest.glossary`` (approved term renderings)
     examples: bool = False  # uses ``SegmentRequest.examples`` (memory matches as few-shot pairs)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 
-from relais.config import Config
+from relais.config import Config, Judge
 from relais.engines.base import Engine
 from relais.engines.registry import create_engine
 from relais.jobs.runner import DEFAULT_RISK_METHOD, JobOutcome, MemorySettings, ProgressCallback, owner_alive, run_job
@@ -61,6 +61,7 @@ class InProcessExecutor(Executor):
         alive: Callable[[str | None], bool] = owner_alive,
         again: Callable[[int], bool] = lambda job_id: True,
         owner: str | None = None,
+        judge: Judge | None = None,
     ):
         self.store = store
         self.engines = engines
@@ -71,13 +72,16 @@ class InProcessExecutor(Executor):
         self.alive = alive  # whether the owner of a job found running still lives (runner.claim)
         self.again = again  # whether a job found done is run again (runner.claim)
         self.owner = owner  # the name this executor's runs take in the job row (default "host:pid")
+        self.judge = judge or Judge()  # the MQM judge's engine (None: no judge) and scope (config [checks])
 
     def submit(self, job_id: int) -> JobOutcome:
         with self.store.read() as s:
             engine_name = repo.get_job(s, job_id).engine
         engine = self.engines.get(engine_name)
+        judge_engine = self.engines.get(self.judge.engine) if self.judge.engine else None
         callback = self.progress(job_id) if self.progress else None
         return run_job(
             self.store, job_id, engine, batch_size=self.batch_size, on_progress=callback, risk_method=self.risk_method,
             memory=self.memory, owner=self.owner, alive=self.alive, again=self.again(job_id),
+            judge_engine=judge_engine, judge_scope=self.judge.scope,
         )

@@ -138,7 +138,7 @@ class WorkerContext:
             memory = MemorySettings(self.config.memory.fuzzy_threshold, self.config.memory.fuzzy_limit)
             executors[owner] = InProcessExecutor(
                 self.store, pool, risk_method=self.config.risk_method, memory=memory, alive=self.owner_alive,
-                again=lambda job_id: False, owner=owner,
+                again=lambda job_id: False, owner=owner, judge=self.config.judge,
             )  # fmt: skip
         return executors[owner]
 

@@ -8,9 +8,12 @@ Then each translated draft's meaning risk is scored with the configured method
 (``[checks] risk``: back-translation or judge, through the job's engine), batch by
 batch, each batch's risks committed with the drafts; only drafts without a stored risk
 are scored, so a resumed job finishes the scoring without translating or scoring
-anything twice.  The automatic checks come last.  The engine failing during scoring
-does not fail the job: the drafts are kept, the segments it could not score keep no
-risk (NULL), and the job finishes ``done`` with a note in its ``error`` field.
+anything twice.  The automatic checks come last, and with them, when a judge engine is
+configured (``[checks] judge_engine``), the MQM judge on the segments it selects: its
+findings are stored with the other findings of the draft.  The engine failing during
+scoring or judging does not fail the job: the drafts are kept, the segments it could not
+score keep no risk (NULL), those it could not judge have no judge finding, and the job
+finishes ``done`` with a note in its ``error`` field.
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ from dataclasses import dataclass, field
 import psutil
 from sqlalchemy import update
 
-from relais.checks.audit import check_draft_segments, draft_pairs
+from relais.checks.audit import JudgeRequest, check_draft_segments, draft_pairs
 from relais.checks.base import CheckContext
 from relais.checks.fixer import fix_typography
+from relais.checks.judge import JudgeReport, MqmJudge
 from relais.checks.meaning import make_scorer, meaning_findings, segment_risk
-from relais.config import DEFAULT_RISK_METHOD
+from relais.config import DEFAULT_JUDGE_SCOPE, DEFAULT_RISK_METHOD
 from relais.document.inline import placeholder_problem, placeholders
 from relais.document.model import BlockKind
 from relais.engines.base import Engine
@@ -90,6 +94,7 @@ class JobOutcome:
     risk_scored: int = 0  # drafts whose meaning risk this run scored
     risk_unscored: int = 0  # drafts left without a risk (no usable answer, engine unreachable)
     from_memory: int = 0  # segments reused from an exact translation-memory match (in ``translated``)
+    judge: JudgeReport | None = None  # the MQM judge's run, with a judge engine configured
 
 
 class JobBusy(RelaisError):
@@ -257,9 +262,12 @@ def run_job(
     owner: str | None = None,
     alive: Callable[[str | None], bool] = owner_alive,
     again: bool = True,
+    judge_engine: Engine | None = None,
+    judge_scope: str = DEFAULT_JUDGE_SCOPE,
 ) -> JobOutcome:
     """Translate what is left of a job, score the meaning risk of what is not scored yet
-    (``risk_method``, see ``relais.config.RISK_METHODS``), then run the checks.
+    (``risk_method``, see ``relais.config.RISK_METHODS``), then run the checks, and with
+    ``judge_engine`` the MQM judge (``judge_scope``: which segments, ``[checks] judge``).
 
     ``owner`` names this run in the job row (default "host:pid"); ``alive`` tells whether
     the owner of a job found running still lives (``JobBusy`` if so; the task queue
@@ -270,8 +278,10 @@ def run_job(
     Raises ``EngineUnavailable`` after marking the job failed when the engine cannot
     translate; during risk scoring it only leaves the risks it could not score empty.
     Raises ``EngineCapabilityError`` after marking the job failed, before translating
-    anything, when the engine lacks what ``risk_method`` needs (the judge: completion):
-    running the job again cannot help, so the task queue parks it at once.
+    anything, when the engine lacks what ``risk_method`` needs (the judge: completion),
+    or ``judge_engine`` cannot complete a prompt: running the job again cannot help, so
+    the task queue parks it at once.  The judge engine failing while it judges only
+    leaves those segments without judge findings, with a note.
 
     A job that updates the job of the story's earlier version waits while another live
     process runs that one (it stops at its next batch, superseded): what it translates
@@ -280,7 +290,8 @@ def run_job(
     if not claim(store, job_id, owner, alive, again=again):
         return _finished_elsewhere(store, job_id)
     try:
-        outcome = _run(store, job_id, engine, batch_size, on_progress, risk_method, memory)
+        judge = JudgeRequest(MqmJudge(judge_engine, batch_size), judge_scope) if judge_engine is not None else None
+        outcome = _run(store, job_id, engine, batch_size, on_progress, risk_method, memory, judge)
     except (EngineUnavailable, EngineCapabilityError) as exc:
         finish_run(store, job_id, JobStatus.FAILED, str(exc))
         raise
@@ -313,8 +324,9 @@ def _run(
     on_progress: ProgressCallback | None,
     risk_method: str,
     memory: MemorySettings | None,
+    judge: JudgeRequest | None = None,
 ) -> JobOutcome:
-    """The work of ``run_job`` on a claimed job: translate, score, check."""
+    """The work of ``run_job`` on a claimed job: translate, score, check (and judge)."""
     scorer = make_scorer(risk_method, engine)  # the engine can score the way the settings ask
     pending = _requests(store, job_id, memory, engine.capabilities)
     todo, total, skipped = pending.requests, pending.total, pending.skipped
@@ -347,10 +359,13 @@ def _run(
         if on_progress:
             on_progress(skipped + translated + failed, total)
     scoring = score_risks(store, job_id, scorer, batch_size=batch_size)
-    counts = check_job(store, job_id, risk_method, pending.update)
-    outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, counts, scoring.note)
+    checked = check_job(store, job_id, risk_method, pending.update, judge)
+    judge_note = checked.judge.note() if checked.judge is not None else None
+    note = " ".join(n for n in (scoring.note, judge_note) if n) or None
+    outcome = JobOutcome(job_id, JobStatus.DONE, translated, failed, skipped, engine_seconds, checked.counts, note)
     outcome.risk_seconds, outcome.risk_scored, outcome.risk_unscored = scoring.seconds, scoring.scored, scoring.unscored
     outcome.from_memory = len(pending.reused)
+    outcome.judge = checked.judge
     return outcome
 
 
@@ -390,14 +405,7 @@ def score_risks(store: Store, job_id: int, scorer, *, batch_size: int = 4) -> Ri
         draft = translation.load(s, job_id, current=False)
     dp = draft_pairs(draft)
     stored = {seg.id: seg.risk for block in draft.blocks for seg in block.segments}
-    # Text reused from the translation memory or carried from the story's earlier
-    # version was approved by a person: nothing to score.
-    reused = {
-        seg.id
-        for block in draft.blocks
-        for seg in block.segments
-        if seg.provenance and seg.provenance["engine"] in (MEMORY_ENGINE, CARRIED_ENGINE)
-    }
+    reused = _approved_text(draft)  # nothing to score
     todo = [
         (segment_id, p)
         for p in dp.pairs
@@ -445,20 +453,46 @@ def score_risks(store: Store, job_id: int, scorer, *, batch_size: int = 4) -> Ri
     return outcome
 
 
-def check_job(store: Store, job_id: int, risk_method: str = "rules", update: UpdatePlan | None = None) -> dict[str, int]:
+def _approved_text(draft) -> frozenset[int]:
+    """Segment ids of drafts a person approved: reused from the translation memory, or
+    carried from the story's earlier version (neither scored nor judged)."""
+    return frozenset(
+        seg.id
+        for block in draft.blocks
+        for seg in block.segments
+        if seg.provenance and seg.provenance["engine"] in (MEMORY_ENGINE, CARRIED_ENGINE)
+    )
+
+
+@dataclass
+class JobCheck:
+    counts: dict[str, int]  # severity → findings stored
+    judge: JudgeReport | None = None  # the MQM judge's run, if one was asked
+
+
+def check_job(
+    store: Store, job_id: int, risk_method: str = "rules", update: UpdatePlan | None = None,
+    judge: JudgeRequest | None = None,
+) -> JobCheck:  # fmt: skip
     """Run the automatic checks on the job's draft and store the findings (stage "draft")
     and each draft's meaning risk (see ``check_draft_segments``).  ``update``: the job's
-    ``updates.plan`` when the caller has it (a run made it for its requests)."""
+    ``updates.plan`` when the caller has it (a run made it for its requests).
+
+    ``judge``: the MQM judge reads the segments it selects, except approved text
+    (``_approved_text``), outside any session (it takes engine time); its findings are
+    stored with the others, in the same write.  A job run again judges again: its
+    findings replace the earlier run's with the rest of stage "draft"."""
     with store.read() as s:
         draft = translation.load(s, job_id, current=False)
         termbase = termbase_for(s, draft.target_language, draft.source_language)
         if update is None:
             update = updates.plan(s, repo.get_job(s, job_id))
     earlier = {sid: c.old_source for sid, c in (update.carry if update else {}).items() if c.kind == CHANGED}
-    result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase, earlier=earlier)
+    result = check_draft_segments(draft, risk_method=risk_method, termbase=termbase, earlier=earlier, judge=judge,
+                                  unjudged=_approved_text(draft) if judge is not None else frozenset())  # fmt: skip
     with store.write() as s:
         repo.save_findings(s, job_id, "draft", result.findings, risks=result.risks, headline_signoff=result.headline_signoff)
     counts = {"critical": 0, "major": 0, "minor": 0}
     for _, f in result.findings:
         counts[f.severity.value] += 1
-    return counts
+    return JobCheck(counts, result.judge)

@@ -91,6 +91,7 @@ class Pack:
     notes: dict[str, Any] = field(default_factory=dict)  # note kind → label (target) or labels (source)
     unbroken: tuple[str, ...] = ()  # [sentences] unbroken: abbreviations no sentence ends inside ("av. J.-C.")
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # meaning.toml [role.*]: words (source) or accept (target)
+    lexicon: dict[str, Any] = field(default_factory=dict)  # pack.toml [lexicon]: a bilingual lexicon file (target), stopwords (source)
 
     @property
     def is_target(self) -> bool:
@@ -207,6 +208,7 @@ def _read(code: str, folder: Traversable) -> Pack:
             furniture=_toml(folder, "furniture.toml"),
             notes=dict(data.get("notes", {})),
             unbroken=tuple(data.get("sentences", {}).get("unbroken", ())),
+            lexicon=dict(data.get("lexicon", {})),
         )
     except KeyError as missing:
         raise RelaisError(f"language pack '{code}' ({folder}): pack.toml lacks {missing}") from None

@@ -134,3 +134,55 @@ def test_known_text_is_never_aligned():
     (last,) = [p for p in aligned.pairs if p.known]
     assert last.source == "" and not last.sure and last.block == len(tgt.blocks) - 1
     assert aligned.findings == []
+
+
+# -- the lexical anchor ---------------------------------------------------------------
+# Paragraphs with no figure, name, quotation or link: only their words tell them apart.
+PLAIN_EN = [
+    "The river burst its banks after three days of heavy rain, flooding the lower streets of the town.",
+    "Residents carried their furniture upstairs while volunteers filled sandbags outside the school.",
+    "Farmers said the water had ruined the harvest in the surrounding fields and drowned many animals.",
+    "The council promised to repair the damaged bridge before the winter and to clean the flooded houses.",
+]
+PLAIN_FR = [
+    "La rivière est sortie de son lit après trois jours de fortes pluies, inondant les rues basses de la ville.",
+    "Les habitants ont monté leurs meubles à l’étage pendant que des bénévoles remplissaient des sacs de sable devant l’école.",
+    "Les agriculteurs ont déclaré que l’eau avait ruiné la récolte dans les champs voisins et noyé de nombreux animaux.",
+    "Le conseil a promis de réparer le pont endommagé avant l’hiver et de nettoyer les maisons inondées.",
+]
+
+
+def test_the_lexicon_makes_a_translation_cheaper_than_an_unrelated_paragraph():
+    from relais.checks.align import pair_cost
+    from relais.checks.lexicon import lexicon_for
+
+    lexicon = lexicon_for("fr")
+    if lexicon is None:
+        pytest.skip("FreeDict eng-fra is not installed (dict-freedict-eng-fra)")
+    right = pair_cost(PLAIN_EN[2], PLAIN_FR[2], 0.5, 0.5, lexicon=lexicon)
+    wrong = pair_cost(PLAIN_EN[2], PLAIN_FR[1], 0.5, 0.5, lexicon=lexicon)
+    assert right < wrong - 1.0
+    # without a lexicon only the lengths differ
+    plain_right, plain_wrong = pair_cost(PLAIN_EN[2], PLAIN_FR[2], 0.5, 0.5), pair_cost(PLAIN_EN[2], PLAIN_FR[1], 0.5, 0.5)
+    assert (wrong - right) > (plain_wrong - plain_right) + 1.0
+
+
+@pytest.mark.parametrize("drop", range(len(PLAIN_EN)))
+def test_a_dropped_paragraph_without_anchors_is_found_by_its_words(drop):
+    english = [p for i, p in enumerate(PLAIN_EN) if i != drop]
+    report = _check("\n\n".join(english), "\n\n".join(PLAIN_FR))
+    assert _loud(report) == [("addition.block", PLAIN_FR[drop])]
+
+
+def test_unrelated_needs_enough_known_words_and_no_counterpart():
+    from relais.checks.align import unrelated
+    from relais.checks.lexicon import lexicon_for
+
+    lexicon = lexicon_for("fr")
+    if lexicon is None:
+        pytest.skip("FreeDict eng-fra is not installed (dict-freedict-eng-fra)")
+    assert unrelated(PLAIN_EN[0], STRAY[1], lexicon)
+    assert not unrelated(PLAIN_EN[0], STRAY[0], lexicon)  # "ville" renders "town": one word of ten found
+    assert not unrelated(PLAIN_EN[0], PLAIN_FR[0], lexicon)
+    assert not unrelated("The river rose.", STRAY[1], lexicon)  # too few known words to say
+    assert not unrelated(PLAIN_EN[0], STRAY[1], None)
