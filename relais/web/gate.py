@@ -217,7 +217,7 @@ class Gate:
         await self._desk(scope, receive, send)
 
     async def _api(self, scope, receive, send, who_box: list) -> None:
-        path, method = scope["path"], scope["method"]
+        method = scope["method"]
         bearer = bearer_token(scope)
         if bearer is not None:
             who = await to_thread.run_sync(self.token_lookup, bearer) if bearer and self.token_lookup else None

@@ -121,7 +121,12 @@ def _desk(request: Request):
 # --------------------------------------------------------------------------- articles
 
 
-ARTICLE_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": ArticleIn.model_json_schema()}}}}
+def scope_of(scope: str) -> dict[str, str]:
+    """The scope a route needs, in its OpenAPI operation (``x-relais-scope``)."""
+    return {"x-relais-scope": scope}
+
+
+ARTICLE_BODY = {**scope_of("ingest"), "requestBody": {"required": True, "content": {"application/json": {"schema": ArticleIn.model_json_schema()}}}}
 
 
 @router.post("/articles", status_code=201, summary="Send a story to translate (scope: ingest)", openapi_extra=ARTICLE_BODY,
@@ -195,7 +200,8 @@ def _validation_detail(exc: ValidationError) -> str:
 # --------------------------------------------------------------------------- jobs
 
 
-@router.get("/jobs/{job_id}", summary="A job: status, counts, findings, review state (scope: read)")
+@router.get("/jobs/{job_id}", summary="A job: status, counts, findings, review state (scope: read)",
+            openapi_extra=scope_of("read"))
 def get_job(request: Request, caller: CallerDep, job_id: int) -> dict[str, Any]:
     caller.require("read")
     with _desk(request).store.read() as s:
@@ -221,7 +227,8 @@ def _job(session, job_id: int) -> JobRow:
         raise ApiProblem(404, "Not Found", f"no job {job_id}") from None
 
 
-@router.get("/jobs/{job_id}/translation", summary="The latest publication of a job, or its current draft (scope: read; drafts)")
+@router.get("/jobs/{job_id}/translation", openapi_extra=scope_of("read"),
+            summary="The latest publication of a job (scope: read), or with state=draft its current draft (scope: drafts)")
 def get_translation(request: Request, caller: CallerDep, job_id: int,
                     format: Annotated[Literal["md", "html", "json"], Query()] = "md",
                     state: Annotated[Literal["published", "draft"], Query()] = "published") -> Response:  # fmt: skip
@@ -246,7 +253,8 @@ def get_translation(request: Request, caller: CallerDep, job_id: int,
 # --------------------------------------------------------------------------- stories
 
 
-@router.get("/stories/{story_id}", summary="A story: every version and language with its state (scope: read)")
+@router.get("/stories/{story_id}", summary="A story: every version and language with its state (scope: read)",
+            openapi_extra=scope_of("read"))
 def get_story(request: Request, caller: CallerDep, story_id: int) -> dict[str, Any]:
     caller.require("read")
     with _desk(request).store.read() as s:
