@@ -29,7 +29,7 @@ from relais.locales import coverage_table, parse_targets
 from relais.publish.outputs import OutputFolder
 from relais.review.tokens import parse_scopes
 from relais.store.models import JobStatus
-from relais.web.worker import ServeWorker
+from relais.jobs.serve import ServeWorker
 
 # Lazy loads, each for one command: ``relais serve`` imports the web app (FastAPI,
 # Jinja, uvicorn) and ``relais worker`` the task queue (procrastinate); the other

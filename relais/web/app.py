@@ -121,9 +121,10 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     app.state.desk = desk
     app.state.access_log = gate.AccessLog(store)
     max_bytes = desk.config.limits.max_bytes
+    app.state.body_limit = lambda path: max_bytes + 64_000 if path == ARTICLES_PATH else gate.DESK_BODY_LIMIT
     app.add_middleware(gate.Gate, lookup=gate.lookup_with(store), token_lookup=gate.token_lookup_with(store),
                        limiter=gate.RateLimiter(desk.config.api.rate_per_minute), access_log=app.state.access_log,
-                       body_limit=lambda path: max_bytes + 64_000 if path == ARTICLES_PATH else gate.DESK_BODY_LIMIT)  # fmt: skip
+                       body_limit=app.state.body_limit)  # fmt: skip
     app.add_middleware(SecurityHeaders)
     add_error_handlers(app)
     for router in ROUTERS:

@@ -10,7 +10,7 @@ import time
 import httpx
 
 from relais.web.app import create_app
-from relais.web.worker import ServeWorker
+from relais.jobs.serve import ServeWorker
 from tests.api.conftest import LiveServer, article, bearer
 from tests.stores import on_postgres
 

@@ -25,6 +25,9 @@ log = logging.getLogger("relais.serve.worker")
 
 
 class ServeWorker:
+    """The background worker of ``relais serve`` on ``desk`` (a ``relais.desk.Desk``: its
+    store, configuration, ``executor`` and ``owner_alive``)."""
+
     def __init__(self, desk, poll: float = 2.0):
         self.desk = desk
         self.poll = poll
