@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from relais.review.tokens import SCOPES
+from relais.store import repo
 from relais.store.models import ApiWriteRow, ArticleRow
 from relais.web.app import create_app
 from tests.api.conftest import LiveServer, article, bearer, make_desk
@@ -194,3 +195,21 @@ def test_a_desk_session_writes_with_its_csrf_token(desk, client, with_csrf) -> N
     else:
         assert_problem(answer, 403)
     assert client.get("/api/v1/stories/1").status_code in (200, 404)
+
+
+def test_a_token_actor_can_never_review_or_publish(client, desk) -> None:
+    """The review rules refuse a token's actor every review step, whatever a route did."""
+    from relais.publish import publisher
+    from relais.review import service
+    from relais.review.tokens import Token
+    from relais.review.workflow import InvalidState
+    from relais.store.actors import PermissionDenied
+
+    token = desk.add_token("cms", list(SCOPES))
+    job_id = client.post("/api/v1/articles", json=article(), headers=bearer(token)).json()["jobs"][0]["id"]
+    actor = Token(1, "cms", tuple(SCOPES), ()).actor
+    for step in (service.claim, service.approve_article, service.sign_off, publisher.publish):
+        with desk.store.write() as s, pytest.raises((PermissionDenied, InvalidState)):
+            step(s, actor, job_id)
+    with desk.store.read() as s:
+        assert repo.get_job(s, job_id).review_status == "draft"
