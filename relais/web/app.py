@@ -17,6 +17,9 @@ Conventions:
   ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``PublicationWithdrawn``
   410 (a publication of a withdrawn story: when, by whom, why), ``InputError`` 422.
 - Every response carries a strict Content-Security-Policy: no inline script or style.
+- ``/api/v1`` is the versioned HTTP API for systems (``relais.web.routes.api_v1``): an API
+  token or a session, limits and a per-token rate in the gate, errors as RFC 9457
+  problem details (``application/problem+json``).
 
 The routes live in ``relais.web.routes``, one router per concern; ``create_app`` only
 builds the app, its settings and middleware, and includes them.
