@@ -27,7 +27,9 @@ from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool
 from relais.locales import coverage_table, parse_targets
 from relais.publish.outputs import OutputFolder
+from relais.review.tokens import parse_scopes
 from relais.store.models import JobStatus
+from relais.jobs.serve import ServeWorker
 
 # Lazy loads, each for one command: ``relais serve`` imports the web app (FastAPI,
 # Jinja, uvicorn) and ``relais worker`` the task queue (procrastinate); the other
@@ -637,15 +639,76 @@ def serve(
     desk = _desk()
     try:
         app_ = create_app(desk.store, secure_cookies=secure_cookies, rules=desk.rules,
-                          disclosures=desk.config.publish.disclosure)  # fmt: skip
+                          disclosures=desk.config.publish.disclosure, desk=desk)  # fmt: skip
         _say(f"Relais review desk on http://{host}:{port}/ (store: {desk.store.display_url}); Ctrl+C to stop")
-        uvicorn.run(app_, host=host, port=port, log_level="warning" if State.quiet else "info", access_log=not State.quiet)
+        # On SQLite the jobs the API queues run here, one at a time; on PostgreSQL `relais worker` runs them.
+        jobs_here = ServeWorker(desk) if desk.task_queue is None else None
+        if jobs_here is not None:
+            app_.state.on_queued = jobs_here.wake
+            jobs_here.start()
+        try:
+            uvicorn.run(app_, host=host, port=port, log_level="warning" if State.quiet else "info",
+                        access_log=not State.quiet)  # fmt: skip
+        finally:
+            if jobs_here is not None:
+                jobs_here.stop(timeout=30)
+            app_.state.access_log.flush()
     finally:
         desk.close()
 
 
 users_app = typer.Typer(help="Accounts of the review desk: admins, editors, translators.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+tokens_app = typer.Typer(help="Tokens of the HTTP API (/api/v1), for systems: a CMS, a feed reader.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("add")
+def tokens_add(
+    name: Annotated[str, typer.Argument(help="The token's name (the system it is for).")],
+    scope: Annotated[str, typer.Option("--scope", help="Comma-separated: ingest, read, drafts.")] = "ingest,read",
+    lang: Annotated[str | None, typer.Option("--lang", help="Only these target languages (default: all).")] = None,
+) -> None:
+    """Make a token and print it once (only its hash is kept)."""
+    scopes = parse_scopes(scope)
+    languages = parse_targets(lang) if lang else []
+    desk = _desk()
+    try:
+        secret = desk.add_token(name, scopes, languages)
+    finally:
+        desk.close()
+    _say(f"token {name} ({', '.join(scopes)}; languages: {', '.join(languages) or 'all'}); shown once, keep it safe:")
+    print(secret)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Every token: scopes, languages, created, last used, revoked."""
+    desk = _desk()
+    try:
+        rows = desk.tokens()
+    finally:
+        desk.close()
+    table = Table("name", "scopes", "languages", "created", "last used", "revoked")
+    for t in rows:
+        table.add_row(t.name, ",".join(t.scopes), ",".join(t.languages) or "all", _when(t.created_at),
+                      _when(t.last_used), _when(t.revoked_at))  # fmt: skip
+    out.print(table)
+
+
+def _when(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token: every later call with it answers 401."""
+    desk = _desk()
+    try:
+        desk.revoke_token(name)
+    finally:
+        desk.close()
+    _say(f"token {name} revoked")
 
 
 def _read_password(from_stdin: bool, confirm: bool = True) -> str:

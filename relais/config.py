@@ -155,6 +155,20 @@ class Judge:
 
 
 @dataclass
+class Api:
+    """[api]: the HTTP API under /api/v1 (relais/web/routes/api_v1.py).  ``rate_per_minute``:
+    requests a token may make per minute (a token bucket of that size, refilled evenly);
+    0 turns the limit off."""
+
+    rate_per_minute: int = 600
+
+    def __post_init__(self) -> None:
+        self.rate_per_minute = int(self.rate_per_minute)
+        if self.rate_per_minute < 0:
+            raise ValueError(f"api.rate_per_minute = {self.rate_per_minute} cannot be negative")
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -167,6 +181,7 @@ class Config:
     queue: Queue = field(default_factory=Queue)
     review: Review = field(default_factory=Review)
     publish: Publish = field(default_factory=Publish)
+    api: Api = field(default_factory=Api)
 
     @property
     def db_url(self) -> str:
@@ -217,6 +232,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             queue=Queue(**raw.get("queue", {})),
             review=Review(**raw.get("review", {})),
             publish=Publish(**raw.get("publish", {})),
+            api=Api(**raw.get("api", {})),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

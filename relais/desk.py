@@ -32,7 +32,7 @@ from relais.jobs.runner import JobOutcome, MemorySettings, owner_alive
 from relais.locales import get_locale
 from relais.memory import interchange, termbase, tm
 from relais.publish import publisher
-from relais.review import accounts, service, terms, xliff
+from relais.review import accounts, service, terms, tokens, xliff
 from relais.review.workflow import Rules
 from relais.store import repo, stories, translation, updates
 from relais.store.actors import Actor, PermissionDenied
@@ -56,8 +56,10 @@ class IngestResult:
 
 
 class Desk:
-    def __init__(self, config: Config | None = None):
+    def __init__(self, config: Config | None = None, store: Store | None = None):
         self.config = config or load_config()
+        if store is not None:  # a store opened already (the web app's): used instead of config.db_url
+            self.__dict__["store"] = store
         # Jobs this desk knew done (when it queued them, or because it ran them): run again
         # if asked to (``executor``).  Any other job found done when claimed was finished
         # by another process meanwhile, and is not run twice.
@@ -106,11 +108,13 @@ class Desk:
         story: int | None = None,
         guid: str | None = None,
         external_id: str | None = None,
+        url: str | None = None,
     ) -> IngestResult:
         """Store an article as a version of its story: ``story`` if given, else the story
-        its canonical URL, feed ``guid`` or CMS ``external_id`` names, else a new one."""
+        its canonical URL (``url``, else the page's own), feed ``guid`` or CMS
+        ``external_id`` names, else a new one."""
         article = ingest_bytes(data, name=name, fmt=fmt, limits=self.config.limits)
-        keys = story_keys(article.url, guid, external_id)
+        keys = story_keys(url or article.url, guid, external_id)
         with self.store.write() as s:
             row, created = repo.save_article(s, article, data, name, keys=keys, story_id=story)
             n_segments = len(repo.article_segments(s, row.id))
@@ -386,6 +390,22 @@ class Desk:
         its story was withdrawn."""
         with self.store.read() as s:
             return publisher.live_publication(s, job_id)
+
+    # -- API tokens -------------------------------------------------------------
+    def add_token(self, name: str, scopes: list[str], languages: list[str] = ()) -> str:
+        """Make an API token; returns the secret, which is never stored (only its hash)."""
+        for lang in languages:
+            get_locale(lang)
+        with self.store.write() as s:
+            return tokens.add(s, name, scopes, list(languages))
+
+    def tokens(self) -> list[tokens.Token]:
+        with self.store.read() as s:
+            return tokens.all_tokens(s)
+
+    def revoke_token(self, name: str) -> None:
+        with self.store.write() as s:
+            tokens.revoke(s, name)
 
     # -- memory, termbase and interchange ------------------------------------
     def _read_interchange(self, source: str) -> bytes:

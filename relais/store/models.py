@@ -501,3 +501,53 @@ class TermRenderingRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     term: Mapped[TermRow] = relationship(back_populates="renderings")
+
+
+class ApiTokenRow(Base):
+    """A token of a system (a CMS, a feed reader) for the HTTP API.  Only the SHA-256 of
+    the token is stored; it is shown once when made.  Scopes: ``ingest``, ``read``,
+    ``drafts``; ``languages`` (empty: all) limits the target languages it may ask for.
+    A revoked token keeps its row (the journal and the access log name it)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiAccessRow(Base):
+    """One call of the HTTP API: when, who (``token:NAME`` or the user's name), method,
+    path and the status answered."""
+
+    __tablename__ = "api_access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    who: Mapped[str | None] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[int] = mapped_column(Integer)
+
+
+class ApiWriteRow(Base):
+    """A write through the API: who (``token:NAME`` or a user), what (``ingest``), the
+    article and jobs it made, and, when the call carried one, its ``Idempotency-Key``
+    with the answer given (a retry with the same key gets that answer again)."""
+
+    __tablename__ = "api_writes"
+    __table_args__ = (UniqueConstraint("who", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    who: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict] = mapped_column(JSON, default=dict)

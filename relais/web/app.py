@@ -17,6 +17,9 @@ Conventions:
   ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``PublicationWithdrawn``
   410 (a publication of a withdrawn story: when, by whom, why), ``InputError`` 422.
 - Every response carries a strict Content-Security-Policy: no inline script or style.
+- ``/api/v1`` is the versioned HTTP API for systems (``relais.web.routes.api_v1``): an API
+  token or a session, limits and a per-token rate in the gate, errors as RFC 9457
+  problem details (``application/problem+json``).
 
 The routes live in ``relais.web.routes``, one router per concern; ``create_app`` only
 builds the app, its settings and middleware, and includes them.
@@ -24,6 +27,8 @@ builds the app, its settings and middleware, and includes them.
 
 from __future__ import annotations
 
+from pathlib import Path
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,6 +37,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import MutableHeaders
 
 from relais import __version__, metrics
+from relais.config import Config
+from relais.desk import Desk
 from relais.errors import InputError, NotFound, RelaisError
 from relais.publish.publisher import PublicationWithdrawn
 from relais.review.accounts import LoginThrottle
@@ -42,6 +49,10 @@ from relais.store.db import Store
 from relais.web import gate
 from relais.web.deps import CsrfRejected, NotSignedIn, Settings, error_response, make_templates, wants_json
 from relais.web.routes import ROUTERS
+from relais.web.routes.api_v1 import PREFIX as API_PREFIX
+from relais.web.routes.api_v1 import ApiProblem, problem_json
+
+ARTICLES_PATH = f"{API_PREFIX}/articles"  # its body is an article: up to limits.max_bytes (and the JSON around it)
 from relais.web.routes.accounts import LOGIN_CSRF_COOKIE
 
 SESSION_COOKIE = gate.SESSION_COOKIE
@@ -91,9 +102,13 @@ class SecurityHeaders:
 
 
 def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None,
-               rules: Rules = DEFAULT_RULES, disclosures: dict[str, str] | None = None) -> FastAPI:  # fmt: skip
+               rules: Rules = DEFAULT_RULES, disclosures: dict[str, str] | None = None,
+               desk: Desk | None = None) -> FastAPI:  # fmt: skip
     """The desk on ``store``: its settings in ``app.state``, the gate and the security
-    headers in front, the routers of ``relais.web.routes`` behind."""
+    headers in front, the routers of ``relais.web.routes`` behind.  ``desk`` (on the same
+    store) is what the API ingests and queues with, and its configuration gives the API's
+    limits (``limits.max_bytes``, ``[api] rate_per_minute``); without one, the defaults."""
+    desk = desk or Desk(Config(home=Path(".")), store=store)
     app = FastAPI(
         title="Relais review desk",
         version=__version__,
@@ -106,7 +121,13 @@ def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThr
     app.state.metrics_registry = metrics.registry_for(store)
     # The gate (authentication, then a capped body) runs inside the security headers, so
     # its own answers carry them too.
-    app.add_middleware(gate.Gate, lookup=gate.lookup_with(store))
+    app.state.desk = desk
+    app.state.access_log = gate.AccessLog(store)
+    max_bytes = desk.config.limits.max_bytes
+    app.state.body_limit = lambda path: max_bytes + 64_000 if path == ARTICLES_PATH else gate.DESK_BODY_LIMIT
+    app.add_middleware(gate.Gate, lookup=gate.lookup_with(store), token_lookup=gate.token_lookup_with(store),
+                       limiter=gate.RateLimiter(desk.config.api.rate_per_minute), access_log=app.state.access_log,
+                       body_limit=app.state.body_limit)  # fmt: skip
     app.add_middleware(SecurityHeaders)
     add_error_handlers(app)
     for router in ROUTERS:
@@ -120,16 +141,40 @@ ERROR_STATUS: tuple[tuple[type[RelaisError], int], ...] = (
 
 
 def add_error_handlers(app: FastAPI) -> None:
-    """How the library's errors, a missing sign-in or CSRF token and invalid input answer."""
+    """How the library's errors, a missing sign-in or CSRF token and invalid input answer
+    (under ``/api/v1``: as RFC 9457 problem details)."""
+
+    def api(request: Request) -> bool:
+        return request.url.path.startswith(API_PREFIX + "/")
+
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem):
+        return problem_json(exc.status, exc.title, exc.detail, exc.headers)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, exc):
+        if api(request):
+            return problem_json(404, "Not Found", f"no route {request.url.path}")
+        return JSONResponse({"detail": getattr(exc, "detail", "Not Found")}, status_code=404)
+
+    @app.exception_handler(405)
+    async def _not_allowed(request: Request, exc):
+        if api(request):
+            return problem_json(405, "Method Not Allowed", f"{request.method} is not allowed on {request.url.path}")
+        return JSONResponse({"detail": getattr(exc, "detail", "Method Not Allowed")}, status_code=405)
 
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, exc: NotSignedIn):
+        if api(request):
+            return problem_json(401, "Unauthorized", "send Authorization: Bearer TOKEN, or sign in")
         if request.method == "GET" and not wants_json(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return JSONResponse({"detail": "sign in first"}, status_code=401)
 
     @app.exception_handler(CsrfRejected)
     async def _csrf(request: Request, exc: CsrfRejected):
+        if api(request):
+            return problem_json(403, "Forbidden", "a session's write needs its X-CSRF-Token header")
         if wants_json(request):
             return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
         message = "This form has expired or did not come from this site. Reload the page and try again."
@@ -144,10 +189,16 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RelaisError)
     async def _relais_error(request: Request, exc: RelaisError):
         status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
+        if api(request):
+            return problem_json(status, HTTPStatus(status).phrase, str(exc))
         return error_response(request, status, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        if api(request):
+            detail = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                               for e in exc.errors()[:5])  # fmt: skip
+            return problem_json(422, "Unprocessable Content", detail)
         if wants_json(request):
             return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
         return error_response(request, 422, "; ".join(e.get("msg", "invalid input") for e in exc.errors()))

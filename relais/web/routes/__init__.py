@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relais.web.routes import accounts, editor, memory, queue, stats, stories, system, terms
+from relais.web.routes import accounts, api_v1, editor, memory, queue, stats, stories, system, terms
 
 ROUTERS = (system.router, accounts.router, queue.router, stories.router, editor.router, stats.router, memory.router,
-           terms.router)
+           terms.router, api_v1.router)
