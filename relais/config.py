@@ -129,6 +129,25 @@ class Publish:
 
 
 @dataclass
+class Webhooks:
+    """[webhooks]: delivering events to subscribers (relais/jobs/webhooks.py)."""
+
+    timeout: float = 10.0  # seconds for one delivery attempt (connect and answer)
+    attempts: int = 8  # attempts before a delivery is marked failed
+    backoff: float = 5.0  # seconds before the first retry; doubles for each further one
+    max_backoff: float = 3600.0  # longest wait between two attempts
+    poll: float = 1.0  # seconds between two looks for due deliveries
+
+    def __post_init__(self) -> None:
+        self.timeout, self.backoff = float(self.timeout), float(self.backoff)
+        self.max_backoff, self.poll, self.attempts = float(self.max_backoff), float(self.poll), int(self.attempts)
+        if self.attempts < 1:
+            raise ValueError(f"webhooks.attempts = {self.attempts} is not at least 1")
+        if self.timeout <= 0 or self.backoff < 0 or self.poll <= 0:
+            raise ValueError("webhooks.timeout and webhooks.poll must be above 0, webhooks.backoff at least 0")
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -140,6 +159,7 @@ class Config:
     queue: Queue = field(default_factory=Queue)
     review: Review = field(default_factory=Review)
     publish: Publish = field(default_factory=Publish)
+    webhooks: Webhooks = field(default_factory=Webhooks)
 
     @property
     def db_url(self) -> str:
@@ -188,6 +208,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             queue=Queue(**raw.get("queue", {})),
             review=Review(**raw.get("review", {})),
             publish=Publish(**raw.get("publish", {})),
+            webhooks=Webhooks(**raw.get("webhooks", {})),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

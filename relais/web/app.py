@@ -24,6 +24,7 @@ builds the app, its settings and middleware, and includes them.
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,7 +33,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.datastructures import MutableHeaders
 
 from relais import __version__, metrics
+from relais.config import Webhooks as WebhookSettings
 from relais.errors import InputError, NotFound, RelaisError
+from relais.jobs.webhooks import BackgroundDeliverer
 from relais.publish.publisher import PublicationWithdrawn
 from relais.review.accounts import LoginThrottle
 from relais.store.actors import PermissionDenied
@@ -91,10 +94,23 @@ class SecurityHeaders:
 
 
 def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None,
-               rules: Rules = DEFAULT_RULES, disclosures: dict[str, str] | None = None) -> FastAPI:  # fmt: skip
+               rules: Rules = DEFAULT_RULES, disclosures: dict[str, str] | None = None,
+               webhooks: WebhookSettings | None = None) -> FastAPI:  # fmt: skip
     """The desk on ``store``: its settings in ``app.state``, the gate and the security
-    headers in front, the routers of ``relais.web.routes`` behind."""
+    headers in front, the routers of ``relais.web.routes`` behind.  With ``webhooks``
+    settings, a thread delivers webhook events while the app runs (``relais serve``)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        deliverer = BackgroundDeliverer(store, webhooks).start() if webhooks is not None else None
+        try:
+            yield
+        finally:
+            if deliverer is not None:
+                deliverer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Relais review desk",
         version=__version__,
         description="Review, approve, sign off and publish machine translations.",
