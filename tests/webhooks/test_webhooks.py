@@ -215,3 +215,38 @@ def test_the_webhooks_commands(relais_home):
     assert missing.returncode != 0 and "no webhook 99" in missing.stderr and "Traceback" not in missing.stderr
     assert run_relais(relais_home, "webhooks", "remove", "1").returncode == 0
     assert "cms.example" not in run_relais(relais_home, "webhooks", "list", env=wide).stdout
+
+
+def test_the_web_app_delivers_in_a_background_thread_while_it_runs(store):
+    from fastapi.testclient import TestClient
+
+    from relais.web.app import create_app
+
+    secret = events.new_secret()
+    with running_receiver(secret) as receiver:
+        _subscribe(store, receiver.url, [events.JOB_DONE], secret)
+        with TestClient(create_app(store, webhooks=QUICK)):  # lifespan: the deliverer starts, then stops
+            with store.write() as s:
+                events.emit(s, events.JOB_DONE, {"job": 3})
+            got = receiver.wait_for(1)
+    assert [r.body["data"]["job"] for r in got] == [3] and got[0].verified
+    (row,) = _rows(store)
+    assert row.status == "delivered"
+
+
+def test_relais_webhooks_deliver_once_sends_what_is_due(relais_home):
+    store = open_store(relais_home.db_url)
+    secret = events.new_secret()
+    try:
+        with running_receiver(secret, [500]) as receiver:
+            _subscribe(store, receiver.url, [events.STORY_WITHDRAWN], secret)
+            with store.write() as s:
+                events.emit(s, events.STORY_WITHDRAWN, {"story": 4})
+            (relais_home.path / "config.toml").write_text("[webhooks]\nbackoff = 3600\n")
+            first = run_relais(relais_home, "webhooks", "deliver", "--once")
+            assert first.returncode == 0, first.stderr
+            assert [r.answered for r in receiver.received] == [500]  # the retry is an hour away: --once stops
+            shown = run_relais(relais_home, "webhooks", "deliveries", env=relais_env(relais_home, COLUMNS="200"))
+            assert "story.withdrawn" in shown.stdout and "pending" in shown.stdout and "500" in shown.stdout
+    finally:
+        store.close()
