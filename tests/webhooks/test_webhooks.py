@@ -250,3 +250,21 @@ def test_relais_webhooks_deliver_once_sends_what_is_due(relais_home):
             assert "story.withdrawn" in shown.stdout and "pending" in shown.stdout and "500" in shown.stdout
     finally:
         store.close()
+
+
+def test_a_real_job_run_emits_job_done_when_it_finishes(relais_home, tiny_gguf):
+    from tests.helpers import running_desk
+    from tests.jobs.test_capabilities import ARTICLE
+
+    secret = events.new_secret()
+    with running_receiver(secret) as receiver:
+        with running_desk(relais_home, seeded=False, RELAIS_LLAMA_MODEL=str(tiny_gguf)) as desk:
+            desk.add_webhook(receiver.url, "job.done", secret)
+            (job_id,) = desk.queue(desk.ingest(ARTICLE, name="harbour.txt").article_id, ["fr"])
+            with desk.store.read() as s:
+                assert s.scalar(select(func.count()).select_from(WebhookDeliveryRow)) == 0  # queued is no event
+            desk.run_here([job_id])
+            assert desk.deliver_webhooks().delivered == 1
+        (got,) = receiver.received
+    assert got.verified and got.body["type"] == "job.done"
+    assert (got.body["data"]["job"], got.body["data"]["language"], got.body["data"]["status"]) == (job_id, "fr", "done")
