@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -639,7 +640,8 @@ def serve(
     desk = _desk()
     try:
         app_ = create_app(desk.store, secure_cookies=secure_cookies, rules=desk.rules,
-                          disclosures=desk.config.publish.disclosure, desk=desk)  # fmt: skip
+                          disclosures=desk.config.publish.disclosure, desk=desk,
+                          webhooks=desk.config.webhooks)  # fmt: skip
         _say(f"Relais review desk on http://{host}:{port}/ (store: {desk.store.display_url}); Ctrl+C to stop")
         # On SQLite the jobs the API queues run here, one at a time; on PostgreSQL `relais worker` runs them.
         jobs_here = ServeWorker(desk) if desk.task_queue is None else None
@@ -653,6 +655,96 @@ def serve(
             if jobs_here is not None:
                 jobs_here.stop(timeout=30)
             app_.state.access_log.flush()
+    finally:
+        desk.close()
+
+
+webhooks_app = typer.Typer(help="Webhooks: signed event deliveries to a CMS or another system.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    url: Annotated[str, typer.Argument(help="Where to POST the events (http:// or https://).")],
+    events: Annotated[str, typer.Option("--events", "-e", help="Comma-separated: job.done, article.approved, "
+                                        "article.published, story.outdated, story.withdrawn.")],  # fmt: skip
+    secret: Annotated[str | None, typer.Option("--secret", help="A whsec_ secret (default: a new one, printed once).")] = None,
+) -> None:
+    """Subscribe a URL to events; prints the signing secret once."""
+    desk = _desk()
+    try:
+        hook = desk.add_webhook(url, events, secret)
+    finally:
+        desk.close()
+    _say(f"webhook {hook['id']}: {hook['url']} ({', '.join(hook['events'])})")
+    if secret is None:
+        _say("signing secret (shown once; keep it with the receiver):")
+        print(hook["secret"])
+    else:
+        print(hook["id"])
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """List the webhooks."""
+    desk = _desk()
+    try:
+        rows = desk.webhooks()
+    finally:
+        desk.close()
+    table = Table("id", "url", "events", "active", "created")
+    for w in rows:
+        table.add_row(str(w["id"]), escape(w["url"]), ", ".join(w["events"]), "yes" if w["active"] else "no",
+                      f"{w['created']:%Y-%m-%d %H:%M}")  # fmt: skip
+    out.print(table)
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(webhook_id: Annotated[int, typer.Argument(help="The webhook's id (relais webhooks list).")]) -> None:
+    """Remove a webhook and its deliveries."""
+    desk = _desk()
+    try:
+        desk.remove_webhook(webhook_id)
+    finally:
+        desk.close()
+    _say(f"webhook {webhook_id} removed")
+
+
+@webhooks_app.command("deliveries")
+def webhooks_deliveries(
+    webhook: Annotated[int | None, typer.Option("--webhook", help="Only this webhook's deliveries.")] = None,
+) -> None:
+    """The latest deliveries: event, status, attempts, last HTTP status or error."""
+    desk = _desk()
+    try:
+        rows = desk.webhook_deliveries(webhook)
+    finally:
+        desk.close()
+    table = Table("id", "webhook", "event", "status", "attempts", "last answer", "message id", "created")
+    for d in rows:
+        answer = str(d["last_status"]) if d["last_status"] is not None else (d["last_error"] or "")
+        table.add_row(str(d["id"]), str(d["webhook"]), d["event"], d["status"], str(d["attempts"]), escape(answer[:60]),
+                      d["msg_id"], f"{d['created']:%Y-%m-%d %H:%M:%S}")  # fmt: skip
+    out.print(table)
+
+
+@webhooks_app.command("deliver")
+def webhooks_deliver(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due now, then stop (for cron).")] = False,
+) -> None:
+    """Send due webhook deliveries (relais serve and relais worker do this themselves)."""
+    desk = _desk()
+    try:
+        while True:
+            done = desk.deliver_webhooks()
+            if done.leased:
+                _say(f"{done.delivered} delivered, {done.retried} to retry, {done.failed} failed")
+            elif once:
+                break  # --once: everything due when it started has been tried
+            else:
+                time.sleep(desk.config.webhooks.poll)
+    except KeyboardInterrupt:
+        pass
     finally:
         desk.close()
 

@@ -166,6 +166,22 @@ class Api:
         self.rate_per_minute = int(self.rate_per_minute)
         if self.rate_per_minute < 0:
             raise ValueError(f"api.rate_per_minute = {self.rate_per_minute} cannot be negative")
+class Webhooks:
+    """[webhooks]: delivering events to subscribers (relais/jobs/webhooks.py)."""
+
+    timeout: float = 10.0  # seconds for one delivery attempt (connect and answer)
+    attempts: int = 8  # attempts before a delivery is marked failed
+    backoff: float = 5.0  # seconds before the first retry; doubles for each further one
+    max_backoff: float = 3600.0  # longest wait between two attempts
+    poll: float = 1.0  # seconds between two looks for due deliveries
+
+    def __post_init__(self) -> None:
+        self.timeout, self.backoff = float(self.timeout), float(self.backoff)
+        self.max_backoff, self.poll, self.attempts = float(self.max_backoff), float(self.poll), int(self.attempts)
+        if self.attempts < 1:
+            raise ValueError(f"webhooks.attempts = {self.attempts} is not at least 1")
+        if self.timeout <= 0 or self.backoff < 0 or self.poll <= 0:
+            raise ValueError("webhooks.timeout and webhooks.poll must be above 0, webhooks.backoff at least 0")
 
 
 @dataclass
@@ -182,6 +198,7 @@ class Config:
     review: Review = field(default_factory=Review)
     publish: Publish = field(default_factory=Publish)
     api: Api = field(default_factory=Api)
+    webhooks: Webhooks = field(default_factory=Webhooks)
 
     @property
     def db_url(self) -> str:
@@ -233,6 +250,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             review=Review(**raw.get("review", {})),
             publish=Publish(**raw.get("publish", {})),
             api=Api(**raw.get("api", {})),
+            webhooks=Webhooks(**raw.get("webhooks", {})),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

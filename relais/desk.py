@@ -29,12 +29,13 @@ from relais.engines.registry import ENGINES
 from relais.errors import InputError, RelaisError
 from relais.jobs.executor import EnginePool, Executor, InProcessExecutor
 from relais.jobs.runner import JobOutcome, MemorySettings, owner_alive
+from relais.jobs.webhooks import Deliverer, Round
 from relais.locales import get_locale
 from relais.memory import interchange, termbase, tm
 from relais.publish import publisher
 from relais.review import accounts, service, terms, tokens, xliff
 from relais.review.workflow import Rules
-from relais.store import repo, stories, translation, updates
+from relais.store import events, repo, stories, translation, updates
 from relais.store.actors import Actor, PermissionDenied
 from relais.store.db import Store, open_store
 from relais.store.models import JobStatus
@@ -473,3 +474,31 @@ class Desk:
         data = self._read_interchange(source)
         with self.store.write() as s:
             return xliff.import_xliff(s, actor, data, self.rules)
+
+    # -- webhooks (relais/store/events.py, relais/jobs/webhooks.py) ------------
+    def add_webhook(self, url: str, events_: str | list[str], secret: str | None = None) -> dict:
+        """Subscribe ``url`` to some events; the answer holds the secret (shown once)."""
+        with self.store.write() as s:
+            row = events.add_webhook(s, url, events_, secret)
+            return {"id": row.id, "url": row.url, "events": list(row.events), "secret": row.secret}
+
+    def webhooks(self) -> list[dict]:
+        with self.store.read() as s:
+            return [{"id": w.id, "url": w.url, "events": list(w.events), "active": w.active, "created": w.created_at}
+                    for w in events.webhooks(s)]  # fmt: skip
+
+    def remove_webhook(self, webhook_id: int) -> None:
+        with self.store.write() as s:
+            events.remove_webhook(s, webhook_id)
+
+    def webhook_deliveries(self, webhook_id: int | None = None) -> list[dict]:
+        with self.store.read() as s:
+            return [{"id": d.id, "webhook": d.webhook_id, "msg_id": d.msg_id, "event": d.event, "status": d.status,
+                     "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
+                     "created": d.created_at, "next_attempt": d.next_attempt_at, "log": list(d.log or [])}
+                    for d in events.deliveries(s, webhook_id)]  # fmt: skip
+
+    def deliver_webhooks(self) -> Round:
+        """One look at the outbox: send what is due now."""
+        with Deliverer(self.store, self.config.webhooks) as deliverer:
+            return deliverer.deliver_once()

@@ -42,6 +42,7 @@ from relais.config import Config, Queue
 from relais.engines.types import EngineCapabilityError
 from relais.errors import NotFound
 from relais.jobs.executor import EnginePool, InProcessExecutor
+from relais.jobs.webhooks import BackgroundDeliverer
 from relais.jobs.runner import WORKER_OWNER, JobBusy, MemorySettings, finish_run, owner_alive, owner_id
 from relais.store.db import Store
 from relais.store.models import JobRow, JobStatus
@@ -328,6 +329,7 @@ def run_worker(
     _context = WorkerContext(config, store)
     app = make_app(config)
     queues = [queue_name(t) for t in targets] if targets else None
+    deliverer = BackgroundDeliverer(store, config.webhooks).start()  # webhook events, beside the jobs
 
     async def main() -> None:
         async with app.open_async():
@@ -349,5 +351,6 @@ def run_worker(
     try:
         asyncio.run(main())
     finally:
+        deliverer.stop()
         _context.close()
         _context = None

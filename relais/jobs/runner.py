@@ -50,7 +50,7 @@ from relais.errors import RelaisError
 from relais.memory.termbase import apply_to_machine_output, hints_for, termbase_for
 from relais.memory.tm import lookup
 from relais.document.diff import CHANGED
-from relais.store import repo, translation, updates
+from relais.store import events as outbox, repo, translation, updates
 from relais.store.updates import CARRIED_ENGINE, CONFIRMED, Carry, UpdatePlan
 from relais.store.db import Store
 from relais.store.models import DraftRow, JobStatus, SegmentRow, utcnow
@@ -148,6 +148,8 @@ def finish_run(store: Store, job_id: int, status: str, error: str | None = None)
         job.error = error
         job.owner = None
         job.finished_at = utcnow()
+        if status == JobStatus.DONE:
+            outbox.emit(s, outbox.JOB_DONE, outbox.job_data(s, job, note=error))
 
 
 MEMORY_ENGINE = "memory"  # provenance of a draft reused from the translation memory

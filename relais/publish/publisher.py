@@ -25,7 +25,7 @@ from relais.memory.tm import PublishedUnit, remember_publication, withdraw_job
 from relais.store.actors import Actor
 from relais.review.service import journal, may, may_withdraw, record, revisions
 from relais.review.workflow import DEFAULT_RULES, Action, Rules
-from relais.store import repo, stories, translation
+from relais.store import events as outbox, repo, stories, translation
 from relais.store.models import ArticleRow, JobRow, PublicationRow, ReviewStatus, TermRenderingRow, TermStatus
 from relais.store.stories import withdrawn_note
 from relais.store.updates import CARRIED_ENGINE
@@ -170,6 +170,7 @@ def publish(session: Session, actor: Actor, job_id: int, rules: Rules = DEFAULT_
     session.add(row)
     job.review_status = ReviewStatus.PUBLISHED
     session.flush()
+    outbox.emit(session, outbox.ARTICLE_PUBLISHED, outbox.job_data(session, job, publication=number, by=actor.name))
     _learn(session, actor, final, row, audit)
     return row
 
@@ -306,4 +307,9 @@ def withdraw_story(session: Session, actor: Actor, story_id: int, reason: str) -
         before = job.review_status
         job.review_status, job.assignee_id = ReviewStatus.WITHDRAWN, None
         record(session, job, actor, "withdraw", before=before, after=reason)
+    outbox.emit(session, outbox.STORY_WITHDRAWN, {
+        "story": story_id, "reason": reason, "by": actor.name, "jobs": [j.id for j in jobs],
+        "languages": sorted({j.target_language for j in jobs}), "publications": len(publications),
+        "urls": {"story": outbox.story_url(story_id), "jobs": [outbox.job_url(j.id) for j in jobs]},
+    })  # fmt: skip
     return Withdrawal(story_id, len(jobs), len(publications), entries, proposals)

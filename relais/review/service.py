@@ -39,7 +39,7 @@ from relais.review.workflow import (
     decide,
     decide_withdrawal,
 )
-from relais.store import repo, stories, translation
+from relais.store import events as outbox, repo, stories, translation
 from relais.store.models import (
     BlockRow,
     DraftRow,
@@ -492,6 +492,7 @@ def save_approval(session: Session, actor: Actor, approval: Approval, rules: Rul
     repo.save_findings(session, job_id, "approval", findings)
     job.review_status = ReviewStatus.APPROVED
     record(session, job, actor, "approve_article")
+    outbox.emit(session, outbox.ARTICLE_APPROVED, outbox.job_data(session, job, by=actor.name))
     session.flush()
     return job_view(session, job_id)
 

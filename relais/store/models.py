@@ -551,3 +551,50 @@ class ApiWriteRow(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict] = mapped_column(JSON, default=dict)
+class DeliveryStatus:
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class WebhookRow(Base):
+    """A subscriber: deliveries of the ``events`` it names go to ``url``, signed with
+    ``secret`` (a Standard Webhooks ``whsec_…`` secret; relais/store/events.py)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    secret: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one webhook (the outbox): written in the transaction of the change it
+    reports, sent by a deliverer that leases it (``lease_owner`` until ``lease_until``),
+    with the answer of its last attempt.  ``msg_id`` is the Standard Webhooks
+    ``webhook-id``, the same on every retry."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+                      Index("ix_webhook_deliveries_webhook", "webhook_id"))  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    msg_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)  # the exact JSON body sent (and signed)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(Integer)  # HTTP status of the last answer
+    last_body: Mapped[str | None] = mapped_column(Text)  # its first 1,000 characters
+    last_error: Mapped[str | None] = mapped_column(Text)  # connection error, timeout …
+    last_seconds: Mapped[float | None] = mapped_column(Float)
+    log: Mapped[list] = mapped_column(JSON, default=list)  # every attempt: at, status, error, seconds
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

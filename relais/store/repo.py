@@ -18,7 +18,7 @@ from relais.document.story import StoryKey
 from relais.engines.types import SegmentResult
 from relais.errors import NotFound
 from relais.checks.base import Finding
-from relais.store import stories
+from relais.store import events, stories
 from relais.store.models import ArticleRow, BlockRow, DraftRow, FindingRow, JobRow, JobStatus, SegmentRow
 
 
@@ -96,6 +96,8 @@ def _save_version(session, article, original, source_name, digest, keys, story_i
                 )
             )
     session.flush()
+    if row.version > 1:
+        events.story_outdated(session, row)
     return row, True
 
 

@@ -27,8 +27,9 @@ builds the app, its settings and middleware, and includes them.
 
 from __future__ import annotations
 
-from pathlib import Path
+from contextlib import asynccontextmanager
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,8 +39,10 @@ from starlette.datastructures import MutableHeaders
 
 from relais import __version__, metrics
 from relais.config import Config
+from relais.config import Webhooks as WebhookSettings
 from relais.desk import Desk
 from relais.errors import InputError, NotFound, RelaisError
+from relais.jobs.webhooks import BackgroundDeliverer
 from relais.publish.publisher import PublicationWithdrawn
 from relais.review.accounts import LoginThrottle
 from relais.store.actors import PermissionDenied
@@ -103,13 +106,26 @@ class SecurityHeaders:
 
 def create_app(store: Store, *, secure_cookies: bool = False, throttle: LoginThrottle | None = None,
                rules: Rules = DEFAULT_RULES, disclosures: dict[str, str] | None = None,
-               desk: Desk | None = None) -> FastAPI:  # fmt: skip
+               desk: Desk | None = None, webhooks: WebhookSettings | None = None) -> FastAPI:  # fmt: skip
     """The desk on ``store``: its settings in ``app.state``, the gate and the security
     headers in front, the routers of ``relais.web.routes`` behind.  ``desk`` (on the same
     store) is what the API ingests and queues with, and its configuration gives the API's
-    limits (``limits.max_bytes``, ``[api] rate_per_minute``); without one, the defaults."""
+    limits (``limits.max_bytes``, ``[api] rate_per_minute``); without one, the defaults.
+    With ``webhooks`` settings, a thread delivers webhook events while the app runs
+    (``relais serve``)."""
     desk = desk or Desk(Config(home=Path(".")), store=store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        deliverer = BackgroundDeliverer(store, webhooks).start() if webhooks is not None else None
+        try:
+            yield
+        finally:
+            if deliverer is not None:
+                deliverer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Relais review desk",
         version=__version__,
         description="Review, approve, sign off and publish machine translations.",

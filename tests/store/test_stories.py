@@ -212,6 +212,8 @@ def test_migration_0009_downgrade_refuses_to_merge_reverted_versions(new_store_u
         first = _save(store, _article())
         _save(store, _article("The harbour flooded on Monday night."))
         reverted = _save(store, _article())
+        with store.read() as s:
+            head = s.execute(text("SELECT version_num FROM alembic_version")).scalar()  # 0009 or a later one
     finally:
         store.close()
     with pytest.raises(CommandError, match=f"articles {first[0]} and {reverted[0]} have the same text"):
@@ -219,7 +221,7 @@ def test_migration_0009_downgrade_refuses_to_merge_reverted_versions(new_store_u
     store = open_store(url)
     try:
         with store.read() as s:
-            assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
+            assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
             assert s.execute(select(ArticleRow.version).order_by(ArticleRow.id)).scalars().all() == [1, 2, 3]
     finally:
         store.close()
