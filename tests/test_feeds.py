@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from relais.desk import Desk
-from relais.feeds import parse_every, poll
+from relais.feeds import Item, _ingest, feed_row, parse_every, poll
 from relais.errors import RelaisError
 from tests.barrier import Barrier
 from tests.helpers import ROOT, assert_one_line_error, query, relais_config, relais_env, run_relais
@@ -238,3 +238,18 @@ def test_two_watchers_at_once_ingest_each_item_once(site, relais_home, tmp_path)
     assert query(relais_home.db_url, "SELECT count(*) FROM feeds")[0][0] == 1
     ingested = sum(out.count("(new story)") for _, out, _ in outputs)
     assert ingested == 6, outputs
+
+
+def test_a_version_claimed_by_another_watcher_stores_nothing(site, desk, relais_home):
+    """The loser of a claim: its transaction stores nothing, even an article of other text."""
+    site.items["urn:valley:8"] = ("Harbour", story(8), "/news/8", "Tue, 01 Dec 2026 08:00:00 GMT")
+    poll(desk, site.server.url("/rss"), ["fr"], lambda line: None)
+    assert _count(desk, "articles") == 1
+    other = Desk(relais_config(relais_home, RELAIS_FETCH_ALLOW_HOSTS="127.0.0.1"))
+    try:
+        item = Item("urn:valley:8", None, "Harbour", None, None, query(desk.config.db_url, "SELECT content_hash FROM feed_items")[0][0])
+        feed_id = feed_row(other, site.server.url("/rss"), ["fr"])
+        assert _ingest(other, feed_id, item, page(9), "html") is None
+        assert (_count(desk, "articles"), _count(desk, "feed_items"), _count(desk, "stories")) == (1, 1, 1)
+    finally:
+        other.close()
