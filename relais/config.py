@@ -51,6 +51,7 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_FETCH_ALLOW_HOSTS": (("fetch",), "allow_hosts", str),
     "RELAIS_FETCH_TIMEOUT": (("fetch",), "timeout", float),
     "RELAIS_FETCH_USER_AGENT": (("fetch",), "user_agent", str),
+    "RELAIS_FETCH_CA_FILE": (("fetch",), "ca_file", str),
 }
 
 
@@ -137,12 +138,15 @@ class Fetch:
     ``relais.document.fetch``).  Addresses on loopback, private, link-local and other
     non-public networks are refused unless the host is in ``allow_hosts`` (names or IP
     literals, case-insensitive; a list or one comma-separated string).  ``timeout``:
-    seconds for a whole fetch, redirects included.  ``max_bytes`` is not a [fetch]
+    seconds for a whole fetch, redirects included.  ``ca_file``: a PEM file of certificate
+    authorities trusted besides the usual ones (a newsroom's own CA for its CMS).
+    ``max_bytes`` is not a [fetch]
     setting: it is ``limits.max_bytes`` (``load_config`` copies it here)."""
 
     allow_hosts: tuple[str, ...] = ()
     timeout: float = 20.0
     user_agent: str = "Relais/0.1 (newsroom translation desk)"
+    ca_file: str | None = None
     max_bytes: int = 5_000_000
 
     def __post_init__(self) -> None:

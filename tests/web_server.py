@@ -4,11 +4,12 @@
 ``server.routes["/path"] = handler`` where ``handler(request)`` returns a ``Reply``
 (or writes to ``request.wfile`` itself and returns None).  ``server.requests`` records
 (path, headers) of every request.  ``server.release`` is set on exit, so a handler that
-stalls on it ends with the test.
+stalls on it ends with the test.  ``WebServer(tls=context)`` serves https.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,7 @@ class Reply:
 
 
 class WebServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.release = threading.Event()
@@ -50,12 +51,18 @@ class WebServer:
                 self.wfile.write(reply.body)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if tls is not None:  # https: the names clients asked for (SNI) are in server.sni
+            self.sni: list[str | None] = []
+            tls.sni_callback = lambda sock, name, context: self.sni.append(name)
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def __enter__(self) -> WebServer:
         self._thread.start()

@@ -17,7 +17,8 @@ a ``Fetched`` or raises ``FetchError`` with a one-line reason.  What it guarante
 - At most ``settings.max_bytes`` (``limits.max_bytes``) of body, read as a stream and
   abandoned past the cap; the whole fetch, redirects included, within
   ``settings.timeout`` seconds.
-- ``settings.user_agent`` as the User-Agent.
+- ``settings.user_agent`` as the User-Agent; certificates checked against certifi's
+  authorities and ``settings.ca_file``'s.
 - Conditional requests: ``etag`` / ``last_modified`` are sent as ``If-None-Match`` /
   ``If-Modified-Since``; a 304 answer is a ``Fetched`` with ``not_modified`` true and no
   content.  Any other answer that is not 2xx is a ``FetchError``.
@@ -27,10 +28,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+import certifi
 import httpx
 
 from relais.config import Fetch
@@ -142,6 +145,17 @@ def _read(response: httpx.Response, url: str, limit: int, deadline: float, timeo
     return b"".join(chunks)
 
 
+def _tls(settings: Fetch) -> ssl.SSLContext:
+    """The usual certificate authorities (certifi's, as httpx uses), and ``ca_file``'s."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if settings.ca_file:
+        try:
+            context.load_verify_locations(cafile=settings.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise FetchError(f"[fetch] ca_file {settings.ca_file}: cannot be read ({exc})") from None
+    return context
+
+
 def fetch(url: str, settings: Fetch, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
     """Fetch ``url`` under ``settings`` (``Config.fetch``); see the module docstring."""
     deadline = time.monotonic() + settings.timeout
@@ -151,7 +165,7 @@ def fetch(url: str, settings: Fetch, *, etag: str | None = None, last_modified: 
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current = url
-    with httpx.Client(trust_env=False, follow_redirects=False) as client:
+    with httpx.Client(trust_env=False, follow_redirects=False, verify=_tls(settings)) as client:
         for hop in range(MAX_REDIRECTS + 1):
             parsed, host, port = _target(current)
             address = checked_address(host, port, settings.allow_hosts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
+import subprocess
 
 import pytest
 
@@ -177,3 +179,38 @@ def test_a_name_that_resolves_to_a_private_address_is_refused(server, monkeypatc
     with pytest.raises(FetchError, match="refused: evil.test is 127.0.0.1, a loopback address"):
         fetch(f"http://evil.test:{server.port}/page", LOOPBACK)
     assert server.requests == []
+
+
+def _certificate(folder, name: str):
+    """A self-signed certificate for ``name`` (openssl), and a server context using it."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={name}",
+                    "-addext", f"subjectAltName=DNS:{name}", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context
+
+
+@pytest.fixture
+def news_test(monkeypatch):
+    """news.test and other.test resolve to 127.0.0.1."""
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        lambda host, port, *a, **k: real("127.0.0.1" if host.endswith(".test") else host, port, *a, **k))  # fmt: skip
+
+
+def test_https_to_the_checked_address_with_the_name_as_sni(tmp_path, news_test):
+    cert, context = _certificate(tmp_path, "news.test")
+    with WebServer(tls=context) as server:
+        server.routes["/page"] = lambda request: Reply(200, b"<p>Secure</p>")
+        settings = Fetch(allow_hosts=("news.test", "other.test"), ca_file=str(cert), timeout=5.0)
+        got = fetch(server.url("/page", host="news.test"), settings)
+        assert got.content == b"<p>Secure</p>"
+        assert server.sni == ["news.test"]
+        assert server.requests[-1][1]["host"] == f"news.test:{server.port}"
+        # the certificate must match the name asked for, not the address connected to
+        with pytest.raises(FetchError, match="Hostname mismatch"):
+            fetch(server.url("/page", host="other.test"), settings)
+        with pytest.raises(FetchError, match="certificate verify failed"):  # not trusted without ca_file
+            fetch(server.url("/page", host="news.test"), Fetch(allow_hosts=("news.test",), timeout=5.0))
