@@ -13,7 +13,7 @@ from relais.desk import Desk
 from relais.feeds import Item, _ingest, feed_row, parse_every, poll
 from relais.errors import RelaisError
 from tests.barrier import Barrier
-from tests.helpers import ROOT, assert_one_line_error, query, relais_config, relais_env, run_relais
+from tests.helpers import ROOT, assert_one_line_error, at_revision, query, relais_config, relais_env, run_relais
 from tests.web_server import Reply, WebServer
 
 TOWNS = ["Harrowby", "Caldermoor", "Wrenfield", "Ashcombe", "Lowmarsh", "Pennick", "Oakhollow", "Brightwater"]
@@ -253,3 +253,14 @@ def test_a_version_claimed_by_another_watcher_stores_nothing(site, desk, relais_
         assert (_count(desk, "articles"), _count(desk, "feed_items"), _count(desk, "stories")) == (1, 1, 1)
     finally:
         other.close()
+
+
+def test_the_feeds_migration_goes_down_and_up(site, desk):
+    site.items["urn:valley:9"] = ("Quay", story(9), "/news/9", "Tue, 01 Dec 2026 08:00:00 GMT")
+    poll(desk, site.server.url("/rss"), ["fr"], lambda line: None)
+    desk.close()
+    at_revision(desk.config.db_url, "0009", down=True)
+    assert query(desk.config.db_url, "SELECT count(*) FROM articles") == [(1,)]
+    assert query(desk.config.db_url, "SELECT count(*) FROM feeds") is None
+    at_revision(desk.config.db_url, "0012")
+    assert query(desk.config.db_url, "SELECT count(*) FROM feeds") == [(0,)]
