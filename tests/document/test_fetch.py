@@ -214,3 +214,22 @@ def test_https_to_the_checked_address_with_the_name_as_sni(tmp_path, news_test):
             fetch(server.url("/page", host="other.test"), settings)
         with pytest.raises(FetchError, match="certificate verify failed"):  # not trusted without ca_file
             fetch(server.url("/page", host="news.test"), Fetch(allow_hosts=("news.test",), timeout=5.0))
+
+
+def test_a_server_that_drips_is_stopped_at_the_total_time(server):
+    """Each byte arrives in time for a read timeout; the whole fetch still has one deadline."""
+
+    def drip(request):
+        request.send_response(200)
+        request.send_header("Content-Length", "100000")
+        request.end_headers()
+        try:
+            while not server.release.wait(0.05):
+                request.wfile.write(b"z")
+                request.wfile.flush()
+        except OSError:
+            pass
+
+    server.routes["/drip"] = drip
+    with pytest.raises(FetchError, match=r"timed out after 0.4 s"):
+        fetch(server.url("/drip"), Fetch(allow_hosts=("127.0.0.1",), timeout=0.4))
