@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from relais import __version__
+from relais import __version__, feeds
 from relais.checks.audit import FAIL_LEVELS
 from relais.config import JUDGE_SCOPES, RISK_METHODS, load_config
 from relais.desk import Desk
@@ -487,6 +487,34 @@ def resume(
         parked = _execute(desk, job_ids, desk.job_labels(job_ids), wait=True)
         if parked:
             raise RelaisError(f"{len(parked)} job(s) parked by the workers (`relais jobs --status parked`)")
+    finally:
+        desk.close()
+
+
+@app.command()
+def watch(
+    feed_url: Annotated[str, typer.Argument(help="The RSS or Atom feed's URL.")],
+    to: Annotated[str, typer.Option("--to", "-t", help="Target languages of its items, comma-separated: fr,de.")],
+    every: Annotated[str, typer.Option("--every", help="Time between polls: 30s, 5m, 1h.")] = "5m",
+    once: Annotated[bool, typer.Option("--once", help="Poll once and stop.")] = False,
+) -> None:
+    """Follow a feed: each new item becomes a story, each changed item a new version, queued for --to.
+
+    Jobs are queued, not run here: `relais worker` (PostgreSQL) or `relais resume` runs them.
+    Any number of watchers may follow one feed on one store: each item version is ingested once."""
+    targets = parse_targets(to)
+    seconds = feeds.parse_every(every)
+    desk = _desk()
+
+    def log(line: str) -> None:
+        out.print(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {escape(line)}")
+
+    try:
+        report = feeds.watch(desk, feed_url, targets, seconds, once=once, log=log)
+        if once and report.status == "failed":
+            raise typer.Exit(1)
+    except KeyboardInterrupt:
+        _say("stopped")
     finally:
         desk.close()
 

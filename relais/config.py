@@ -55,6 +55,10 @@ ENV_OVERRIDES: dict[str, tuple[tuple[str, ...], str, type]] = {
     "RELAIS_QUEUE_HEARTBEAT": (("queue",), "heartbeat", float),
     "RELAIS_QUEUE_STALLED_AFTER": (("queue",), "stalled_after", float),
     "RELAIS_CLAIM_IDLE": (("review",), "claim_idle", float),
+    "RELAIS_FETCH_ALLOW_HOSTS": (("fetch",), "allow_hosts", str),
+    "RELAIS_FETCH_TIMEOUT": (("fetch",), "timeout", float),
+    "RELAIS_FETCH_USER_AGENT": (("fetch",), "user_agent", str),
+    "RELAIS_FETCH_CA_FILE": (("fetch",), "ca_file", str),
 }
 
 
@@ -166,6 +170,9 @@ class Api:
         self.rate_per_minute = int(self.rate_per_minute)
         if self.rate_per_minute < 0:
             raise ValueError(f"api.rate_per_minute = {self.rate_per_minute} cannot be negative")
+
+
+@dataclass
 class Webhooks:
     """[webhooks]: delivering events to subscribers (relais/jobs/webhooks.py)."""
 
@@ -185,6 +192,33 @@ class Webhooks:
 
 
 @dataclass
+class Fetch:
+    """[fetch]: fetching a URL (an API article's page, a feed, a feed item's page;
+    ``relais.document.fetch``).  Addresses on loopback, private, link-local and other
+    non-public networks are refused unless the host is in ``allow_hosts`` (names or IP
+    literals, case-insensitive; a list or one comma-separated string).  ``timeout``:
+    seconds for a whole fetch, redirects included.  ``ca_file``: a PEM file of certificate
+    authorities trusted besides the usual ones (a newsroom's own CA for its CMS).
+    ``max_bytes`` is not a [fetch]
+    setting: it is ``limits.max_bytes`` (``load_config`` copies it here)."""
+
+    allow_hosts: tuple[str, ...] = ()
+    timeout: float = 20.0
+    user_agent: str = "Relais/0.1 (newsroom translation desk)"
+    ca_file: str | None = None
+    max_bytes: int = 5_000_000
+
+    def __post_init__(self) -> None:
+        hosts = self.allow_hosts.split(",") if isinstance(self.allow_hosts, str) else list(self.allow_hosts)
+        self.allow_hosts = tuple(sorted({str(h).strip().lower().strip("[]").rstrip(".") for h in hosts if str(h).strip()}))
+        self.timeout, self.max_bytes = float(self.timeout), int(self.max_bytes)
+        if self.timeout <= 0:
+            raise ValueError(f"fetch.timeout = {self.timeout} is not above 0")
+        if not isinstance(self.user_agent, str) or not self.user_agent.strip() or "\n" in self.user_agent:
+            raise ValueError("fetch.user_agent must be one line of text")
+
+
+@dataclass
 class Config:
     home: Path
     engine: str = DEFAULT_ENGINE
@@ -199,6 +233,7 @@ class Config:
     publish: Publish = field(default_factory=Publish)
     api: Api = field(default_factory=Api)
     webhooks: Webhooks = field(default_factory=Webhooks)
+    fetch: Fetch = field(default_factory=Fetch)
 
     @property
     def db_url(self) -> str:
@@ -232,16 +267,20 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
     if "api_key" not in raw.get("engines", {}).get("openai", {}) and env.get("OPENAI_API_KEY"):
         raw.setdefault("engines", {}).setdefault("openai", {})["api_key"] = env["OPENAI_API_KEY"]
     limits = raw.get("limits", {})
+    fetch = dict(raw.get("fetch", {}))
+    if "max_bytes" in fetch:
+        raise RelaisError(f"{path}: bad setting (fetch.max_bytes: the fetch size cap is limits.max_bytes)")
     checks = raw.get("checks", {})
     risk_method = str(checks.get("risk", DEFAULT_RISK_METHOD))
     if risk_method not in RISK_METHODS:
         raise RelaisError(f"checks.risk = {risk_method!r} is not a risk method (use one of: {', '.join(RISK_METHODS)})")
     try:
+        limits = Limits(**{k: int(v) for k, v in limits.items()})
         return Config(
             home=home,
             engine=str(raw.get("engine", DEFAULT_ENGINE)),
             database_url=raw.get("database_url"),
-            limits=Limits(**{k: int(v) for k, v in limits.items()}),
+            limits=limits,
             engines={k: dict(v) for k, v in raw.get("engines", {}).items()},
             risk_method=risk_method,
             judge=Judge(checks.get("judge_engine"), checks.get("judge", DEFAULT_JUDGE_SCOPE)),
@@ -251,6 +290,7 @@ def load_config(home: Path | None = None, environ: dict[str, str] | None = None)
             publish=Publish(**raw.get("publish", {})),
             api=Api(**raw.get("api", {})),
             webhooks=Webhooks(**raw.get("webhooks", {})),
+            fetch=Fetch(**fetch, max_bytes=limits.max_bytes),
         )
     except (TypeError, ValueError) as exc:
         raise RelaisError(f"{path}: bad setting ({exc})") from None

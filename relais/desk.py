@@ -110,14 +110,23 @@ class Desk:
         guid: str | None = None,
         external_id: str | None = None,
         url: str | None = None,
+        claim=None,
     ) -> IngestResult:
         """Store an article as a version of its story: ``story`` if given, else the story
         its canonical URL (``url``, else the page's own), feed ``guid`` or CMS
-        ``external_id`` names, else a new one."""
+        ``external_id`` names, else a new one.
+
+        ``claim(session)``, if given, runs first in the transaction that stores the
+        article (a feed watcher's claim on the item, ``relais.feeds``); if it raises,
+        nothing is stored.  What it returns, if callable, is called with the stored
+        article row before the commit."""
         article = ingest_bytes(data, name=name, fmt=fmt, limits=self.config.limits)
         keys = story_keys(url or article.url, guid, external_id)
         with self.store.write() as s:
+            then = claim(s) if claim is not None else None
             row, created = repo.save_article(s, article, data, name, keys=keys, story_id=story)
+            if callable(then):
+                then(row)
             n_segments = len(repo.article_segments(s, row.id))
             return IngestResult(row.id, created, row.title, len(row.blocks), n_segments, row.word_count,
                                 row.story_id, row.version)  # fmt: skip

@@ -18,3 +18,7 @@ class InputError(RelaisError):
 
 class NotFound(RelaisError):
     """A stored record that was asked for does not exist."""
+
+
+class FetchError(RelaisError):
+    """A URL could not be fetched, or may not be (``relais.document.fetch``): the reason, on one line."""

@@ -551,6 +551,8 @@ class ApiWriteRow(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 class DeliveryStatus:
     PENDING = "pending"
     DELIVERED = "delivered"
@@ -598,3 +600,43 @@ class WebhookDeliveryRow(Base):
     log: Mapped[list] = mapped_column(JSON, default=list)  # every attempt: at, status, error, seconds
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeedRow(Base):
+    """A feed ``relais watch`` follows (``relais.feeds``): its URL, the languages its
+    items are queued for, the validators of its last full answer, the guids it listed
+    then, and the last poll's error (None when the poll went well)."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_digest: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of the URL as given
+    targets: Mapped[list] = mapped_column(JSON, default=list)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_guids: Mapped[list] = mapped_column(JSON, default=list)
+    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FeedItemRow(Base):
+    """One version of one feed item, claimed by the watcher that ingests it.  The unique
+    key (feed, guid, content hash) is what makes a version ingested once however many
+    watchers poll the feed: the row is inserted in the transaction that stores the
+    article.  ``article_id`` None: the item's content was refused (``error`` says why);
+    ``queued_at`` None: its jobs are still to be queued."""
+
+    __tablename__ = "feed_items"
+    __table_args__ = (UniqueConstraint("feed_id", "guid_digest", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(Text)
+    guid_digest: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

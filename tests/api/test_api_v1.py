@@ -71,8 +71,9 @@ def test_malformed_bodies_are_422_only_after_authentication(client, desk) -> Non
         assert_problem(client.post("/api/v1/articles", content=bad), 401)
         assert_problem(client.post("/api/v1/articles", content=bad, headers=bearer(token)), 422)
     assert "xx" in assert_problem(client.post("/api/v1/articles", json=article(targets=["xx"]), headers=bearer(token)), 422)["detail"]
-    url_only = client.post("/api/v1/articles", json={"url": "https://example.org/a", "targets": ["fr"]}, headers=bearer(token))
-    assert assert_problem(url_only, 422)["detail"] == "fetching by URL is not available"
+    # a page on a private address is not fetched ([fetch] allow_hosts does not name it)
+    url_only = client.post("/api/v1/articles", json={"url": "http://127.0.0.1:9/a", "targets": ["fr"]}, headers=bearer(token))
+    assert assert_problem(url_only, 422)["detail"].startswith("could not fetch the article: ")
     with desk.store.read() as s:
         assert s.scalar(select(func.count()).select_from(ArticleRow)) == 0  # nothing half-ingested
 
@@ -213,3 +214,28 @@ def test_a_token_actor_can_never_review_or_publish(client, desk) -> None:
             step(s, actor, job_id)
     with desk.store.read() as s:
         assert repo.get_job(s, job_id).review_status == "draft"
+
+
+def test_an_article_sent_by_url_is_fetched_in_the_request(client, desk) -> None:
+    from tests.api.conftest import ARTICLE
+    from tests.web_server import Reply, WebServer
+
+    page = f"<html><head><title>Ferry</title></head><body><article><h1>Ferry strike</h1><p>{ARTICLE}</p></article></body></html>"
+    token = desk.add_token("cms", ["ingest", "read"])
+    desk.config.fetch.allow_hosts = ("127.0.0.1",)
+    with WebServer() as server:
+        server.routes["/story"] = lambda request: Reply(200, page.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        server.routes["/photo"] = lambda request: Reply(200, b"\x89PNG", {"Content-Type": "image/png"})
+        url = f"http://127.0.0.1:{server.port}/story"
+        made = client.post("/api/v1/articles", json={"url": url, "targets": ["fr"]}, headers=bearer(token))
+        assert made.status_code == 201, made.text
+        again = client.post("/api/v1/articles", json={"url": url, "targets": ["fr"]}, headers=bearer(token))
+        assert again.json()["story"] == made.json()["story"]  # the same URL: the same story
+        photo = client.post("/api/v1/articles", json={"url": f"http://127.0.0.1:{server.port}/photo", "targets": ["fr"]},
+                            headers=bearer(token))  # fmt: skip
+        assert "image/png is not a web page" in assert_problem(photo, 422)["detail"]
+        missing = client.post("/api/v1/articles", json={"url": f"http://127.0.0.1:{server.port}/gone", "targets": ["fr"]},
+                              headers=bearer(token))  # fmt: skip
+        assert_problem(missing, 422)
+    with desk.store.read() as s:
+        assert s.scalar(select(func.count()).select_from(ArticleRow)) == 1

@@ -22,7 +22,9 @@ from relais.document.story import (
 from relais.document.webpage import parse_webpage
 from relais.errors import InputError, NotFound
 from relais.store import repo, stories
-from relais.store.db import open_store
+from alembic.script import ScriptDirectory
+
+from relais.store.db import alembic_config, open_store
 from relais.store.models import ArticleRow, BlockRow, JobRow, SegmentRow, StoryRow
 from tests.helpers import at_revision
 
@@ -221,6 +223,7 @@ def test_migration_0009_downgrade_refuses_to_merge_reverted_versions(new_store_u
     store = open_store(url)
     try:
         with store.read() as s:
+            head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()  # 0009 or a later one
             assert s.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
             assert s.execute(select(ArticleRow.version).order_by(ArticleRow.id)).scalars().all() == [1, 2, 3]
     finally:

@@ -22,8 +22,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from relais.document.fetch import fetch_page
 from relais.document.render import render
-from relais.errors import InputError, NotFound, RelaisError
+from relais.errors import FetchError, InputError, NotFound, RelaisError
 from relais.locales import get_locale
 from relais.publish import publisher
 from relais.review import accounts, tokens
@@ -153,9 +154,7 @@ def _ingest(state, caller: Caller, article: ArticleIn, key: str | None) -> Respo
             earlier = tokens.earlier_answer(s, caller.name, key)
         if earlier is not None:
             return JSONResponse(earlier.response, status_code=earlier.status, headers={"idempotent-replay": "true"})
-    if article.content is None:
-        if article.url:
-            raise ApiProblem(422, "Unprocessable Content", "fetching by URL is not available")
+    if article.content is None and not article.url:
         raise ApiProblem(422, "Unprocessable Content", "send the article's content (or its url)")
     targets = [t.strip().lower() for t in article.targets]
     try:
@@ -163,12 +162,19 @@ def _ingest(state, caller: Caller, article: ArticleIn, key: str | None) -> Respo
             get_locale(target)
     except RelaisError as exc:
         raise ApiProblem(422, "Unprocessable Content", str(exc)) from None
-    data = article.content.encode("utf-8", "surrogatepass")
+    fmt = article.format
+    if article.content is None:  # fetched within the request, bounded by [fetch] timeout and limits.max_bytes
+        try:
+            data, fmt = fetch_page(article.url, desk.config.fetch)
+        except FetchError as exc:
+            raise ApiProblem(422, "Unprocessable Content", f"could not fetch the article: {exc}") from None
+    else:
+        data = article.content.encode("utf-8", "surrogatepass")
     limit = desk.config.limits.max_bytes
     if len(data) > limit:
         raise ApiProblem(413, "Content Too Large", f"the article is over the limit of {limit:,} bytes (limits.max_bytes)")
     try:
-        result = desk.ingest(data, fmt=article.format, external_id=article.external_id, url=article.url)
+        result = desk.ingest(data, fmt=fmt, external_id=article.external_id, url=article.url)
         job_ids = desk.queue(result.article_id, targets)
     except (InputError, RelaisError) as exc:
         raise ApiProblem(422, "Unprocessable Content", str(exc)) from None
