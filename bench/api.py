@@ -8,7 +8,8 @@ store, not the engine.  Prints each run and the median of the runs.
 
     python bench/api.py [--requests 200] [--runs 3]
 
-Webhook delivery latency (p50/p95) is measured by the webhook helper's part of issue 16.
+Then webhook delivery latency on loopback, p50 / p95 (``bench/webhooks.py``: ``--events``,
+``--poll``; ``--events 0`` leaves it out).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+
+from webhooks import latency  # bench/webhooks.py, beside this script
 
 from relais.config import load_config
 from relais.desk import Desk
@@ -50,6 +53,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--events", type=int, default=200, help="webhook events delivered (0: none)")
+    parser.add_argument("--poll", type=float, default=0.05, help="the deliverer's poll interval, seconds")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="relais-bench-api-"))
     (home / "config.toml").write_text("[api]\nrate_per_minute = 0\n")  # the limit off: this measures throughput
@@ -72,6 +77,8 @@ def main() -> None:
         desk.close()
     print(f"ingest through POST /api/v1/articles on loopback ({desk.store.display_url.split(':')[0]}): "
           f"median {statistics.median(rates):.1f} requests/s over {args.runs} runs")  # fmt: skip
+    if args.events:
+        print(latency(args.events, args.poll))
 
 
 if __name__ == "__main__":

@@ -34,29 +34,34 @@ def main() -> None:
     parser.add_argument("--poll", type=float, default=0.05)
     parser.add_argument("--db", help="store URL (default: SQLite in a temporary folder)")
     args = parser.parse_args()
+    print(latency(args.events, args.poll, args.db))
+
+
+def latency(n_events: int = 200, poll: float = 0.05, db: str | None = None) -> str:
+    """Deliver ``n_events`` to a loopback receiver; one line: deliveries, p50, p95, max."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(args.db or f"sqlite:///{Path(tmp) / 'relais.db'}")
+        store = open_store(db or f"sqlite:///{Path(tmp) / 'relais.db'}")
         secret = events.new_secret()
         committed: dict[int, float] = {}
         with running_receiver(secret) as receiver:
             with store.write() as s:
                 events.add_webhook(s, receiver.url, [events.JOB_DONE], secret)
-            deliverer = BackgroundDeliverer(store, Webhooks(poll=args.poll, timeout=10)).start()
+            deliverer = BackgroundDeliverer(store, Webhooks(poll=poll, timeout=10)).start()
             try:
-                for n in range(args.events):
+                for n in range(n_events):
                     with store.write() as s:
                         events.emit(s, events.JOB_DONE, {"job": n})
                     committed[n] = time.time()
-                    time.sleep(args.poll / 3)  # events arrive spread out, as jobs end
-                got = receiver.wait_for(args.events, timeout=120)
+                    time.sleep(poll / 3)  # events arrive spread out, as jobs end
+                got = receiver.wait_for(n_events, timeout=120)
             finally:
                 deliverer.stop()
         store.close()
     bad = sum(not r.verified for r in got)
     ms = sorted((r.at - committed[r.body["data"]["job"]]) * 1000 for r in got)
     q = statistics.quantiles(ms, n=100)
-    print(f"{len(got)} deliveries ({bad} with a bad signature), poll {args.poll * 1000:.0f} ms: "
-          f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {ms[-1]:.1f} ms")  # fmt: skip
+    return (f"webhook delivery latency: {len(got)} deliveries ({bad} with a bad signature), poll {poll * 1000:.0f} ms: "
+            f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, max {ms[-1]:.1f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":
