@@ -1,6 +1,6 @@
 """A CMS and a newsroom through the desk, end to end, with real parts only: a story
 POSTed to a live server on loopback is translated where the API is (the server's own
-worker on SQLite, a ``relais worker`` run on PostgreSQL) with the tiny random-weight
+worker on SQLite, two ``relais worker`` processes on PostgreSQL) with the tiny random-weight
 GGUF engine; a webhook receiver on loopback, verifying every signature with the
 ``standardwebhooks`` package, hears ``job.done``; the CMS reads the unreviewed draft; a
 translator corrects and confirms every segment and approves, an editor signs off and
@@ -19,7 +19,9 @@ from relais.review import service
 from relais.store import events
 from relais.web.app import create_app
 from tests.api.conftest import LiveServer, article, bearer
-from tests.api.test_serve_worker import run_queue_once, wait_done
+from tests.api.test_serve_worker import wait_done
+from tests.helpers import relais_env
+from tests.jobs.test_queue import worker as relais_worker
 from tests.stores import on_postgres
 from tests.webhooks.receiver import running_receiver
 
@@ -40,7 +42,7 @@ def _review_and_publish(desk, job_id: int):
     return desk.publish(job_id, eddie, sign_off=True)
 
 
-def test_a_story_from_the_cms_to_its_publication(desk) -> None:
+def test_a_story_from_the_cms_to_its_publication(desk, relais_home, tiny_gguf) -> None:
     token = desk.add_token("cms", ["ingest", "read", "drafts"])
     secret = events.new_secret()
     with running_receiver(secret) as receiver:
@@ -53,22 +55,29 @@ def test_a_story_from_the_cms_to_its_publication(desk) -> None:
             with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as http:
                 if worker is not None:
                     app.state.on_queued = worker.wake
-                made = http.post("/api/v1/articles", json=article(external_id="harbour-7"), headers=bearer(token))
+                made = http.post("/api/v1/articles", json=article(external_id="harbour-7", targets=["fr", "de"]),
+                                 headers=bearer(token))  # fmt: skip
                 assert made.status_code == 201, made.text
-                job_id = made.json()["jobs"][0]["id"]
-                if worker is None:
-                    run_queue_once(desk)
+                job_id, de_job = (j["id"] for j in made.json()["jobs"])
+                if worker is None:  # PostgreSQL: two worker processes share the queue
+                    env = relais_env(relais_home, RELAIS_LLAMA_MODEL=str(tiny_gguf), RELAIS_RISK_METHOD="rules")
+                    workers = [relais_worker(env, "--exit-when-empty", "--name", f"w{n}") for n in (1, 2)]
+                    for proc in workers:
+                        assert proc.wait(timeout=300) == 0, proc.log()
                 assert wait_done(http, job_id, token)["status"] == "done"
-                (done,) = receiver.wait_for(1, timeout=60)
-                assert done.verified and done.body["type"] == "job.done" and done.body["data"]["job"] == job_id
+                assert wait_done(http, de_job, token)["status"] == "done"
+                done = receiver.wait_for(2, timeout=60)
+                assert all(r.verified for r in done)
+                assert sorted((r.body["type"], r.body["data"]["job"]) for r in done) == [("job.done", job_id), ("job.done", de_job)]
 
                 draft = http.get(f"/api/v1/jobs/{job_id}/translation", params={"state": "draft"}, headers=bearer(token))
                 assert draft.status_code == 200 and draft.headers["relais-review"] == "unreviewed"
                 assert http.get(f"/api/v1/jobs/{job_id}/translation", headers=bearer(token)).status_code == 404
 
                 publication = _review_and_publish(desk, job_id)
-                got = receiver.wait_for(2, timeout=60)
-                published = got[1]
+                got = receiver.wait_for(3, timeout=60)
+                assert len(got) == 3  # each event once, however many deliverers ran
+                published = got[2]
                 assert published.verified and published.body["type"] == "article.published"
                 assert published.body["data"]["job"] == job_id
 
