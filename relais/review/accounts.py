@@ -8,7 +8,6 @@ request must echo (form field or ``X-CSRF-Token`` header).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
 import secrets
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from relais.errors import InputError, NotFound
 from relais.locales import available
+from relais.review.tokens import token_hash
 from relais.store.models import Role, UserRow, WebSessionRow
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -112,17 +112,13 @@ def upgrade_hash(session: Session, user_id: int, password: str) -> None:
         user.password_hash = _hasher.hash(password)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def open_session(session: Session, user: UserRow) -> tuple[str, WebSessionRow]:
     """A new browser session; returns the cookie token (shown once, never stored)."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at < now))
     row = WebSessionRow(
-        token_hash=_digest(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32), expires_at=now + SESSION_LIFETIME
+        token_hash=token_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32), expires_at=now + SESSION_LIFETIME
     )
     session.add(row)
     session.flush()
@@ -133,7 +129,7 @@ def find_session(session: Session, token: str | None) -> WebSessionRow | None:
     if not token:
         return None
     row = session.scalar(
-        select(WebSessionRow).where(WebSessionRow.token_hash == _digest(token)).options(joinedload(WebSessionRow.user))
+        select(WebSessionRow).where(WebSessionRow.token_hash == token_hash(token)).options(joinedload(WebSessionRow.user))
     )  # one query per request for the session and its person
     if row is None:
         return None
@@ -145,7 +141,7 @@ def find_session(session: Session, token: str | None) -> WebSessionRow | None:
 
 def close_session(session: Session, token: str | None) -> None:
     if token:
-        session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == _digest(token)))
+        session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == token_hash(token)))
 
 
 def csrf_matches(expected: str, given: str | None) -> bool:

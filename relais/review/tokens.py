@@ -30,6 +30,8 @@ NAME = re.compile(r"[A-Za-z0-9._@-]{1,100}")
 
 
 def token_hash(token: str) -> str:
+    """The SHA-256 (hex) stored in place of a secret token: an API token's, or a browser
+    session's (``accounts``)."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
