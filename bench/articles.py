@@ -37,6 +37,11 @@ sentence, quotation marks removed.  Each round plants at most one error of each 
 article, in distinct paragraphs, and checks the article once; a plant counts only in a
 paragraph where the unplanted article had no loud finding, and it is caught when the
 planted article has a loud finding in that paragraph.  Everything is seeded.
+
+Reference errors: ``data/flores_reference_errors.tsv`` lists loud findings on the human
+references that we checked by hand and found to be true (a figure, name or quotation
+the reference really changed or dropped).  They stay counted in every rate; the rate
+without them is printed beside it (``Tally.listed``), for the human references only.
 """
 
 from __future__ import annotations
@@ -154,6 +159,7 @@ class Article:
     body: tuple[int, ...]
     markdown: bool  # chunks carry Markdown markup (project articles); FLORES lines do not
     plantable: tuple[int, ...] = ()  # chunks errors may be planted in
+    listed: frozenset[tuple[str, str]] = frozenset()  # (target chunk, check id): hand-checked reference errors
 
 
 @dataclass(frozen=True)
@@ -170,12 +176,31 @@ def flores_articles(flores: Path, lang: str, system: str, lines: int) -> list[Ar
     """FLORES dev lines ``ARTICLE_LINES`` at a time as articles (the last shorter chunk kept)."""
     source = read_lines(flores / f"en-{lang}" / "flores-dev.en", lines)
     target = read_lines(_system_path(flores, lang, system), lines)
+    errors = reference_errors().get(lang, {}) if system == HUMAN else {}
     out = []
     for k in range(0, len(source), ARTICLE_LINES):
         src, tgt = tuple(source[k : k + ARTICLE_LINES]), tuple(target[k : k + ARTICLE_LINES])
         every = tuple(range(len(src)))
-        out.append(Article(f"flores-{lang}-{k // ARTICLE_LINES:02d}", lang, src, tgt, every, False, every))
+        listed = frozenset((_norm(tgt[i]), check) for i in every for check in errors.get(k + i + 1, ()))
+        out.append(Article(f"flores-{lang}-{k // ARTICLE_LINES:02d}", lang, src, tgt, every, False, every, listed))
     return out
+
+
+_REFERENCE_ERRORS: dict[str, dict[int, set[str]]] | None = None
+
+
+def reference_errors() -> dict[str, dict[int, set[str]]]:
+    """The hand-checked reference errors: language → FLORES dev line (1-based) → check ids."""
+    global _REFERENCE_ERRORS
+    if _REFERENCE_ERRORS is None:
+        out: dict[str, dict[int, set[str]]] = {}
+        for row in (DATA / "flores_reference_errors.tsv").read_text(encoding="utf-8").splitlines():
+            if not row.strip() or row.startswith("#"):
+                continue
+            lang, line, check, _note = row.split("\t", 3)
+            out.setdefault(lang, {}).setdefault(int(line), set()).add(check)
+        _REFERENCE_ERRORS = out
+    return _REFERENCE_ERRORS
 
 
 def _system_path(flores: Path, lang: str, system: str) -> Path:
@@ -322,23 +347,30 @@ class Tally:
     excess: int = 0  # loud findings the perturbation does not explain
     expected: int = 0  # paragraphs the perturbation left without a counterpart
     found: int = 0  # of those, flagged loudly as such (addition.block there)
+    listed: int = 0  # excess loud findings that are listed reference errors (data/flores_reference_errors.tsv)
     by_check: Counter = field(default_factory=Counter)  # excess loud findings by check id
 
     def add(self, other: Tally) -> None:
-        for name in ("articles", "segments", "loud", "excess", "expected", "found"):
+        for name in ("articles", "segments", "loud", "excess", "expected", "found", "listed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.by_check.update(other.by_check)
 
     def rate(self, excess: bool = True) -> float:
         return 100 * (self.excess if excess else self.loud) / self.segments if self.segments else 0.0
 
+    def rate_unlisted(self) -> float:
+        """``rate()`` less the hand-checked reference errors."""
+        return 100 * (self.excess - self.listed) / self.segments if self.segments else 0.0
+
 
 def _rng(*parts) -> random.Random:
     return random.Random("/".join(str(p) for p in parts))
 
 
-def _tally(findings: list[Finding], segments: int, blocks: list[int] | None, expected: set[int]) -> Tally:
-    """Count loud findings; one ``addition.block`` on each ``expected`` chunk is explained."""
+def _tally(findings: list[Finding], segments: int, blocks: list[int] | None, expected: set[int],
+           chunks: tuple[str, ...] = (), listed: frozenset[tuple[str, str]] = frozenset()) -> Tally:  # fmt: skip
+    """Count loud findings; one ``addition.block`` on each ``expected`` chunk is explained;
+    ``listed``: (chunk text, check) of the hand-checked reference errors, counted apart."""
     t = Tally(articles=1, segments=segments, expected=len(expected))
     explained: set[int] = set()
     for f in findings:
@@ -351,6 +383,8 @@ def _tally(findings: list[Finding], segments: int, blocks: list[int] | None, exp
             continue
         t.excess += 1
         t.by_check[f.check] += 1
+        if listed and 0 <= chunk < len(chunks) and (_norm(chunks[chunk]), f.check) in listed:
+            t.listed += 1
     t.found = len(explained)
     return t
 
@@ -391,8 +425,8 @@ def run_perturbations(article: Article, donors: list[str], seed: int) -> dict[st
     for kind in PERTURBATIONS:
         source, target, expected, mapped = perturbed(article, kind, donors, seed)
         findings = check(source, target, article.lang)
-        blocks = block_chunks(target, article.lang, article.markdown) if mapped and expected else None
-        out[kind] = _tally(findings, source_segments(source), blocks, expected)
+        blocks = block_chunks(target, article.lang, article.markdown) if (mapped and expected) or article.listed else None
+        out[kind] = _tally(findings, source_segments(source), blocks, expected, target.chunks, article.listed)
     return out
 
 

@@ -314,23 +314,26 @@ def article_level(args: argparse.Namespace, langs: list[str]) -> int:
 
 
 def _cell(tally, kind: str) -> str:
-    """``excess`` loud per 100 source segments; with the perturbation's own findings in brackets."""
+    """``excess`` loud per 100 source segments; with the perturbation's own findings in
+    brackets; after a slash, without the hand-checked reference errors (where any)."""
     if not tally.segments:
         return "n/a"
+    unlisted = f" / {tally.rate_unlisted():.2f}" if tally.listed else ""
     if kind in ("source dropped", "3 target added"):
-        return f"{tally.rate():.2f} ({tally.rate(excess=False):.2f})"
-    return f"{tally.rate():.2f}"
+        return f"{tally.rate():.2f} ({tally.rate(excess=False):.2f}){unlisted}"
+    return f"{tally.rate():.2f}{unlisted}"
 
 
 def print_rates(by: dict, langs: list[str], systems: list[str]) -> None:
     print("(d) loud findings (critical + major) per 100 source segments, FLORES articles; for a dropped or added")
-    print("    paragraph, the addition.block it should cause is left out (every loud finding in brackets)")
+    print("    paragraph, the addition.block it should cause is left out (every loud finding in brackets); after")
+    print("    a slash, the human references without their hand-checked errors (bench/data/flores_reference_errors.tsv)")
     columns = ["human", *systems]
-    print("  " + "lang".ljust(6) + "perturbation".ljust(17) + "segments".ljust(10) + "".join(c.ljust(22) for c in columns))
+    print("  " + "lang".ljust(6) + "perturbation".ljust(17) + "segments".ljust(10) + "".join(c.ljust(26) for c in columns))
     for lang in langs:
         for kind in art.PERTURBATIONS:
             human = by[(lang, "human")].perturbations[kind] if (lang, "human") in by else None
-            cells = [(_cell(by[(lang, c)].perturbations[kind], kind) if (lang, c) in by else "n/a").ljust(22) for c in columns]
+            cells = [(_cell(by[(lang, c)].perturbations[kind], kind) if (lang, c) in by else "n/a").ljust(26) for c in columns]
             print("  " + lang.ljust(6) + kind.ljust(17) + str(human.segments if human else "").ljust(10) + "".join(cells))
 
 

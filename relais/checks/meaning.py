@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relais.checks.base import CheckContext, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.checks.base import CheckContext, DocumentCheck, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
 from relais.document.model import BlockKind
 from relais.engines.languages import language_name
 from relais.engines.types import SegmentRequest
@@ -153,12 +153,17 @@ class ConnectiveCheck(SegmentCheck):
 def _role_phrases(lang: str) -> tuple[re.Pattern | None, dict[str, frozenset[str]]]:
     """A pack's role phrases as one pattern (whole words, longest first, so the longest
     phrase at a place wins), and the roles each phrase renders ("monarque": king and
-    queen), by its folded text."""
+    queen), by its folded text.  The pack's ``[not_role]`` phrases render no role
+    ("lignes directrices", "divindade presidente"): they win over the role word inside."""
     pack = get_pack(lang)
     by_phrase: dict[str, set[str]] = {}
     for role, phrases in (pack.roles if pack else {}).items():
         for phrase in phrases:
             by_phrase.setdefault(" ".join(phrase.split()).casefold(), set()).add(role)
+    if not by_phrase:
+        return None, {}
+    for phrase in pack.not_roles:
+        by_phrase[" ".join(phrase.split()).casefold()] = set()
     if not by_phrase:
         return None, {}
     pattern = _phrases_pattern(sorted(by_phrase, key=len, reverse=True))
@@ -174,7 +179,7 @@ def roles_in(text: str, lang: str) -> list[tuple[int, int, frozenset[str]]]:
     found = []
     for m in pattern.finditer(text):
         phrase = " ".join(m.group().split()).casefold()
-        if phrase in roles:
+        if roles.get(phrase):
             found.append((m.start(), m.end(), roles[phrase]))
     return found
 
@@ -198,12 +203,14 @@ def _has_roles(pack: Pack) -> bool:
     return bool(pack.roles)
 
 
-class RoleCheck(SegmentCheck):
+class RoleCheck(DocumentCheck):
     """A role or title in the translation that the source does not give anyone.
 
     id ``meaning.role``, critical where it stands in place of the source's role ("the
     foreign minister" → "le ministre de l’Intérieur"), major where the source has no role
-    it could render ("Joe Biden" → "le président Joe Biden"); languages whose pack lists roles
+    it could render ("Joe Biden" → "le président Joe Biden"), minor for that when the
+    article's source gives the role in another segment ("he assured…" → "le gouverneur a
+    assuré…" after "Governor Perry" earlier); languages whose pack lists roles
     (``[role.*]`` of ``meaning.toml``, the English words in the en pack).  A role that
     names another counts for it ("ministre" for "foreign minister").
     """
@@ -213,7 +220,30 @@ class RoleCheck(SegmentCheck):
     locales = PackLocales(_has_roles)
     description = "A role or title in the translation that the source does not have: a changed or invented title."
 
-    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
+    def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
+        findings: list[Finding] = []
+        article_roles: set[str] | None = None  # the roles of the whole source, read when needed
+        for pair in pairs:
+            for start, end, roles, missing in self._unexplained(pair, ctx):
+                text = pair.target_plain[start:end]
+                span = pair.target_span(start, end)
+                if missing:
+                    findings.append(self.finding(pair, *span, f"“{text}” stands where the source has “{missing}”"))
+                    continue
+                if article_roles is None:
+                    article_roles = {r for p in pairs for _, _, rs in roles_in(p.source_plain, SOURCE_LANGUAGE) for r in rs}
+                if any(_related(r, have) for r in roles for have in article_roles):
+                    findings.append(self.finding(pair, *span, f"“{text}”: a role this segment's source does not give anyone "
+                                                 "(the article's source has it elsewhere)", severity=Severity.MINOR))  # fmt: skip
+                else:
+                    findings.append(self.finding(pair, *span, f"“{text}”: a role the source does not give anyone",
+                                                 severity=Severity.MAJOR))  # fmt: skip
+        return findings
+
+    @staticmethod
+    def _unexplained(pair: SegmentPair, ctx: CheckContext) -> list[tuple[int, int, frozenset[str], str | None]]:
+        """Target roles the segment's source does not explain, each with the source role
+        it stands in place of (None when the source has no role left unrendered)."""
         target_roles = roles_in(pair.target_plain, ctx.target_lang)
         if not target_roles:
             return []
@@ -227,16 +257,7 @@ class RoleCheck(SegmentCheck):
             return []
         rendered = {have for have in source_roles for _, _, roles in target_roles if any(_related(r, have) for r in roles)}
         missing = sorted(source_roles - rendered)
-        findings = []
-        for start, end, _roles in unexplained:
-            text = pair.target_plain[start:end]
-            span = pair.target_span(start, end)
-            if missing:
-                findings.append(self.finding(pair, *span, f"“{text}” stands where the source has “{missing[0]}”"))
-            else:
-                findings.append(self.finding(pair, *span, f"“{text}”: a role the source does not give anyone",
-                                             severity=Severity.MAJOR))  # fmt: skip
-        return findings
+        return [(s, e, roles, missing[0] if missing else None) for s, e, roles in unexplained]
 
 
 class NegationCheck(SegmentCheck):

@@ -7,13 +7,14 @@ the tolerance a translator needs) is ``relais.text.names``; this module holds th
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from rapidfuzz import fuzz
 
 from relais.document.inline import strip_placeholders
 from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
-from relais.text.names import WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, skeleton, source_names, words_of
+from relais.text.names import PARTICLES, WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, loosely_renders, skeleton, unligature, source_names, words_of
 
 
 def _analysis(pair: SegmentPair) -> PairAnalysis:
@@ -123,8 +124,11 @@ class NameSwappedCheck(SegmentCheck):
     """names.swapped: a different name stands where the source's name should be.
 
     Severity critical; minor when the evidence is weak: the missing name is made of
-    ordinary English words or is an unknown acronym ("Garden City", "PBS"), or one
-    acronym stands for another (translators translate those: ADD → TDA); all locales.
+    ordinary English words or is an unknown acronym ("Garden City", "PBS"), one
+    acronym stands for another (translators translate those: ADD → TDA), or ordinary
+    words of the target language that are neither a person nor a known place stand in
+    its place (a translated code name: "Operation Sealion" → "Operación León Marino");
+    all locales.
     Example: "Sergei Lavrov said…" → "Jean-Claude Laporte a déclaré…".
     """
 
@@ -142,10 +146,12 @@ class NameSwappedCheck(SegmentCheck):
         ]
 
 
-class NameInventedCheck(SegmentCheck):
+class NameInventedCheck(DocumentCheck):
     """names.invented: the target names a person or place the source does not mention.
 
-    Severity critical; all locales.  Reported for unexplained runs of two or more
+    Severity critical; minor where the article's source names it in another segment (a
+    pronoun the translator spelled out, sentences merged or reordered: "It is spoken…"
+    → "Hindi wird…"); all locales.  Reported for unexplained runs of two or more
     capitalised words (a person), for known places, and for a lone capitalised word the
     target dictionary does not know (not opening a sentence); in German, which
     capitalises nouns, only for one that is short, without a noun ending and no compound
@@ -157,16 +163,27 @@ class NameInventedCheck(SegmentCheck):
     severity = Severity.CRITICAL
     description = "A name in the target has no counterpart in the source (likely invented)."
 
-    def run(self, pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
-        analysis = _analysis(pair)
-        in_swaps = {id(run) for _, run, _ in _swaps(analysis)}
-        approved = _approved_words(pair, ctx)
-        findings = []
-        for run in analysis.invented:
-            if id(run) in in_swaps or any(w.folded in approved for w in run.words):
+    def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
+        findings: list[Finding] = []
+        article_words: set[str] | None = None  # folded words of the whole source, read when needed
+        for pair in pairs:
+            analysis = _analysis(pair)
+            if not analysis.invented:
                 continue
-            text = pair.target_plain[run.start : run.end]
-            findings.append(self.finding(pair, *pair.target_span(run.start, run.end), f"“{text}” has no counterpart in the source"))
+            in_swaps = {id(run) for _, run, _ in _swaps(analysis)}
+            approved = _approved_words(pair, ctx)
+            for run in analysis.invented:
+                if id(run) in in_swaps or any(w.folded in approved for w in run.words):
+                    continue
+                if article_words is None:
+                    article_words = {w.folded for p in pairs for w in words_of(p.source_plain) if len(w.folded) >= 3}
+                text = pair.target_plain[run.start : run.end]
+                span = pair.target_span(run.start, run.end)
+                if all(w.folded in PARTICLES or any(loosely_renders(s, w.folded) for s in article_words) for w in run.words):
+                    findings.append(self.finding(pair, *span, f"“{text}” has no counterpart in this segment's source (the article names it elsewhere)",
+                                                 severity=Severity.MINOR))  # fmt: skip
+                else:
+                    findings.append(self.finding(pair, *span, f"“{text}” has no counterpart in the source"))
         return findings
 
 
@@ -174,8 +191,11 @@ class NameConsistencyCheck(DocumentCheck):
     """names.inconsistent: one source name is rendered differently across the article.
 
     Severity major; minor where one spelling is the English one and the other an exonym
-    of the same consonant outline ("Falloujah" and "Fallujah", "Hawaï" and "Hawaii");
-    all locales.  Suggestion: the rendering used most often.
+    of the same consonant outline ("Falloujah" and "Fallujah", "Hawaï" and "Hawaii"), a
+    ligature ("Æthelred") or a Latin ending adapted ("Herostrato" for "Herostratus"), or
+    where the two spellings differ only by a doubled letter and accents (Spanish
+    "Velociráptor" and "Velocirráptor"); all locales.  Suggestion: the rendering used
+    most often.
     Example: "Sergei Lavrov" → "Sergueï Lavrov" in one paragraph, "Sergej Lavrov" in another.
     """
 
@@ -201,7 +221,9 @@ class NameConsistencyCheck(DocumentCheck):
             suggestion = next(t.text for _, t in uses if self._spelling(t, uses) == majority)
             # The English form kept beside an exonym of the same outline (Falloujah and
             # Fallujah, Hawaï and Hawaii) is a matter of style, not a wrong name.
-            variants = len(spellings) == 2 and source_word.lower() in spellings and len({skeleton(fold(s)) for s in spellings}) == 1
+            variants = len(spellings) == 2 and (
+                (source_word.lower() in spellings and any(_adapted(fold(source_word), fold(s)) for s in spellings if s != source_word.lower()))
+                or len({_undoubled(fold(s)) for s in spellings}) == 1)
             for pair, word in uses:
                 if self._spelling(word, uses) != majority:
                     findings.append(self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” here, “{suggestion}” elsewhere in the article",
@@ -215,6 +237,21 @@ class NameConsistencyCheck(DocumentCheck):
         if spelling.endswith("s") and any(t.text.lower() == spelling[:-1] for _, t in uses):
             return spelling[:-1]
         return spelling
+
+
+def _adapted(english: str, other: str) -> bool:
+    """A spelling that adapts the English one to the target language: the same consonant
+    outline ("fallujah" / "falloujah"), a ligature ("ethelred" / "aethelred"), or a Latin
+    ending adapted ("herostratus" / "herostrato", "herostrate")."""
+    if skeleton(english) == skeleton(other) or english == unligature(other):
+        return True
+    stem = re.sub(r"(?:us|um|os|es)$", "", english)
+    return len(stem) >= 4 and stem != english and other.startswith(stem) and len(other) - len(stem) <= 1
+
+
+def _undoubled(folded: str) -> str:
+    """A spelling with doubled letters written once: 'velocirraptor' → 'velociraptor'."""
+    return re.sub(r"(.)\1+", r"\1", folded)
 
 
 def _approved_words(pair: SegmentPair, ctx: CheckContext) -> frozenset[str]:

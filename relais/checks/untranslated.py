@@ -26,6 +26,7 @@ from relais.checks.base import CheckContext, Finding, SegmentCheck, SegmentPair,
 from relais.document.furniture import find_furniture, searched_strings
 from relais.document.language import restricted_identifier
 from relais.locales import derived, get_pack
+from relais.text.names import PARTICLES
 
 # Function words of the source language (English is the newsroom's source language).
 # They mark a run of words as English; words a target language shares are removed per
@@ -202,7 +203,8 @@ def _significant_words(plain: str) -> list[str]:
 
 class UntranslatedSegment(SegmentCheck):
     """``untranslated.segment`` (critical, every locale): the whole segment is still in
-    the source language, or is a copy of the source that is more than names and figures.
+    the source language, or is a copy of the source that is more than names and figures
+    (a segment that is only a name, "Jardín de la Unión.", is copied rightly).
 
     Example: "The council voted on Tuesday." → "The council voted on Tuesday." (fr).
     """
@@ -218,7 +220,8 @@ class UntranslatedSegment(SegmentCheck):
             return []
         loanwords = knowledge(pair.target_lang).loanwords
         if target.casefold() == source.casefold():
-            words = [w for w in _significant_words(target) if w.casefold() not in loanwords]
+            # Particles of foreign names do not count: "Jardín de la Unión." is a name.
+            words = [w for w in _significant_words(target) if w.casefold() not in loanwords and w not in PARTICLES]
             if words:
                 return [self._finding(pair, "the segment is a copy of the source")]
             return []

@@ -131,9 +131,10 @@ def _unbroken(language: str) -> re.Pattern | None:
 def _rejoin(plain: str, spans: list[tuple[int, int]], language: str) -> list[tuple[int, int]]:
     """pysbd's sentences, with the breaks it should not have made taken out: inside an
     abbreviation of the language pack ("450 av. | J. | -C. par …"), before a piece
-    that starts in lower case after one of them ("J.-C. | par des marchands"), and after
+    that starts in lower case or with a word of the pack's ``continuing`` after one of
+    them ("J.-C. | par des marchands", "1:15 a.m. | Saturday"), and after
     a closing quotation mark with no sentence end before it ('… to wait" | Ms Penhallow
-    said.')."""
+    said.'), and after a piece with no sentence end at all (German: "am | 10. Juni")."""
     if len(spans) < 2:
         return spans
     pattern = _unbroken(language)
@@ -141,19 +142,35 @@ def _rejoin(plain: str, spans: list[tuple[int, int]], language: str) -> list[tup
     for m in pattern.finditer(plain) if pattern is not None else ():
         inside.update(range(m.start() + 1, m.end()))
         ends.add(m.end())
+    pack = get_pack(language)
+    continuing = pack.continuing if pack else frozenset()
     out = [spans[0]]
     for start, end in spans[1:]:
         previous_end = out[-1][1]
-        after_abbreviation = previous_end in ends and plain[start:start + 1].islower()
-        if start in inside or after_abbreviation or _open_quote_end(plain[out[-1][0] : previous_end]):
+        after_abbreviation = previous_end in ends and (plain[start:start + 1].islower() or _first_word(plain, start) in continuing)
+        previous = plain[out[-1][0] : previous_end]
+        if start in inside or after_abbreviation or _open_quote_end(previous) or _no_sentence_end(previous):
             out[-1] = (out[-1][0], end)
         else:
             out.append((start, end))
     return out
 
 
+def _first_word(text: str, start: int) -> str:
+    m = _WORD.match(text, start)
+    return m.group() if m else ""
+
+
+_WORD = re.compile(r"\w+")
 _CLOSING_QUOTES = "\"”’»“«"
 _SENTENCE_END = ".!?…"
+
+
+def _no_sentence_end(sentence: str) -> bool:
+    """Whether a piece pysbd ended has no sentence end at all: a break before a German
+    ordinal ("am | 10. Juni 1940 hatte das | 11. Regiment …") is none."""
+    stripped = sentence.rstrip(_CLOSING_QUOTES + ")]" + " \u00a0\u202f")
+    return bool(stripped) and stripped[-1] not in _SENTENCE_END + ":;"
 
 
 def _open_quote_end(sentence: str) -> bool:

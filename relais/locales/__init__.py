@@ -90,7 +90,9 @@ class Pack:
     furniture: dict[str, Any] | None = None  # furniture.toml: interface strings, bylines, datelines
     notes: dict[str, Any] = field(default_factory=dict)  # note kind → label (target) or labels (source)
     unbroken: tuple[str, ...] = ()  # [sentences] unbroken: abbreviations no sentence ends inside ("av. J.-C.")
+    continuing: frozenset[str] = frozenset()  # [sentences] continuing: words that go on a sentence after one ("a.m. Saturday")
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # meaning.toml [role.*]: words (source) or accept (target)
+    not_roles: tuple[str, ...] = ()  # meaning.toml [not_role] phrases: role words that are none there ("lignes directrices")
     lexicon: dict[str, Any] = field(default_factory=dict)  # pack.toml [lexicon]: a bilingual lexicon file (target), stopwords (source)
 
     @property
@@ -199,6 +201,7 @@ def _read(code: str, folder: Traversable) -> Pack:
                 for name, entry in meaning.get("connective", {}).items()
             },
             roles={name: tuple(entry.get("words", entry.get("accept", ()))) for name, entry in meaning.get("role", {}).items()},
+            not_roles=tuple(meaning.get("not_role", {}).get("phrases", ())),
             negation_words=tuple(negation.get("words", ())),
             negation_pattern=negation.get("pattern"),
             examples={
@@ -208,6 +211,7 @@ def _read(code: str, folder: Traversable) -> Pack:
             furniture=_toml(folder, "furniture.toml"),
             notes=dict(data.get("notes", {})),
             unbroken=tuple(data.get("sentences", {}).get("unbroken", ())),
+            continuing=frozenset(data.get("sentences", {}).get("continuing", ())),
             lexicon=dict(data.get("lexicon", {})),
         )
     except KeyError as missing:

@@ -27,6 +27,8 @@ from difflib import SequenceMatcher
 from functools import cache, cached_property, lru_cache
 from operator import itemgetter
 
+from rapidfuzz.distance import Levenshtein
+
 from relais.errors import RelaisError
 from relais.locales import SOURCE as SOURCE_LANG
 from relais.locales import derived, get_pack, packs
@@ -50,6 +52,7 @@ class NameData:
     weak_exceptions: frozenset[str]  # folded capitalised English words that are no names ("am", "tv")
     first_names: frozenset[str]  # folded common English given names ("john")
     feature_words: dict[str, frozenset[str]]  # lang → folded nouns opening a place name ("mar", "lago")
+    name_openers: dict[str, frozenset[str]]  # lang → folded nouns a name follows ("stiftung", "firma"; German)
 
 
 def _missing_source():
@@ -92,6 +95,8 @@ def name_data() -> NameData:
         weak_exceptions=frozenset(fold(w) for w in raw["english"].get("not_names", ())),
         first_names=frozenset(fold(w) for w in raw["english"].get("first_names", ())),
         feature_words={lang: frozenset(fold(w) for w in known.get("place_words", ())) for lang, known in targets.items()},
+        name_openers={lang: frozenset(fold(w) for w in (*known.get("place_words", ()), *known.get("name_openers", ())))
+                      for lang, known in targets.items()},
     )
 
 
@@ -137,7 +142,14 @@ def known_target_word(word: str, lang: str) -> bool | None:
     dictionary = _target_dictionary(lang)
     if dictionary is None:
         return None
-    return dictionary.spell(word) or dictionary.spell(word.lower())
+    if dictionary.spell(word) or dictionary.spell(word.lower()):
+        return True
+    # A capital written without its accent ("Etat" for "État"), as French often does.
+    accented = _ACCENTED_CAPITALS.get(word[:1])
+    return bool(accented) and any(dictionary.spell(a + word[1:]) for a in accented)
+
+
+_ACCENTED_CAPITALS = {"E": "ÉÈÊ", "A": "ÀÂ", "I": "Î", "O": "Ô", "U": "Û"}
 
 
 # --------------------------------------------------------------------------- words
@@ -248,7 +260,17 @@ def tokens_match(source: str, target: str) -> bool:
         return True  # Lavrov / Lawrow, Bucharest / Bukarester
     if source[0] == target[0] and abs(len(source) - len(target)) <= len(source) // 2:
         return _ratio(source, target) >= 0.75
+    if source[0] != target[0] and (source[:2] in _LIGATURES or target[:2] in _LIGATURES):
+        return tokens_match(unligature(source), unligature(target))  # Ethelred / Æthelred, Oedipus / Edipo
     return False
+
+
+# Ligatures folded to two letters (Æ → ae, Œ → oe) that other spellings write as "e".
+_LIGATURES = ("ae", "oe")
+
+
+def unligature(folded: str) -> str:
+    return "e" + folded[2:] if folded[:2] in _LIGATURES else folded
 
 
 @lru_cache(maxsize=65536)
@@ -713,6 +735,8 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     keys_by_word = data.rendering_keys_by_word.get(lang, {})
     place_words = data.place_words.get(lang, frozenset())
     source_capitalised = [w.folded for w in source_words if w.capitalised and len(w.folded) >= 5]
+    compounds = capitalises_nouns(lang)
+    source_names_folded = [w.folded for w in source_words if w.capitalised and len(w.folded) >= 3] if compounds else []
     target_folded = {w.folded for w in target_words}
     # Acronyms the translator expanded ("UW" → "université de Washington").
     expanded = {c for w in source_words if w.acronym and w.folded not in target_folded for c in w.folded}
@@ -726,9 +750,12 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
                 return True
         if len(word.folded) >= 5 and any(s[:4] == word.folded[:4] for s in source_capitalised):
             return True  # "Manchester" for "Mancunian", "Planejamento" for "Planned"
-        return any(_loosely_renders(s, word.folded) for s in source_folded if len(s) >= 3)
+        if compounds and _compound_of_source(word.folded, source_names_folded):
+            return True  # German: "Cookinseln" for "Cook Islands", "Bergkarabach" for "Nagorno-Karabakh"
+        return any(loosely_renders(s, word.folded) for s in source_folded if len(s) >= 3)
 
     feature_words = data.feature_words.get(lang, frozenset())
+    openers = data.name_openers.get(lang, frozenset())
     lone: list[TargetName] = []
     for run in target_runs:
         names = [w for w in run.words if w.text not in PARTICLES]
@@ -739,7 +766,7 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
             # cannot read it ("…, in Zlatibor", "laut der Stiftung Brunnhofer"), and
             # invented when nothing in the source explains that word.
             odd = [w for i, w in enumerate(run.words) if w.text not in PARTICLES and _lone_noun_language_name(
-                w, target, lang, feature_words, after_noun=i > 0 and run.words[i - 1].text not in PARTICLES)]  # fmt: skip
+                w, target, lang, feature_words, after_noun=i > 0 and run.words[i - 1].folded in openers)]  # fmt: skip
             if odd and not any(explained(w) for w in odd) and "".join(w.folded for w in run.words) not in source_folded:
                 result.invented.append(run)
                 result.unexplained.append(run)
@@ -783,9 +810,13 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
 
     # Required names pair with any unexplained run; weak names only with a run that looks
     # like a name (not a German noun that the dictionary does not know).
+    # Weak: one acronym for another (translators translate those: ADD → TDA), or a run of
+    # ordinary words of the target language that is neither a person nor a known place
+    # (a translated code name: "Operation Sealion" → "Operación León Marino").
     runs = list(result.unexplained)
     for name, run in zip(result.missing, runs):
-        weak = all(w.acronym for w in name.distinctive) and all(w.acronym for w in run.words)
+        weak = (all(w.acronym for w in name.distinctive) and all(w.acronym for w in run.words)) or (
+            run not in result.invented and not any(w.acronym or _unknown_word(w, lang) for w in run.words))
         result.swaps.append((name, run, weak))
     runs = runs[len(result.missing) :]
     runs = [run for run in runs if run in result.invented or (len(run.words) == 1 and _name_like(run.words[0], lang))]
@@ -793,19 +824,47 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     return result
 
 
+def _compound_of_source(folded: str, source_words: list[str]) -> bool:
+    """A German compound one of whose ends is a capitalised word of the source: "cookinseln"
+    (Cook + Inseln), "rossmeer", "bergkarabach" (… + Karabakh, transliterated)."""
+    for s in source_words:
+        if len(folded) - len(s) >= 3 and folded.startswith(s):
+            return True
+        if len(s) >= 5 and len(folded) - len(s) >= 3 and tokens_match(s, folded[len(folded) - len(s):]):
+            return True
+    return False
+
+
 def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: frozenset[str], after_noun: bool = False) -> bool:
     """In a language that capitalises nouns (German), a capitalised word that reads as a
     name, not a noun: unknown to the dictionary (which builds most compounds), not a
     compound of a word and a noun it knows, not a feature word, not opening a sentence,
-    not before an apostrophe; alone, also short and without a noun ending ("…, in
-    Zlatibor"); right after another capitalised word, any length ("der Stiftung
-    Brunnhofen")."""
+    not before an apostrophe; alone or after an ordinary noun, also short and without a
+    noun ending ("…, in Zlatibor"; not "Reisende Fata Morganen"); right after a noun that
+    opens names (the pack's ``name_openers`` and ``place_words``), any length ("der
+    Stiftung Brunnhofen")."""
     if word.acronym or len(word.text) < 4 or word.folded in feature_words:
         return False
     if target[word.end : word.end + 1] in ("'", "’", "-", "‐") or opens_sentence(target, word.start):
         return False  # a genitive, the first part of a hyphenated compound ("Wakeboard-Vereine"), a sentence start
     unknown = _unknown_word(word, lang) if after_noun else _name_like(word, lang)
-    return unknown and not _noun_compound(word.text, lang)
+    return unknown and not _noun_compound(word.text, lang) and not _genitive_of_known(word.text, lang) and not _typo_of_known(word.text, lang)
+
+
+@derived(maxsize=16384)
+def _typo_of_known(word: str, lang: str) -> bool:
+    """A word one letter away from a word the dictionary suggests, with the same first
+    letter: a misspelt noun ("Spache", "Zait"; the spelling check reports it), not a name."""
+    dictionary = _target_dictionary(lang)
+    if dictionary is None:
+        return False
+    return any(s[:1] == word[:1] and s != word and Levenshtein.distance(s, word) == 1 for s in dictionary.suggest(word))
+
+
+def _genitive_of_known(word: str, lang: str) -> bool:
+    """A genitive in -s of a word the dictionary knows: "des Reisens"."""
+    dictionary = _target_dictionary(lang)
+    return dictionary is not None and len(word) >= 5 and word.endswith("s") and bool(dictionary.spell(word[:-1]))
 
 
 @derived(maxsize=16384)
@@ -832,11 +891,15 @@ def _name_like(word: Word, lang: str) -> bool:
     not know (in German: short and without a noun ending)."""
     if word.acronym:
         return True
-    if capitalises_nouns(lang) and (len(word.text) > 10 or word.folded.endswith(GERMAN_NOUN_ENDINGS)):
+    if capitalises_nouns(lang) and (len(word.text) > GERMAN_NAME_MAX or word.folded.endswith(GERMAN_NOUN_ENDINGS)):
         return False
     return _unknown_word(word, lang)
 
 
+# German: a lone unknown word longer than this is a compound noun, not a name (names
+# of nine letters or more the dictionary does not know are rarer than new compounds:
+# "Klarträume", "Ozeanliner", "Cookinseln").
+GERMAN_NAME_MAX = 8
 GERMAN_NOUN_ENDINGS = ("en", "ung", "ten", "ern", "heit", "keit", "schaft", "nis", "tum", "ion", "tat")
 ROMAN_NUMERAL_RE = re.compile(r"[IVXLC]+(?:e|er|re|ème|º|°|o|a)?")
 
@@ -873,12 +936,12 @@ def _person_like(words: list[Word], lang: str) -> bool:
 _ACRONYM_DOTS_RE = re.compile(r"(?<= )(?:[a-z] ){2,}")
 
 
-def _loosely_renders(source: str, target: str) -> bool:
+def loosely_renders(source: str, target: str) -> bool:
     """Lenient: could this target word come from this source word at all?"""
     if tokens_match(source, target) or tokens_match(target, source):
         return True
-    if len(target) >= 4 and source.startswith(target):
-        return True  # "Sydney" from "Sydneysider"
+    if len(target) >= 4 and (source.startswith(target) or source.replace("y", "i").startswith(target.replace("y", "i"))):
+        return True  # "Sydney" (and Spanish "Sídney") from "Sydneysider"
     return len(target) >= 5 and source[:1] == target[:1] and _ratio(source, target) >= 0.7
 
 

@@ -2,7 +2,9 @@
 
 import pytest
 
-from relais.checks.base import Finding, Severity
+from relais.checks.base import CheckContext, Finding, SegmentPair, Severity
+from relais.checks.registry import run_checks
+from relais.document.model import BlockKind
 from relais.checks.meaning import HIGH_RISK, segment_risk
 from relais.engines.llama import LlamaEngine
 from tests.checks.table import ids
@@ -29,6 +31,13 @@ CASES = [
     ("The tutor taught at King's Harbour for years.", "El profesor enseñó en King's Harbour durante años.", "es", set()),
     ("The king spoke at Queen's University.", "El profesor habló en Queen's University.", "es", {ROLE}),
     ("Former Speaker Helen Marsh came second.", "L’ancienne présidente de la Chambre Helen Marsh est arrivée deuxième.", "fr", set()),
+    ("The board chief resigned.", "Die Vorsitzende des Vorstands trat zurück.", "de", set()),  # chief: a head, a chair
+    ("The board chief resigned.", "Die Bürgermeisterin trat zurück.", "de", {ROLE}),
+    ("The plan sets out the guiding principles.", "Le plan fixe les lignes directrices.", "fr", set()),  # no one's role
+    ("The plan sets out the guiding principles.", "Le plan a été fixé par la directrice.", "fr", {ROLE}),
+    ("Speakers of both languages understand each other.", "Sprecher beider Sprachen verstehen sich.", "de", set()),
+    ("The festival honours the presiding deity.", "O festival homenageia a divindade presidente.", "pt", set()),
+    ("Although some doubt it, since it rained, it was called off.", "Por mais que alguns duvidem, como choveu, foi cancelado.", "pt", set()),
     # an accepted rendering elsewhere in the sentence ("avec") does not stand in for "amid"
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse malgré les discussions du ministre avec Pékin.", "fr", {CONN}),
     ("Trade grows amid the minister's talks with Beijing.", "Le commerce progresse sur fond de discussions du ministre avec Pékin.", "fr", set()),
@@ -188,3 +197,14 @@ def test_headlines_and_subheadings_are_judged_more_strictly():
 
     assert risk_threshold(BlockKind.HEADLINE) == risk_threshold(BlockKind.SUBHEADING) == HEADING_HIGH_RISK < HIGH_RISK
     assert risk_threshold(BlockKind.PARAGRAPH) == risk_threshold(BlockKind.QUOTE) == HIGH_RISK
+
+
+@pytest.mark.parametrize("first_source,severity", [
+    ("Governor Ann Pike toured the site.", Severity.MINOR),  # the article's source gives the role elsewhere
+    ("Ann Pike toured the site.", Severity.MAJOR),  # nowhere: an invented title
+])
+def test_role_given_only_in_another_segment(first_source, severity):
+    pairs = [SegmentPair(0, 0, BlockKind.PARAGRAPH, first_source, "Ann Pike a visité le site.", "en", "fr"),
+             SegmentPair(1, 0, BlockKind.PARAGRAPH, "She promised action.", "Le gouverneur a promis des mesures.", "en", "fr")]
+    found = [(f.block, f.check, f.severity) for f in run_checks(pairs, CheckContext("en", "fr"), only={ROLE})]
+    assert found == [(1, ROLE, severity)]

@@ -155,6 +155,19 @@ CASES = [
     ("Officials said Baerbock would come.", "Baerbock werde kommen, sagten Beamte.", "de", set()),
     ("Officials said Baerbock would come.", "Baerbock vendrá, dijeron los funcionarios.", "es", set()),
     ("He recently lost to Kovacic in Brisbane.", "Il a récemment perdu contre Tiberon à Brisbane.", "fr", {"names.swapped"}),
+    # --- German compounds and genitives that are no names (silent), names that are (fires)
+    ("The ferry to the Faroe Islands was cancelled.", "Die Fähre zu den Faroeinseln wurde gestrichen.", "de", set()),
+    ("Whalers once hunted in the Weddell Sea.", "Walfänger jagten einst im Weddellmeer.", "de", set()),
+    ("Fighting broke out again in Nagorno-Karabakh.", "In Bergkarabach brachen erneut Kämpfe aus.", "de", set()),
+    ("The joy of walking is simple.", "Die Freude des Wanderns ist einfach.", "de", set()),
+    ("Some sleepers have vivid dreams.", "Manche Schläfer haben lebhafte Tagträume.", "de", set()),
+    ("The ferry was cancelled.", "Die Fähre nach Tromsø wurde gestrichen.", "de", {"names.invented"}),
+    # --- an initial vowel that differs in a known spelling variant (silent), another name (fires)
+    ("Ethelred ruled England for decades.", "Æthelred regierte England jahrzehntelang.", "de", set()),
+    ("He met a Sydneysider in Toronto.", "Conoció a un ciudadano de Sídney en Toronto.", "es", set()),
+    ("The nation's independence came early.", "L'indépendance de cet Etat est venue tôt.", "fr", set()),  # État without its accent
+    ("The nation's independence came early.", "L'indépendance de Zembla est venue tôt.", "fr", {"names.invented"}),
+    ("They say Ethelred ruled England for decades.", "Man sagt, Ithelred regierte England jahrzehntelang.", "de", {"names.swapped"}),
     # --- known gaps
     pytest.param(
         "Lavrov said the talks had failed.", "Il a déclaré que les pourparlers avaient échoué.", "fr", {"names.missing"},
@@ -361,3 +374,43 @@ def test_words_inside_hyphens_stay_in_the_name():
 
 def test_analysis_is_cached():
     assert analyse("Sergei Lavrov spoke.", "Sergueï Lavrov a parlé.", "fr") is analyse("Sergei Lavrov spoke.", "Sergueï Lavrov a parlé.", "fr")
+
+
+# --- severities that tell a translated name or another sentence's name from an invented one
+
+
+def test_translated_code_name_in_place_of_a_name_is_a_minor_swap():
+    found = findings("The plan was called Operation Nightjar.", "El plan se llamó la operación Chotacabras Gris.", "es", only=ONLY)
+    assert [(f.check, f.severity) for f in found] == [("names.swapped", Severity.MINOR)]
+
+
+def test_unknown_name_in_place_of_a_name_is_a_critical_swap():
+    found = findings("The plan was called Operation Nightjar.", "El plan se llamó la operación Zubrowka.", "es", only=ONLY)
+    assert [(f.check, f.severity) for f in found] == [("names.swapped", Severity.CRITICAL)]
+
+
+def test_name_from_another_segment_of_the_article_is_minor():
+    pairs = [_pair("Mira Okonjo won the race.", "Mira Okonjo a gagné la course.", "fr", block=0),
+             _pair("She thanked her coach.", "Elle a remercié son entraîneur, a précisé Okonjo.", "fr", block=1)]
+    found = [(f.block, f.check, f.severity) for f in _run(pairs, "fr")]
+    assert found == [(1, "names.invented", Severity.MINOR)]
+
+
+def test_name_from_nowhere_in_the_article_is_critical():
+    pairs = [_pair("Mira Okonjo won the race.", "Mira Okonjo a gagné la course.", "fr", block=0),
+             _pair("She thanked her coach.", "Elle a remercié son entraîneur, a précisé Wekesa.", "fr", block=1)]
+    found = [(f.block, f.check, f.severity) for f in _run(pairs, "fr")]
+    assert found == [(1, "names.invented", Severity.CRITICAL)]
+
+
+@pytest.mark.parametrize("name,first,second,severity", [
+    ("Velociraptor", "Velociráptor", "Velocirráptor", Severity.MINOR),  # a doubled letter: a spelling variant
+    ("Romney", "Romney", "Rommey", Severity.MAJOR),  # a letter changed: a wrong name
+    ("Herostratus", "Herostratus", "Herostrato", Severity.MINOR),  # the English form beside an adapted Latin ending
+    ("Ethelred", "Ethelred", "Æthelred", Severity.MINOR),  # the English form beside a ligature
+    ("Herostratus", "Herostratus", "Herastrato", Severity.MAJOR),
+])
+def test_inconsistent_spellings(name, first, second, severity):
+    pairs = [_pair(f"They said {name} won.", f"Dijeron que {t} ganó.", "es", block=i) for i, t in enumerate([first, first, second])]
+    found = [(f.block, f.check, f.severity) for f in _run(pairs, "es") if f.check == "names.inconsistent"]
+    assert found == [(2, "names.inconsistent", severity)]

@@ -23,6 +23,8 @@ CASES = [
     ("Key points", "Key points", "es", {SEG}),
     # Names, numbers, titles and loanwords are not untranslated text.
     ("Taylor Swift", "Taylor Swift", "fr", set()),
+    ("Plaza de la Constitución.", "Plaza de la Constitución.", "fr", set()),  # a foreign name with its particles
+    ("Walk to the Plaza de la Constitución.", "Walk to the Plaza de la Constitución.", "fr", {SEG}),
     ("2024", "2024", "de", set()),
     ("The Royal Society for the Protection of Birds opened a reserve.", "La Royal Society for the Protection of Birds a ouvert une réserve.", "fr", set()),
     ("She watched The Lord of the Rings on Sunday.", "Sie hat am Sonntag The Lord of the Rings gesehen.", "de", set()),
