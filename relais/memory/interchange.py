@@ -21,8 +21,9 @@ Conventions (see also the README):
   reading order (a target's by the ``x`` of the source's); ``ph``, ``it``, ``ut``, other
   ``bpt``/``ept`` and ``hi`` are anchored codes, not in the text.  How each looked natively
   is kept in ``TmEntryRow.codes`` (see "inline codes" below) and written back on export.
-  An entry with none (the review's) is written ``<bpt i="1" x="1" type="bold">&lt;b&gt;
-  </bpt>`` … ``<ept i="1">&lt;/b&gt;</ept>``, its placeholders' names in a
+  An entry with none (the review's) is written
+  ``<bpt i="1" x="1" type="bold">&lt;b&gt;</bpt>`` … ``<ept i="1">&lt;/b&gt;</ept>``, the
+  names of its placeholders in a
   ``<prop type="x-relais-tags">`` so that another Relais reads the same names back.
   XLIFF 1.2 as ``<g id="a1" ctype="link|bold|italic">…</g>``; XLIFF 2.0 as
   ``<pc id="a1" type="link">`` / ``<pc id="b1" type="fmt" subType="xlf:b">`` /
@@ -64,7 +65,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
 from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
