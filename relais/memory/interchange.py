@@ -227,8 +227,9 @@ def _text(el) -> str:
 # CODE is {"el": element name, "attrs": {…}, "inner": inner XML (the escaped native code,
 # any <sub>)}, plus "part": "open"/"close" for the two ends of a container (<hi>) that has
 # no placeholder.  "at" is a character offset in the entry's text (placeholders included,
-# so a code before <b1> and one just inside it are told apart); codes at one offset keep
-# their order.  Writing rebuilds the elements from this; without codes a placeholder is
+# so a code before <b1> and one just inside it are told apart) with the whitespace of its
+# ends, which the store strips, in "space": [lead, trail]; codes at one offset keep their
+# order.  Writing rebuilds the elements from this; without codes a placeholder is
 # written in Relais's own way.
 
 
@@ -441,16 +442,20 @@ def _read_inline(el, mode: str, where: str, names: dict[str, str] | None = None,
     problem = nesting_problem(result)
     if problem:
         raise InputError(f"{where}: broken inline tags ({problem})")
-    stripped = result.strip()
-    if anchored:
-        # offsets in the text as the store keeps it (line breaks, bidi controls), stripped
+    codes: dict = {k: v for k, v in (("pairs", pairs), ("anchored", anchored)) if v}
+    if codes:
+        # The store keeps the text without the whitespace at its ends: with codes, that
+        # whitespace is kept here, and offsets count it (the text as the store keeps it:
+        # line breaks, bidi controls).
         clean = machine_text(result)
-        lead = len(clean) - len(clean.lstrip())
-        end = len(clean.strip())
+        body = clean.strip()
+        lead = clean[: len(clean) - len(clean.lstrip())] if body else clean
+        trail = clean[len(clean.rstrip()) :] if body else ""
         for code in anchored:
-            code["at"] = min(max(len(machine_text(result[: code["at"]])) - lead, 0), end)
-    codes = {k: v for k, v in (("pairs", pairs), ("anchored", anchored)) if v}
-    return stripped, codes or None
+            code["at"] = min(len(machine_text(result[: code["at"]])), len(clean))
+        if lead or trail:
+            codes["space"] = [lead, trail]
+    return result.strip(), codes or None
 
 
 def _json(value: str | None):
@@ -487,6 +492,11 @@ def _write_inline(el, text: str, mode: str, ns: str = "", codes: dict | None = N
 
 
 def _write_tokens(el, text: str, mode: str, ns: str, codes: dict, xs: dict[str, int]) -> None:
+    if codes.get("space"):
+        lead, trail = codes["space"]
+        if not (isinstance(lead, str) and isinstance(trail, str) and not (lead + trail).strip()):
+            raise _Misfit("not whitespace")
+        text = lead + text + trail
     pairs = codes.get("pairs") or {}
     anchored = sorted(enumerate(codes.get("anchored") or []), key=lambda p: (p[1]["at"], p[0]))
     if any(not isinstance(c["at"], int) or not 0 <= c["at"] <= len(text) for _, c in anchored):

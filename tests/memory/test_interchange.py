@@ -167,6 +167,10 @@ INLINE_CASES = [
      '<ph x="1">&lt;img alt="<sub>Un port à l’aube</sub>"/&gt;</ph><bpt i="1">&lt;i&gt;</bpt>'
      '<ph x="2">{1}</ph>Aube<ept i="1">&lt;/i&gt;</ept><ph x="3">{2}</ph>',
      "<i1>Dawn</i1>", "<i1>Aube</i1>"),
+    ("whitespace at the ends",
+     ' <bpt i="1">&lt;b&gt;</bpt>Spaced<ept i="1">&lt;/b&gt;</ept> out <ph x="1">&lt;br/&gt;</ph>\n',
+     '<ph x="1">&lt;br/&gt;</ph> <bpt i="1">&lt;b&gt;</bpt>Espacé<ept i="1">&lt;/b&gt;</ept> ',
+     "<b1>Spaced</b1> out", "<b1>Espacé</b1>"),
     ("Relais's own earlier convention",
      'Repairs in <bpt i="1" type="link">&lt;a2&gt;</bpt>spring<ept i="1">&lt;/a2&gt;</ept>.',
      'Travaux au <bpt i="1" type="link">&lt;a2&gt;</bpt>printemps<ept i="1">&lt;/a2&gt;</ept>.',
