@@ -14,13 +14,23 @@ standards (TMX 1.4b, TBX 2008 / TBX-Basic ``martif``, XLIFF 1.2, XLIFF 2.0).
 
 Conventions (see also the README):
 
-- Placeholders ``<a1>…</a1>`` (link), ``<b1>`` (bold), ``<i1>`` (italic):
-  TMX as paired ``<bpt i="n" type="link|bold|italic">&lt;a1&gt;</bpt>`` …
-  ``<ept i="n">&lt;/a1&gt;</ept>`` whose native code is the placeholder itself;
+- Placeholders ``<a1>…</a1>`` (link), ``<b1>`` (bold), ``<i1>`` (italic).  A TMX's inline
+  codes come back out as they went in: a ``bpt``/``ept`` pair or ``hi`` that is a link,
+  bold or italic (by its ``type``, or its native code ``<a href>``, ``<b>``/``<strong>``,
+  ``<i>``/``<em>``, or Relais's own ``<b1>``) becomes a placeholder, numbered per kind in
+  reading order (a target's by the ``x`` of the source's); ``ph``, ``it``, ``ut``, other
+  ``bpt``/``ept`` and ``hi`` are anchored codes, not in the text.  How each looked natively
+  is kept in ``TmEntryRow.codes`` (see "inline codes" below) and written back on export.
+  An entry with none (the review's) is written
+  ``<bpt i="1" x="1" type="bold">&lt;b&gt;</bpt>`` … ``<ept i="1">&lt;/b&gt;</ept>``, the
+  names of its placeholders in a
+  ``<prop type="x-relais-tags">`` so that another Relais reads the same names back.
   XLIFF 1.2 as ``<g id="a1" ctype="link|bold|italic">…</g>``; XLIFF 2.0 as
   ``<pc id="a1" type="link">`` / ``<pc id="b1" type="fmt" subType="xlf:b">`` /
-  ``subType="xlf:i"``.  A foreign TMX whose ``bpt`` holds HTML (``<b>``, ``<em>``,
-  ``<a href>``) gets placeholders numbered per kind in reading order.
+  ``subType="xlf:i"``; native codes travel in ``relais:open``/``relais:close``/``relais:code``
+  attributes (anchored ones on ``<x>``, ``<bx>``/``<ex>``, 2.0 ``<ph>``, ``<sc>``/``<ec>``).
+  A job's segment holds placeholders only, so an XLIFF coming back with other codes in a
+  unit is refused.
 - TBX: one ``termEntry`` per term, the entity type as ``<descrip type="entityType">``,
   one ``langSet`` per language, one ``tig`` per rendering with
   ``administrativeStatus`` ``preferredTerm-admn-sts`` (approved) or
@@ -50,10 +60,12 @@ export works whatever is stored.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 from sqlalchemy import select
@@ -61,7 +73,7 @@ from sqlalchemy.orm import Session
 
 from relais import __version__
 from relais.document.inline import PLACEHOLDER_RE, neutralise_literal_tags, nesting_problem, placeholder_tokens, strip_placeholders
-from relais.document.text import person_text, xml_text
+from relais.document.text import machine_text, person_text, xml_text
 from relais.document.translation import Translation
 from relais.errors import InputError
 from relais.memory.tm import add_entry
@@ -204,7 +216,21 @@ def _text(el) -> str:
     return "".join(el.itertext()) if el is not None else ""
 
 
-# --------------------------------------------------------------------------- inline tags
+# --------------------------------------------------------------------------- inline codes
+#
+# Text in the store holds Relais's placeholders (<a1>…</a1>, <b1>, <i1>) and nothing else;
+# how a file wrote its inline codes is kept beside it, per side, in ``TmEntryRow.codes``:
+#
+#   {"pairs": {"b1": {"open": CODE, "close": CODE}},      # a placeholder's native elements
+#    "anchored": [{"at": 12, **CODE}, …]}                 # codes without a placeholder
+#
+# CODE is {"el": element name, "attrs": {…}, "inner": inner XML (the escaped native code,
+# any <sub>)}, plus "part": "open"/"close" for the two ends of a container (<hi>) that has
+# no placeholder.  "at" is a character offset in the entry's text (placeholders included,
+# so a code before <b1> and one just inside it are told apart) with the whitespace of its
+# ends, which the store strips, in "space": [lead, trail]; codes at one offset keep their
+# order.  Writing rebuilds the elements from this; without codes a placeholder is
+# written in Relais's own way.
 
 
 def _append_text(parent, node_or_none, text: str) -> None:
@@ -215,114 +241,395 @@ def _append_text(parent, node_or_none, text: str) -> None:
         node_or_none.tail = (node_or_none.tail or "") + text
 
 
-def _write_inline(el, text: str, mode: str, ns: str = "") -> None:
-    """Placeholder text → inline XML under ``el`` (mode ``tmx``, ``x12`` or ``x20``)."""
-    if nesting_problem(text):
-        raise ValueError(f"cannot export badly nested placeholders: {text!r}")
-    if mode == "tmx":
-        last = None
-        pairs: dict[str, int] = {}
-        for kind, value in placeholder_tokens(text):
-            if kind == "text":
-                _append_text(el, last, value)
-                continue
-            if kind == "open":
-                pairs[value] = len(pairs) + 1
-                last = etree.SubElement(el, "bpt", i=str(pairs[value]), type=KIND_NAMES[value[0]])
-                last.text = f"<{value}>"
-            else:
-                last = etree.SubElement(el, "ept", i=str(pairs[value]))
-                last.text = f"</{value}>"
-        return
-    stack = [(el, None)]  # (parent, last child written)
-    for kind, value in placeholder_tokens(text):
-        parent, last = stack[-1]
-        if kind == "text":
-            _append_text(parent, last, value)
-        elif kind == "open":
-            if mode == "x12":
-                child = etree.SubElement(parent, f"{{{ns}}}g", id=value, ctype=KIND_NAMES[value[0]])
-            elif value[0] == "a":
-                child = etree.SubElement(parent, f"{{{ns}}}pc", id=value, type="link")
-            else:
-                child = etree.SubElement(parent, f"{{{ns}}}pc", id=value, type="fmt", subType=f"xlf:{value[0]}")
-            stack[-1] = (parent, child)
-            stack.append((child, None))
-        else:
-            stack.pop()
-
-
+_PLACEHOLDER_NAME = re.compile(r"[abi]\d+")
 _OUR_BPT = re.compile(r"^<([abi]\d+)>$")
 _NATIVE = [(re.compile(r"^<a[\s>]", re.I), "a"), (re.compile(r"^<(b|strong)[\s>]", re.I), "b"),
            (re.compile(r"^<(i|em)[\s>]", re.I), "i")]  # fmt: skip
 _TYPE_KIND = {"link": "a", "bold": "b", "italic": "i", "x-link": "a", "x-bold": "b", "x-italic": "i"}
+DEFAULT_NATIVE = {"a": "a", "b": "b", "i": "i"}  # the HTML element a Relais placeholder stands for
+TMX_CODES = {"bpt", "ept", "ph", "it", "ut"}  # elements holding native code
+XLIFF_CODES = {"x12": {"x", "bx", "ex", "ph", "bpt", "ept", "it"}, "x20": {"ph", "sc", "ec"}}
+CODE_ATTR = f"{{{RELAIS_NS}}}code"  # XLIFF: a code without placeholder, as JSON
+OPEN_ATTR, CLOSE_ATTR = f"{{{RELAIS_NS}}}open", f"{{{RELAIS_NS}}}close"  # XLIFF: a placeholder's native ends
+_NAME = re.compile(r"^(\{[^{}]+\})?[A-Za-z_][\w.-]*$")
+_FRAGMENT = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
-def _read_inline(el, mode: str, where: str) -> str:
-    """Inline XML under ``el`` → placeholder text; ``InputError`` for tags Relais cannot
-    place or that do not pair up."""
+def _inner_xml(el) -> str:
+    """What is inside ``el``, as XML text: its native code as the file escaped it."""
+    return xml_escape(el.text or "") + "".join(etree.tostring(c, encoding="unicode", with_tail=True) for c in el)
+
+
+def _code(el, *, inner: bool = True, **extra) -> dict:
+    code: dict = {"el": _local(el), "attrs": {k: v for k, v in el.attrib.items()}}
+    if inner and (el.text or len(el)):
+        code["inner"] = _inner_xml(el)
+    code.update(extra)
+    return code
+
+
+def _fill(el, inner: str | None) -> None:
+    if not inner:
+        return
+    wrapper = etree.fromstring(f"<w>{inner}</w>", _FRAGMENT)
+    el.text = wrapper.text
+    for child in list(wrapper):
+        el.append(child)
+
+
+def _valid_code(code, where: str) -> dict:
+    """A code carried as JSON in an XLIFF attribute: refused unless it is one Relais wrote."""
+    ok = (
+        isinstance(code, dict) and isinstance(code.get("el"), str) and _NAME.match(code["el"])
+        and isinstance(code.get("attrs", {}), dict) and code.get("part") in (None, "open", "close")
+        and all(isinstance(k, str) and _NAME.match(k) and isinstance(v, str) for k, v in code.get("attrs", {}).items())
+        and isinstance(code.get("inner", ""), str)
+    )  # fmt: skip
+    if ok:
+        try:
+            _fill(etree.Element("w"), code.get("inner"))
+        except etree.XMLSyntaxError:
+            ok = False
+    if not ok:
+        raise InputError(f"{where}: broken inline tags (a relais: code attribute that Relais did not write)")
+    return {k: code[k] for k in ("el", "attrs", "inner", "part") if k in code}
+
+
+def _read_inline(el, mode: str, where: str, names: dict[str, str] | None = None,
+                 record: bool = True) -> tuple[str, dict | None]:  # fmt: skip
+    """Inline XML under ``el`` (mode ``tmx``, ``x12`` or ``x20``) → (placeholder text,
+    codes), codes None when there are none; ``InputError`` naming ``where`` for inline
+    markup that is not well formed.  TMX: a bpt/ept pair or <hi> that is a link, bold or
+    italic (by its type, or its native code <a>, <b>/<strong>, <i>/<em>, or Relais's own
+    <b1>) becomes a placeholder, numbered per kind in reading order unless ``names``
+    (x → placeholder name, filled from the source side when ``record``) names it; every
+    other code is anchored."""
     out: list[str] = []
-    open_i: dict[str, str] = {}  # TMX: bpt i → placeholder name
+    pos = 0
+    pairs: dict[str, dict] = {}
+    anchored: list[dict] = []
+    open_i: dict[str, str | None] = {}  # TMX: bpt i → placeholder name (None: anchored)
     counts: Counter[str] = Counter()
+    used: set[str] = set()
+    names = {} if names is None else names
+
+    def emit(s: str) -> None:
+        nonlocal pos
+        out.append(s)
+        pos += len(s)
 
     def text(s: str | None) -> None:
         if s:
-            out.append(neutralise_literal_tags(s))
+            emit(neutralise_literal_tags(s))
+
+    def anchor(code: dict) -> None:
+        anchored.append({"at": pos, **code})
+
+    def take(name: str, what: str) -> str:
+        if name in used:
+            raise InputError(f"{where}: broken inline tags ({what} gives <{name}> twice)")
+        used.add(name)
+        return name
+
+    def name_for(kind: str, x: str | None) -> str:
+        wanted = names.get(x) if x else None
+        if wanted and wanted[0] == kind and wanted not in used:
+            name = wanted
+        else:
+            counts[kind] += 1
+            while f"{kind}{counts[kind]}" in used:
+                counts[kind] += 1
+            name = f"{kind}{counts[kind]}"
+        if record and x and x not in names:
+            names[x] = name
+        return take(name, f"<{kind}>")
+
+    def native_only(child, name: str) -> None:
+        for sub in child:
+            if isinstance(sub.tag, str) and _local(sub) != "sub":
+                raise InputError(f"{where}: broken inline tags (<{name}> holds <{_local(sub)}>, not native code)")
+
+    def tmx_child(child, name: str) -> None:
+        if name in TMX_CODES:
+            native_only(child, name)
+        if name == "bpt":
+            i = child.get("i")
+            if not i or i in open_i:
+                raise InputError(f"{where}: broken inline tags (<bpt> without a unique i)")
+            code = _text(child).strip()
+            ours = _OUR_BPT.match(code)
+            kind = _TYPE_KIND.get((child.get("type") or "").lower()) or next(
+                (k for rx, k in _NATIVE if rx.match(code + " ")), None
+            )
+            if ours:
+                ph = take(ours.group(1), "<bpt>")
+                if record and child.get("x") and child.get("x") not in names:
+                    names[child.get("x")] = ph
+            elif kind:
+                ph = name_for(kind, child.get("x"))
+            else:
+                open_i[i] = None
+                anchor(_code(child))
+                return
+            open_i[i] = ph
+            pairs[ph] = {"open": _code(child)}
+            emit(f"<{ph}>")
+        elif name == "ept":
+            i = child.get("i")
+            if i not in open_i:
+                raise InputError(f"{where}: broken inline tags (<ept i=\"{i}\"> has no <bpt>)")
+            ph = open_i.pop(i)
+            if ph is None:
+                anchor(_code(child))
+            else:
+                pairs[ph]["close"] = _code(child)
+                emit(f"</{ph}>")
+        elif name in ("ph", "ut"):
+            anchor(_code(child))
+        elif name == "it":
+            if child.get("pos") not in ("begin", "end"):
+                raise InputError(f"{where}: broken inline tags (<it> needs pos=\"begin\" or \"end\")")
+            anchor(_code(child))
+        elif name == "hi":
+            kind = _TYPE_KIND.get((child.get("type") or "").lower())
+            if kind:
+                ph = name_for(kind, child.get("x"))
+                pairs[ph] = {"open": _code(child, inner=False), "close": {"el": "hi", "attrs": {}}}
+                emit(f"<{ph}>")
+                walk(child)
+                emit(f"</{ph}>")
+            else:
+                anchor(_code(child, inner=False, part="open"))
+                walk(child)
+                anchor({"el": "hi", "attrs": {}, "part": "close"})
+        elif name == "sub":
+            raise InputError(f"{where}: broken inline tags (<sub> outside a code)")
+        else:
+            raise InputError(f"{where}: inline tag <{name}> is not a TMX inline element")
+
+    def xliff_child(child, name: str) -> None:
+        if name in ("g", "pc"):
+            ph = child.get("id") or ""
+            if not _PLACEHOLDER_NAME.fullmatch(ph):
+                raise InputError(f"{where}: broken inline tags (<{name} id=\"{ph}\"> is not a Relais tag)")
+            take(ph, f"<{name}>")
+            if child.get(OPEN_ATTR) is not None or child.get(CLOSE_ATTR) is not None:
+                pairs[ph] = {"open": _valid_code(_json(child.get(OPEN_ATTR)), where),
+                             "close": _valid_code(_json(child.get(CLOSE_ATTR)), where)}  # fmt: skip
+            emit(f"<{ph}>")
+            walk(child)
+            emit(f"</{ph}>")
+        elif name in XLIFF_CODES[mode]:
+            anchor(_valid_code(_json(child.get(CODE_ATTR)), where) if child.get(CODE_ATTR) is not None else _code(child))
+        elif name == "mrk":
+            walk(child)
+        elif mode == "x20" and name in ("sm", "em"):
+            pass  # annotation markers: the text between them is ordinary text
+        else:
+            raise InputError(f"{where}: inline tag <{name}> is not one Relais can place (links, bold, italic only)")
 
     def walk(node) -> None:
         text(node.text)
         for child in node:
-            if not isinstance(child.tag, str):  # comment or processing instruction
-                text(child.tail)
-                continue
-            name = _local(child)
-            if mode == "tmx" and name == "bpt":
-                code = _text(child).strip()
-                m = _OUR_BPT.match(code)
-                if m:
-                    ph = m.group(1)
-                else:
-                    kind = _TYPE_KIND.get((child.get("type") or "").lower()) or next(
-                        (k for rx, k in _NATIVE if rx.match(code + " ")), None
-                    )
-                    if kind is None:
-                        raise InputError(f"{where}: inline tag <bpt i=\"{child.get('i')}\"> is not a link, bold or italic")
-                    counts[kind] += 1
-                    ph = f"{kind}{counts[kind]}"
-                if child.get("i") is None or child.get("i") in open_i:
-                    raise InputError(f"{where}: broken inline tags (<bpt> without a unique i)")
-                open_i[child.get("i")] = ph
-                out.append(f"<{ph}>")
-            elif mode == "tmx" and name == "ept":
-                ph = open_i.pop(child.get("i"), None)
-                if ph is None:
-                    raise InputError(f"{where}: broken inline tags (<ept i=\"{child.get('i')}\"> has no <bpt>)")
-                out.append(f"</{ph}>")
-            elif mode == "tmx" and name == "hi":
-                walk(child)
-            elif mode in ("x12", "x20") and name in ("g", "pc"):
-                ph = child.get("id") or ""
-                if not re.fullmatch(r"[abi]\d+", ph):
-                    raise InputError(f"{where}: broken inline tags (<{name} id=\"{ph}\"> is not a Relais tag)")
-                out.append(f"<{ph}>")
-                walk(child)
-                out.append(f"</{ph}>")
-            elif name == "mrk":
-                walk(child)
-            elif mode == "x20" and name in ("sm", "em"):
-                pass  # annotation markers: the text between them is ordinary text
-            else:
-                raise InputError(f"{where}: inline tag <{name}> is not one Relais can place (links, bold, italic only)")
+            if isinstance(child.tag, str):  # not a comment
+                (tmx_child if mode == "tmx" else xliff_child)(child, _local(child))
             text(child.tail)
 
     walk(el)
     if open_i:
-        raise InputError(f"{where}: broken inline tags (<bpt> without <ept>)")
+        raise InputError(f"{where}: broken inline tags (<bpt i=\"{next(iter(open_i))}\"> has no <ept>)")
     result = "".join(out)
     problem = nesting_problem(result)
     if problem:
         raise InputError(f"{where}: broken inline tags ({problem})")
-    return result.strip()
+    codes: dict = {k: v for k, v in (("pairs", pairs), ("anchored", anchored)) if v}
+    if codes:
+        # The store keeps the text without the whitespace at its ends: with codes, that
+        # whitespace is kept here, and offsets count it (the text as the store keeps it:
+        # line breaks, bidi controls).
+        clean = machine_text(result)
+        body = clean.strip()
+        lead = clean[: len(clean) - len(clean.lstrip())] if body else clean
+        trail = clean[len(clean.rstrip()) :] if body else ""
+        for code in anchored:
+            code["at"] = min(len(machine_text(result[: code["at"]])), len(clean))
+        if lead or trail:
+            codes["space"] = [lead, trail]
+    return result.strip(), codes or None
+
+
+def _json(value: str | None):
+    try:
+        return json.loads(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class _Misfit(Exception):
+    """Codes that do not fit the text they were stored with: written Relais's own way."""
+
+
+def _write_inline(el, text: str, mode: str, ns: str = "", codes: dict | None = None,
+                  xs: dict[str, int] | None = None) -> None:  # fmt: skip
+    """Placeholder text (and the codes of ``_read_inline``) → inline XML under ``el``
+    (mode ``tmx``, ``x12`` or ``x20``).  TMX: a placeholder with native codes is written
+    as they were, one without as ``<bpt i x type>&lt;b&gt;</bpt>`` … ``<ept i>``
+    (``xs``: placeholder → x, the same on both sides of a unit).  XLIFF: placeholders as
+    ``<g>`` / ``<pc>``, carrying their native codes as JSON in ``relais:open`` /
+    ``relais:close``; anchored codes as ``<x>``, ``<bx>``/``<ex>`` (1.2) or ``<ph>``,
+    ``<sc>``/``<ec>`` (2.0) carrying theirs in ``relais:code``."""
+    if nesting_problem(text):
+        raise ValueError(f"cannot export badly nested placeholders: {text!r}")
+    if codes:
+        try:
+            _write_tokens(el, text, mode, ns, codes, xs or {})
+            return
+        except (_Misfit, KeyError, TypeError, AttributeError, ValueError, etree.XMLSyntaxError):
+            el.text = None
+            for child in list(el):
+                el.remove(child)
+    _write_tokens(el, text, mode, ns, {}, xs or {})
+
+
+def _write_tokens(el, text: str, mode: str, ns: str, codes: dict, xs: dict[str, int]) -> None:
+    if codes.get("space"):
+        lead, trail = codes["space"]
+        if not (isinstance(lead, str) and isinstance(trail, str) and not (lead + trail).strip()):
+            raise _Misfit("not whitespace")
+        text = lead + text + trail
+    pairs = codes.get("pairs") or {}
+    anchored = sorted(enumerate(codes.get("anchored") or []), key=lambda p: (p[1]["at"], p[0]))
+    if any(not isinstance(c["at"], int) or not 0 <= c["at"] <= len(text) for _, c in anchored):
+        raise _Misfit("offset out of the text")
+    if set(pairs) - {m.group(2) + m.group(3) for m in PLACEHOLDER_RE.finditer(text)}:
+        raise _Misfit("a placeholder that is not in the text")
+    tag = (lambda name: f"{{{ns}}}{name}") if ns else (lambda name: name)
+    stack: list[list] = [[el, None]]  # (parent, last child written)
+    containers: list[str] = []  # what each open container is ("hi", or a placeholder name)
+    open_cids: list[str] = []  # XLIFF: anchored opens (<bx>, <sc>) not yet closed
+    seg_i: dict[str, str] = {}
+    serial = [0]
+
+    def put_text(s: str) -> None:
+        _append_text(stack[-1][0], stack[-1][1], s)
+
+    def leaf(name: str, attrs: dict, inner: str | None = None, native: str | None = None):
+        child = etree.SubElement(stack[-1][0], name)
+        for k, v in attrs.items():
+            child.set(k, xml_text(v))
+        _fill(child, inner)
+        if native is not None:
+            child.text = native
+        stack[-1][1] = child
+        return child
+
+    def open_container(name: str, attrs: dict, what: str):
+        child = leaf(name, attrs)
+        stack.append([child, None])
+        containers.append(what)
+
+    def close_container(what: str) -> None:
+        if not containers or containers[-1] != what:
+            raise _Misfit(f"{what} closes out of order")
+        containers.pop()
+        stack.pop()
+
+    def as_json(code: dict) -> str:
+        return json.dumps({k: v for k, v in code.items() if k != "at"}, ensure_ascii=False, separators=(",", ":"))
+
+    def put_anchored(code: dict) -> None:
+        if mode == "tmx":
+            if code.get("part") == "open":
+                open_container(code["el"], code.get("attrs") or {}, "hi")
+            elif code.get("part") == "close":
+                close_container("hi")
+            else:
+                leaf(code["el"], code.get("attrs") or {}, code.get("inner"))
+            return
+        serial[0] += 1
+        cid = f"c{serial[0]}"
+        if code.get("part") == "open":
+            open_cids.append(cid)
+            name = "bx" if mode == "x12" else "sc"
+            leaf(tag(name), {"id": cid, **({"rid": cid} if mode == "x12" else {}), CODE_ATTR: as_json(code)})
+        elif code.get("part") == "close":
+            if not open_cids:
+                raise _Misfit("a close without its open")
+            start = open_cids.pop()
+            if mode == "x12":
+                leaf(tag("ex"), {"id": cid, "rid": start, CODE_ATTR: as_json(code)})
+            else:
+                leaf(tag("ec"), {"startRef": start, CODE_ATTR: as_json(code)})
+        else:
+            leaf(tag("x" if mode == "x12" else "ph"), {"id": cid, CODE_ATTR: as_json(code)})
+
+    def put_placeholder(kind: str, value: str) -> None:
+        pair = pairs.get(value)
+        if mode == "tmx":
+            if pair is not None:
+                native = pair["open" if kind == "open" else "close"]
+                if native["el"] == "hi":
+                    if kind == "open":
+                        open_container("hi", native.get("attrs") or {}, value)
+                    else:
+                        close_container(value)
+                else:
+                    leaf(native["el"], native.get("attrs") or {}, native.get("inner"))
+                return
+            element = DEFAULT_NATIVE[value[0]]
+            if kind == "open":
+                seg_i[value] = str(len(seg_i) + 1)
+                x = xs.get(value) or len(xs) + len(seg_i)
+                leaf("bpt", {"i": seg_i[value], "x": str(x), "type": KIND_NAMES[value[0]]}, native=f"<{element}>")
+            else:
+                leaf("ept", {"i": seg_i[value]}, native=f"</{element}>")
+            return
+        if kind == "close":
+            close_container(value)
+            return
+        if mode == "x12":
+            attrs = {"id": value, "ctype": KIND_NAMES[value[0]]}
+        elif value[0] == "a":
+            attrs = {"id": value, "type": "link"}
+        else:
+            attrs = {"id": value, "type": "fmt", "subType": f"xlf:{value[0]}"}
+        if pair is not None:
+            attrs |= {OPEN_ATTR: as_json(pair["open"]), CLOSE_ATTR: as_json(pair["close"])}
+        open_container(tag("g" if mode == "x12" else "pc"), attrs, value)
+
+    pos = 0
+    k = 0
+    for kind, value in placeholder_tokens(text):
+        if kind == "text":
+            end = pos + len(value)
+            done = pos
+            while k < len(anchored) and anchored[k][1]["at"] < end:
+                at = max(anchored[k][1]["at"], done)
+                put_text(value[done - pos : at - pos])
+                done = at
+                put_anchored(anchored[k][1])
+                k += 1
+            put_text(value[done - pos :])
+            pos = end
+            continue
+        while k < len(anchored) and anchored[k][1]["at"] <= pos:
+            put_anchored(anchored[k][1])
+            k += 1
+        if k < len(anchored) and anchored[k][1]["at"] < pos + len(value) + 2 + (kind == "close"):
+            raise _Misfit("a code inside a placeholder")
+        put_placeholder(kind, value)
+        pos += len(value) + 2 + (kind == "close")
+    for _, code in anchored[k:]:
+        put_anchored(code)
+    if containers or open_cids:
+        raise _Misfit("a container never closed")
+
+
+def x_numbers(source_text: str) -> dict[str, int]:
+    """Placeholder → its TMX ``x``: its place among the source's placeholders, so that a
+    unit's source and target tags pair up."""
+    opens = [m.group(2) + m.group(3) for m in PLACEHOLDER_RE.finditer(source_text) if not m.group(1)]
+    return {name: n for n, name in enumerate(dict.fromkeys(opens), 1)}
 
 
 def tags_problem(source: str, target: str) -> str | None:
@@ -371,28 +678,32 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
         src_code = language_code(tu.get("srclang")) or (language_code(header_src) if language_code(header_src) != "*all*" else None) or wanted
         if src_code != wanted:
             raise InputError(f"{where}: its source language is {src_code}, not {wanted}")
-        tuvs = unit.getlanguageNodes()
-        source_text = None
-        targets = []
-        for tuv in tuvs:
+        tuvs = []
+        for tuv in unit.getlanguageNodes():
             code = language_code(tuv.get(LANG) or tuv.get("lang"))
             if code is None:
                 raise InputError(f"{where}: a <tuv> has no xml:lang")
             seg = tuv.find("seg")
             if seg is None:
                 raise InputError(f"{where}: the {code} <tuv> has no <seg>")
-            text = _read_inline(seg, "tmx", where)
-            if code == src_code and source_text is None:
-                source_text = text
-            else:
-                targets.append((code, tuv, text))
+            tuvs.append((code, tuv, seg))
+        # the source first: its tags' x name the targets' placeholders
+        first = next((n for n, (code, _, _) in enumerate(tuvs) if code == src_code), None)
+        names = _relais_tags(tu)
+        source_text, source_codes = (
+            _read_inline(tuvs[first][2], "tmx", where, names) if first is not None else (None, None)
+        )
+        targets = []
+        for n, (code, tuv, seg) in enumerate(tuvs):
+            if n != first:
+                targets.append((code, tuv, *_read_inline(seg, "tmx", where, names, record=False)))
         if not source_text:
             raise InputError(f"{where}: it has no {src_code} source text")
         if not targets:
             raise InputError(f"{where}: it has no translation")
         unit_notes = [_text(x).strip() for x in tu.findall("note") if _text(x).strip()]
         report.units += 1
-        for code, tuv, text in targets:
+        for code, tuv, text, target_codes in targets:
             if not text:
                 raise InputError(f"{where}: its {code} text is empty")
             problem = tags_problem(source_text, text)
@@ -406,6 +717,7 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
                 row = add_entry(
                     session, src_code, code, source_text, text, TmOrigin.IMPORT,
                     approved_by=who, approved_at=when, note="\n".join(notes) or None,
+                    codes={k: v for k, v in (("source", source_codes), ("target", target_codes)) if v},
                 )  # fmt: skip
             except InputError as exc:
                 raise InputError(f"{where}: {exc}") from None
@@ -416,6 +728,18 @@ def import_tmx(session: Session, data: bytes, source_lang: str = "en") -> Import
                 report.added += 1
     report.languages = sorted(langs)
     return report
+
+
+TAGS_PROP = "x-relais-tags"
+
+
+def _relais_tags(tu) -> dict[str, str]:
+    """x → placeholder name, from the ``x-relais-tags`` prop of a unit Relais exported."""
+    prop = next((p for p in tu.findall("prop") if p.get("type") == TAGS_PROP), None)
+    tags = _text(prop).split() if prop is not None else []
+    if not all(_PLACEHOLDER_NAME.fullmatch(t) for t in tags) or len(set(tags)) != len(tags):
+        return {}
+    return {str(n): name for n, name in enumerate(tags, 1)}
 
 
 def export_tmx(session: Session, source_lang: str | None = None, target_lang: str | None = None) -> bytes:
@@ -444,9 +768,13 @@ def export_tmx(session: Session, source_lang: str | None = None, target_lang: st
         if e.note:
             etree.SubElement(tu, "note").text = xml_text(e.note)
         etree.SubElement(tu, "prop", type="x-relais-origin").text = xml_text(e.origin)
-        for lang, text in ((e.source_lang, e.source_text), (e.target_lang, e.target_text)):
+        xs = x_numbers(e.source_text)
+        if xs and not e.codes:  # Relais's own tags: their names, by x, for the next Relais
+            etree.SubElement(tu, "prop", type=TAGS_PROP).text = " ".join(xs)
+        codes = e.codes or {}
+        for side, lang, text in (("source", e.source_lang, e.source_text), ("target", e.target_lang, e.target_text)):
             tuv = etree.SubElement(tu, "tuv", {LANG: xml_text(lang)})
-            _write_inline(etree.SubElement(tuv, "seg"), text, "tmx")
+            _write_inline(etree.SubElement(tuv, "seg"), text, "tmx", codes=codes.get(side), xs=xs)
     return _serialise(root, '<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
 
 
@@ -793,8 +1121,13 @@ def read_xliff(data: bytes) -> tuple[str, int, str | None, list[XliffUnit]]:
         if source_el is None:
             raise InputError(f"{where}: it has no <source>")
         target_el = holder.find(f"{{{ns}}}target")
-        source = _read_inline(source_el, mode, where)
-        target = _read_inline(target_el, mode, where) if target_el is not None else None
+        source, source_codes = _read_inline(source_el, mode, where)
+        target, target_codes = _read_inline(target_el, mode, where) if target_el is not None else (None, None)
+        for side, codes in ((source_el, source_codes), (target_el, target_codes)):
+            if codes and codes.get("anchored"):  # a segment holds placeholders only
+                name = next(_local(x) for x in side.iter() if _local(x) in XLIFF_CODES[mode])
+                raise InputError(f"{where}: inline tag <{name}> is not one Relais can place in a job's segment "
+                                 "(links, bold, italic only)")  # fmt: skip
         notes = [_text(x).strip() for x in note_els if _text(x).strip()]
         units.append(XliffUnit(uid, source, target or None, approve, notes))
     if not units:

@@ -53,9 +53,12 @@ def add_entry(
     approved_at: datetime | None = None,
     draft_text: str | None = None,
     note: str | None = None,
+    codes: dict | None = None,
 ) -> TmEntryRow | None:
     """Store one approved unit; returns None when the same pair is already there (the
-    existing entry keeps its provenance).  Its texts are under the store's text rule
+    existing entry keeps its provenance and its codes).  ``codes`` is how the inline codes
+    of a file's unit looked (``TmEntryRow.codes``, written by ``memory.interchange``): only
+    exports read it, matches and drafts see the text and its placeholders alone.  Its texts are under the store's text rule
     (``relais.document.text``): a control character is refused (``InputError`` naming it),
     line breaks become "\n", bidi controls go."""
     if origin not in (TmOrigin.REVIEW, TmOrigin.IMPORT):
@@ -83,7 +86,7 @@ def add_entry(
     row = TmEntryRow(
         source_lang=source_lang, target_lang=target_lang, source_text=source_text, target_text=target_text,
         source_key=key, origin=origin, job_id=job_id, segment_id=segment_id, article_id=article_id,
-        approved_by=approved_by, approved_at=approved_at, draft_text=draft_text, note=note,
+        approved_by=approved_by, approved_at=approved_at, draft_text=draft_text, note=note, codes=codes or None,
     )  # fmt: skip
     session.add(row)
     session.flush()

@@ -412,6 +412,13 @@ class TmEntryRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     draft_text: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
+    # How the inline codes looked in the file the entry came from, per side ("source",
+    # "target"): {"pairs": {placeholder: {"open": code, "close": code}}, "anchored":
+    # [{"at": offset in the text, **code}], "space": [lead, trail]}, a code being {"el",
+    # "attrs", "inner"} (and "part" for a container's open/close), "space" the whitespace
+    # the text lost at its ends.  None for the review's entries.  The text
+    # keeps Relais's placeholders; only exports read this (memory/interchange.py).
+    codes: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
