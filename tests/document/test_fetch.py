@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 import socket
 import ssl
@@ -111,6 +112,16 @@ def test_the_size_is_capped(server):
     with pytest.raises(FetchError, match="over the limit of 1,000 bytes"):
         fetch(server.url("/endless"), small)
     assert fetch(server.url("/page"), small).content == b"<p>Hello</p>"
+
+
+def test_the_cap_is_on_the_decompressed_body(server):
+    # A small gzip body that inflates to 20 MB (a "zip bomb"): the cap counts what it
+    # inflates to, not the bytes on the wire.
+    bomb = gzip.compress(b"<p>" + b"0" * 20_000_000, compresslevel=9)
+    assert len(bomb) < 100_000
+    server.routes["/bomb"] = lambda request: Reply(200, bomb, {"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="over the limit of 100,000 bytes"):
+        fetch(server.url("/bomb"), Fetch(allow_hosts=("127.0.0.1",), max_bytes=100_000))
 
 
 def test_a_stalled_server_times_out(server):
