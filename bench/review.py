@@ -150,7 +150,7 @@ def reviewer(url: str, job_id: int, segment_id: int, source_fr: str, saves: int,
         try:
             with SIGN_IN:  # one at a time: the saves are what is measured
                 csrf = sign_in(client, "bench", "bench password 123")
-            job = client.get(f"/api/jobs/{job_id}").json()
+            job = client.get(f"/api/v1/jobs/{job_id}/review").json()
             base = next(seg["version"] for b in job["blocks"] for seg in b["segments"] if seg["id"] == segment_id)
         except (SystemExit, Exception) as exc:  # counted, and the others still start
             results.append((0.0, "sign-in or first read failed", str(exc)[:200]))
@@ -161,7 +161,7 @@ def reviewer(url: str, job_id: int, segment_id: int, source_fr: str, saves: int,
             body = {"text": texts[(base + 1) % 2], "base_version": base, "active_seconds": 1.0}
             t = time.perf_counter()
             try:
-                r = client.put(f"/api/jobs/{job_id}/segments/{segment_id}", json=body, headers={"X-CSRF-Token": csrf})
+                r = client.put(f"/api/v1/jobs/{job_id}/segments/{segment_id}", json=body, headers={"X-CSRF-Token": csrf})
             except httpx.TransportError as exc:
                 results.append((time.perf_counter() - t, f"connection: {exc.__class__.__name__}", ""))
                 continue
@@ -293,7 +293,7 @@ def main() -> int:
                 r = client.get(f"/jobs/{job_id}")
                 render.append(time.perf_counter() - t)
                 r.raise_for_status()
-            version = client.get(f"/api/jobs/{job_id}").json()
+            version = client.get(f"/api/v1/jobs/{job_id}/review").json()
             base = next(s["version"] for b in version["blocks"] for s in b["segments"] if s["id"] == segment_id)
             texts = ["Les enseignants de Paimpol ont demandé {n} salles de classe supplémentaires.",
                      "Les enseignants de Paimpol réclament {n} salles de classe de plus."]  # fmt: skip
@@ -302,7 +302,7 @@ def main() -> int:
             for i in range(args.requests + 5):
                 body = {"text": texts[i % 2].format(n=n), "base_version": base, "active_seconds": 1.0}
                 t = time.perf_counter()
-                r = client.put(f"/api/jobs/{job_id}/segments/{segment_id}", json=body, headers={"X-CSRF-Token": csrf})
+                r = client.put(f"/api/v1/jobs/{job_id}/segments/{segment_id}", json=body, headers={"X-CSRF-Token": csrf})
                 elapsed = time.perf_counter() - t
                 if r.status_code != 200:
                     raise SystemExit(f"error: save failed: {r.status_code} {r.text[:300]}")

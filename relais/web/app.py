@@ -2,7 +2,7 @@
 
 Conventions:
 
-- Pages (``GET /``, ``/jobs/{id}``, …) are HTML; ``/api/…`` is JSON.  The article-level
+- Pages (``GET /``, ``/jobs/{id}``, …) are HTML; ``/api/v1/…`` is JSON.  The article-level
   actions (claim, approve, sign off, reopen, publish) and withdrawing a story are form
   posts from the pages that answer ``303`` back to the page with a flash message; a
   client that sends ``Accept: application/json`` gets JSON and real status codes instead.
@@ -17,9 +17,12 @@ Conventions:
   ``Conflict`` 409 (``{"conflict": {"version", "text", "yours"}}``), ``PublicationWithdrawn``
   410 (a publication of a withdrawn story: when, by whom, why), ``InputError`` 422.
 - Every response carries a strict Content-Security-Policy: no inline script or style.
-- ``/api/v1`` is the versioned HTTP API for systems (``relais.web.routes.api_v1``): an API
-  token or a session, limits and a per-token rate in the gate, errors as RFC 9457
-  problem details (``application/problem+json``).
+- ``/api/v1`` is the one versioned HTTP API: for systems (``relais.web.routes.api_v1``:
+  an API token or a session) and the desk's own JSON (the editor's data, saving and
+  confirming segments, queue, memory, termbase, statistics, people: sessions only, any
+  token ``403``).  Limits and a per-token rate in the gate, what each operation accepts
+  in ``/openapi.json`` (``x-relais-auth``), errors as RFC 9457 problem details
+  (``application/problem+json``; a conflict's ``conflict`` is a member of it).
 
 The routes live in ``relais.web.routes``, one router per concern; ``create_app`` only
 builds the app, its settings and middleware, and includes them.
@@ -50,10 +53,11 @@ from relais.review.service import Conflict, InvalidState
 from relais.review.workflow import DEFAULT_RULES, Rules
 from relais.store.db import Store
 from relais.web import gate
-from relais.web.deps import CsrfRejected, NotSignedIn, Settings, error_response, make_templates, wants_json
+from relais.web.deps import (
+    ApiProblem, CsrfRejected, NotSignedIn, Settings, error_response, make_templates, problem_json, wants_json,
+)  # fmt: skip
 from relais.web.routes import ROUTERS
 from relais.web.routes.api_v1 import PREFIX as API_PREFIX
-from relais.web.routes.api_v1 import ApiProblem, problem_json
 
 ARTICLES_PATH = f"{API_PREFIX}/articles"  # its body is an article: up to limits.max_bytes (and the JSON around it)
 from relais.web.routes.accounts import LOGIN_CSRF_COOKIE
@@ -165,7 +169,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem):
-        return problem_json(exc.status, exc.title, exc.detail, exc.headers)
+        return problem_json(exc.status, exc.title, exc.detail, exc.headers, **exc.extra)
 
     @app.exception_handler(404)
     async def _not_found(request: Request, exc):
@@ -198,9 +202,10 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Conflict)
     async def _conflict(request: Request, exc: Conflict):
-        body = {"detail": str(exc), "conflict": {"segment": exc.segment_id, "version": exc.version, "text": exc.text,
-                                                 "yours": exc.yours}}  # fmt: skip
-        return error_response(request, 409, str(exc), body)
+        conflict = {"segment": exc.segment_id, "version": exc.version, "text": exc.text, "yours": exc.yours}
+        if api(request):
+            return problem_json(409, "Conflict", str(exc), conflict=conflict)
+        return error_response(request, 409, str(exc), {"detail": str(exc), "conflict": conflict})
 
     @app.exception_handler(RelaisError)
     async def _relais_error(request: Request, exc: RelaisError):

@@ -1,7 +1,7 @@
-"""The HTTP API under /api/v1 on the real app and store: who may call what (every route,
-read from the app's own OpenAPI description, so a new route cannot be missed), the order
-of the answers (401, then 403, then 422), idempotent retries, the size limit, the rate
-limit, the access log and the record of every write."""
+"""The HTTP API under /api/v1 on the real app and store: the order of the answers (401,
+then 403, then 422), tokens limited to languages, idempotent retries, the size limit, the
+rate limit, the access log and the record of every write.  Who may call which operation
+(every one, from the app's own OpenAPI description) is walked in test_route_walk.py."""
 
 from __future__ import annotations
 
@@ -19,20 +19,6 @@ from tests.api.conftest import LiveServer, article, bearer, make_desk
 PROBLEM = "application/problem+json"
 
 
-def api_operations(client: TestClient) -> list[tuple[str, str, str]]:
-    """(method, path with ids filled in, scope) of every /api/v1 operation the app describes."""
-    paths = client.get("/openapi.json").json()["paths"]
-    ops = []
-    for path, methods in paths.items():
-        if not path.startswith("/api/v1/"):
-            continue
-        for method, op in methods.items():
-            assert "x-relais-scope" in op, f"{method.upper()} {path} says no scope (openapi_extra=scope_of(...))"
-            filled = path.replace("{job_id}", "1").replace("{story_id}", "1")
-            ops.append((method.upper(), filled, op["x-relais-scope"]))
-    return ops
-
-
 def assert_problem(answer, status: int) -> dict:
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == PROBLEM
@@ -41,27 +27,24 @@ def assert_problem(answer, status: int) -> dict:
     return body
 
 
-def test_every_route_refuses_no_token_a_revoked_one_and_one_without_its_scope(client, desk) -> None:
-    ops = api_operations(client)
-    assert {(m, p) for m, p, _ in ops} >= {("POST", "/api/v1/articles"), ("GET", "/api/v1/jobs/1"),
-                                          ("GET", "/api/v1/jobs/1/translation"), ("GET", "/api/v1/stories/1")}  # fmt: skip
-    revoked = desk.add_token("old", list(SCOPES))
-    desk.revoke_token("old")
-    for method, path, scope in ops:
-        lacking = desk.add_token(f"no-{scope}-{method}-{len(path)}", [s for s in SCOPES if s != scope])
-        # a malformed body: authentication and the scope are decided before it is read
-        body = b"{not json" if method in ("POST", "PUT", "PATCH") else None
-        assert_problem(client.request(method, path, content=body), 401)
-        assert_problem(client.request(method, path, content=body, headers=bearer(revoked)), 401)
-        assert_problem(client.request(method, path, content=body, headers=bearer("relais_not-a-token")), 401)
-        assert_problem(client.request(method, path, content=body, headers={"authorization": "Basic eDp5"}), 401)
-        assert "scope" in assert_problem(client.request(method, path, content=body, headers=bearer(lacking)), 403)["detail"]
-
-
 def test_a_token_is_no_one_outside_the_api(client, desk) -> None:
     token = desk.add_token("cms", list(SCOPES))
     assert client.post("/jobs/1/claim", headers=bearer(token)).status_code == 401
-    assert client.get("/api/queue", headers=bearer(token)).status_code == 401
+    assert client.get("/", headers={**bearer(token), "accept": "application/json"}).status_code == 401
+
+
+def test_the_desks_json_is_under_api_v1_only(client, desk) -> None:
+    """The editor's JSON moved under /api/v1: the old paths are gone, not aliased."""
+    from relais.review import accounts
+
+    with desk.store.write() as s:
+        accounts.add_user(s, "ed", "a long enough password 1", "editor", [])
+        session, _ = accounts.open_session(s, accounts.get_user(s, "ed"))
+    client.cookies.set("relais_session", session)
+    assert client.get("/api/v1/me").json()["name"] == "ed"
+    for path in ("/api/me", "/api/users", "/api/queue", "/api/stats", "/api/terms", "/api/memory", "/api/jobs/1",
+                 "/api/jobs/1/journal", "/api/jobs/1/revisions"):  # fmt: skip
+        assert client.get(path).status_code == 404, path
 
 
 def test_malformed_bodies_are_422_only_after_authentication(client, desk) -> None:

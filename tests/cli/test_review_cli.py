@@ -133,7 +133,7 @@ def test_serve_starts_the_review_app_on_the_same_store(seeded_home):
                 time.sleep(0.3)
         assert response.status_code == 200
         assert "default-src 'none'" in response.headers["content-security-policy"]
-        queue = httpx.get(f"http://127.0.0.1:{port}/api/queue", timeout=5)
+        queue = httpx.get(f"http://127.0.0.1:{port}/api/v1/queue", timeout=5)
         assert queue.status_code == 401
     finally:
         proc.terminate()

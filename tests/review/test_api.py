@@ -155,10 +155,10 @@ EVERYONE = frozenset({"tina", "dora", "eddie", "ada"})
 WRITES = [
     Write("claim", "POST", lambda j: f"/jobs/{j.job_id}/claim", lambda j: None, _nothing, REVIEWERS_FR,
           lambda st, j: status_of(st, j.job_id) == ReviewStatus.IN_REVIEW),
-    Write("save segment", "PUT", lambda j: f"/api/jobs/{j.job_id}/segments/{j.segment_ids[3]}",
+    Write("save segment", "PUT", lambda j: f"/api/v1/jobs/{j.job_id}/segments/{j.segment_ids[3]}",
           lambda j: {"text": FIXED, "base_version": 0, "active_seconds": 4.5}, _nothing, REVIEWERS_FR,
           lambda st, j: _revisions(st, j) == 1),
-    Write("confirm segment", "POST", lambda j: f"/api/jobs/{j.job_id}/segments/{j.segment_ids[1]}/confirm",
+    Write("confirm segment", "POST", lambda j: f"/api/v1/jobs/{j.job_id}/segments/{j.segment_ids[1]}/confirm",
           lambda j: {"version": 0, "seconds": 3.5}, _nothing, REVIEWERS_FR, _confirmed),
     Write("release", "POST", lambda j: f"/jobs/{j.job_id}/release", lambda j: None, claimed_by_tina, REVIEWERS_FR,
           _released),
@@ -209,7 +209,10 @@ def test_role_matrix(client, store, job, write: Write, role: str | None):
     r = send(client, write, job, csrf, header=role != "tina")  # tina's token goes in the form field
     if role is None:
         assert r.status_code == 401, r.text
-        assert r.json() == {"detail": "sign in first"}
+        if write.path(job).startswith("/api/v1/"):  # the API answers RFC 9457 problem details
+            assert r.headers["content-type"] == "application/problem+json" and r.json()["status"] == 401
+        else:
+            assert r.json() == {"detail": "sign in first"}
         if write.name != "logout":
             assert not write.effect(store, job)
     elif role in write.allowed:
@@ -232,7 +235,7 @@ def test_csrf_rejected(client, store, job, write: Write, wrong: str | None):
     if write.name != "logout":
         assert not write.effect(store, job)
     else:
-        assert client.get("/api/me").status_code == 200  # still signed in
+        assert client.get("/api/v1/me").status_code == 200  # still signed in
 
 
 def test_csrf_rejected_on_html_form_shows_page(client, store, job):
@@ -264,12 +267,12 @@ def test_login_form_sets_session_cookie(store, job):
         assert r.status_code == 303 and r.headers["location"] == "/jobs/1"
         set_cookie = [v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith(SESSION_COOKIE)][0]
         assert "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie and "Secure" in set_cookie
-        me = client.get("/api/me").json()
+        me = client.get("/api/v1/me").json()
         assert me["name"] == "tina" and me["role"] == "translator" and me["csrf_token"]
         r = client.post("/logout", data={"csrf_token": me["csrf_token"]}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/login"
         client.cookies.clear()
-        assert client.get("/api/me").status_code == 401
+        assert client.get("/api/v1/me").status_code == 401
 
 
 def test_login_needs_the_double_submit_token(client):
@@ -307,9 +310,9 @@ def test_login_rate_limited(store):
 def test_anonymous(client, job):
     r = client.get(f"/jobs/{job.job_id}", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/login?next=/jobs/{job.job_id}"
-    for path in ("/api/queue", f"/api/jobs/{job.job_id}", "/api/stats", "/api/me", "/api/users"):
+    for path in ("/api/v1/queue", f"/api/v1/jobs/{job.job_id}/review", "/api/v1/stats", "/api/v1/me", "/api/v1/users"):
         r = client.get(path)
-        assert r.status_code == 401 and r.json()["detail"] == "sign in first"
+        assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json", path
     assert client.get("/healthz").json()["status"] == "ok"
 
 
@@ -326,7 +329,7 @@ def test_users_page_and_add(client, store):
                                     "languages": "de", "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == "/users"
     assert "Added fritz" in client.get("/users").text  # the flash message
-    users = {u["name"]: u for u in client.get("/api/users").json()}
+    users = {u["name"]: u for u in client.get("/api/v1/users").json()}
     assert users["fritz"]["languages"] == ["de"] and users["fritz"]["role"] == "translator"
 
 
@@ -335,19 +338,19 @@ def test_users_page_and_add(client, store):
 
 def test_queue(client, store, job):
     csrf = sign_in(client, store, "tina")
-    items = client.get("/api/queue").json()
+    items = client.get("/api/v1/queue").json()
     assert [(i["job_id"], i["critical"], i["major"], i["review_status"]) for i in items] == [(job.job_id, 1, 1, "draft")]
     page = client.get("/")
     assert page.status_code == 200 and "Harbour town" in page.text and f'action="/jobs/{job.job_id}/claim"' in page.text
-    assert client.get("/api/queue?status=published").json() == []
-    assert client.get("/api/queue?sort=nonsense").status_code == 422
+    assert client.get("/api/v1/queue?status=published").json() == []
+    assert client.get("/api/v1/queue?sort=nonsense").status_code == 422
     r = client.post(f"/jobs/{job.job_id}/claim", data={"csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/jobs/{job.job_id}"
-    assert client.get("/api/queue").json()[0]["assignee"] == "tina"
+    assert client.get("/api/v1/queue").json()[0]["assignee"] == "tina"
     sign_in(client, store, "dora")
-    assert client.get("/api/queue").json() == []  # German only
+    assert client.get("/api/v1/queue").json() == []  # German only
     assert client.get(f"/jobs/{job.job_id}").status_code == 403
-    assert client.get(f"/api/jobs/{job.job_id}").status_code == 403
+    assert client.get(f"/api/v1/jobs/{job.job_id}/review").status_code == 403
 
 
 def test_editor_page(client, store, job):
@@ -367,9 +370,9 @@ def test_editor_page(client, store, job):
     assert " style=" not in html  # no inline style
     # the source link is live and safe
     assert 'href="https://example.org/plan"' in html
-    assert client.get(f"/api/jobs/{job.job_id}/nope").status_code == 404
+    assert client.get(f"/api/v1/jobs/{job.job_id}/nope").status_code == 404
     assert client.get("/jobs/999").status_code == 404
-    assert client.get("/api/jobs/999").json()["detail"] == "no translation with id 999"
+    assert client.get("/api/v1/jobs/999/review").json()["detail"] == "no translation with id 999"
 
 
 def test_static_files(client):
@@ -383,17 +386,17 @@ def test_static_files(client):
 def test_finding_disappears_after_fixing_save(client, store, job):
     csrf = sign_in(client, store, "tina")
     seg = job.segment_ids[3]
-    before = client.get(f"/api/jobs/{job.job_id}").json()
+    before = client.get(f"/api/v1/jobs/{job.job_id}/review").json()
     found = [f["check"] for b in before["blocks"] for s in b["segments"] if s["id"] == seg for f in s["findings"]]
     assert found == ["numbers.mismatch"]
-    r = client.put(f"/api/jobs/{job.job_id}/segments/{seg}", json={"text": FIXED, "base_version": 0, "active_seconds": 7},
+    r = client.put(f"/api/v1/jobs/{job.job_id}/segments/{seg}", json={"text": FIXED, "base_version": 0, "active_seconds": 7},
                    headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert r.status_code == 200
     assert r.json()["version"] == 1 and r.json()["findings"] == [] and r.json()["text"] == FIXED
-    after = client.get(f"/api/jobs/{job.job_id}").json()
+    after = client.get(f"/api/v1/jobs/{job.job_id}/review").json()
     assert [s["findings"] for b in after["blocks"] for s in b["segments"] if s["id"] == seg] == [[]]
     # a wrong figure again: the finding is back, with the suggestion
-    r = client.put(f"/api/jobs/{job.job_id}/segments/{seg}",
+    r = client.put(f"/api/v1/jobs/{job.job_id}/segments/{seg}",
                    json={"text": FIXED.replace("200", "900"), "base_version": 1}, headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert [f["check"] for f in r.json()["findings"]] == ["numbers.mismatch"]
     assert r.json()["findings"][0]["replaceable"] is True
@@ -404,21 +407,22 @@ def test_finding_disappears_after_fixing_save(client, store, job):
 
 def test_invalid_edits(client, store, job):
     csrf = sign_in(client, store, "tina")
-    url = f"/api/jobs/{job.job_id}/segments/{job.segment_ids[5]}"
+    url = f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[5]}"
     h = {"X-CSRF-Token": csrf}
     r = client.put(url, json={"text": "Les travaux <a2>bientôt</a2>.", "base_version": 0}, headers=h)
     assert r.status_code == 422 and "<a2> is not a tag of the source segment" in r.json()["detail"]
     r = client.put(url, json={"text": "x", "base_version": -1}, headers=h)
-    assert r.status_code == 422 and isinstance(r.json()["detail"], list)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"].startswith("base_version: ")
     r = client.put(url, json={"base_version": 0}, headers=h)
     assert r.status_code == 422
-    r = client.put(f"/api/jobs/{job.job_id}/segments/99999", json={"text": "x", "base_version": 0}, headers=h)
+    r = client.put(f"/api/v1/jobs/{job.job_id}/segments/99999", json={"text": "x", "base_version": 0}, headers=h)
     assert r.status_code == 404
 
 
 def test_conflict_keeps_both_versions(client, store, job):
     seg = job.segment_ids[4]
-    url = f"/api/jobs/{job.job_id}/segments/{seg}"
+    url = f"/api/v1/jobs/{job.job_id}/segments/{seg}"
     tina_text = "Les bateaux de pêche sont restés à quai trois semaines."
     ada_text = "Les chalutiers sont restés au port pendant trois semaines."
     tina = sign_in(client, store, "tina")
@@ -431,7 +435,7 @@ def test_conflict_keeps_both_versions(client, store, job):
     # ada keeps hers, on top of tina's version
     r = client.put(url, json={"text": ada_text, "base_version": 1}, headers={"X-CSRF-Token": ada})
     assert r.status_code == 200 and r.json()["version"] == 2
-    revs = [(r["version"], r["text"], r["by"]) for r in client.get(f"/api/jobs/{job.job_id}/revisions").json()]
+    revs = [(r["version"], r["text"], r["by"]) for r in client.get(f"/api/v1/jobs/{job.job_id}/revisions").json()]
     assert revs == [(1, tina_text, "tina"), (2, ada_text, "ada")]
 
 
@@ -440,7 +444,7 @@ def test_approval_needs_every_segment_confirmed_and_four_eyes(client, store, job
     h = {"X-CSRF-Token": tina, **JSON}
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
     assert r.status_code == 409 and "are not confirmed" in r.json()["detail"]
-    view = client.get(f"/api/jobs/{job.job_id}").json()
+    view = client.get(f"/api/v1/jobs/{job.job_id}/review").json()
     assert view["blockers"] == [f"block {i}, segment 1 is not confirmed" for i in range(1, 7)]
     # the HTML form goes back to the editor, which lists the blockers and says why
     r = client.post(f"/jobs/{job.job_id}/approve", data={"csrf_token": tina}, follow_redirects=False)
@@ -448,18 +452,18 @@ def test_approval_needs_every_segment_confirmed_and_four_eyes(client, store, job
     page = client.get(r.headers["location"]).text
     assert "cannot approve the article yet" in page and "block 3, segment 1 is not confirmed" in page
     # confirm a stale version: conflict
-    r = client.post(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[0]}/confirm", json={"version": 3}, headers=h)
+    r = client.post(f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[0]}/confirm", json={"version": 3}, headers=h)
     assert r.status_code == 409
     segments = [s for b in view["blocks"] for s in b["segments"]]
     for s in segments[:-1]:
-        r = client.post(f"/api/jobs/{job.job_id}/segments/{s['id']}/confirm", json={"version": s["version"], "seconds": 2},
+        r = client.post(f"/api/v1/jobs/{job.job_id}/segments/{s['id']}/confirm", json={"version": s["version"], "seconds": 2},
                         headers=h)  # fmt: skip
         assert r.status_code == 200 and r.json()["confirmed_by"] == "tina" and r.json()["confirmed_how"] == "editor"
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
     assert r.status_code == 409 and r.json()["detail"].endswith("block 6, segment 1 is not confirmed")  # names it
     last = segments[-1]
-    assert client.post(f"/api/jobs/{job.job_id}/segments/{last['id']}/confirm", json={"version": 0}, headers=h).status_code == 200
-    assert client.get(f"/api/jobs/{job.job_id}").json()["blockers"] == []
+    assert client.post(f"/api/v1/jobs/{job.job_id}/segments/{last['id']}/confirm", json={"version": 0}, headers=h).status_code == 200
+    assert client.get(f"/api/v1/jobs/{job.job_id}/review").json()["blockers"] == []
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
     assert r.status_code == 200 and r.json()["review_status"] == "approved"
     # four eyes: the translator cannot sign off (not an editor) …
@@ -468,17 +472,17 @@ def test_approval_needs_every_segment_confirmed_and_four_eyes(client, store, job
     eddie = sign_in(client, store, "eddie")
     he = {"X-CSRF-Token": eddie, **JSON}
     assert client.post(f"/jobs/{job.job_id}/reopen", data={"reason": "check"}, headers=he).status_code == 200
-    r = client.put(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[3]}", json={"text": FIXED, "base_version": 0},
+    r = client.put(f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[3]}", json={"text": FIXED, "base_version": 0},
                    headers=he)  # fmt: skip
     assert r.status_code == 200
-    assert client.post(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[3]}/confirm", json={"version": 1},
+    assert client.post(f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[3]}/confirm", json={"version": 1},
                        headers=he).status_code == 200  # fmt: skip
     assert client.post(f"/jobs/{job.job_id}/approve", headers=he).status_code == 200
     r = client.post(f"/jobs/{job.job_id}/signoff", headers=he)
     assert r.status_code == 403 and "four eyes" in r.json()["detail"]
-    assert client.get(f"/api/jobs/{job.job_id}").json()["actions"]["sign_off"] is False
+    assert client.get(f"/api/v1/jobs/{job.job_id}/review").json()["actions"]["sign_off"] is False
     ada = sign_in(client, store, "ada")
-    assert client.get(f"/api/jobs/{job.job_id}").json()["actions"]["sign_off"] is True
+    assert client.get(f"/api/v1/jobs/{job.job_id}/review").json()["actions"]["sign_off"] is True
     assert client.post(f"/jobs/{job.job_id}/signoff", headers={"X-CSRF-Token": ada, **JSON}).status_code == 200
     assert status_of(store, job.job_id) == ReviewStatus.SIGNED_OFF
 
@@ -527,7 +531,7 @@ def test_the_page_offers_exactly_what_the_service_allows(new_store_url, seeded_j
                 else:
                     shown = re.search(rf'<button[^>]*id="{button}"[^>]*>', page.text)
                     offered = bool(shown) and "disabled" not in shown.group(0)  # a disabled button offers nothing
-                    assert offered == client.get(f"/api/jobs/{seeded_job.job_id}").json()["actions"][action], button
+                    assert offered == client.get(f"/api/v1/jobs/{seeded_job.job_id}/review").json()["actions"][action], button
                 r = client.post(path(seeded_job), data={"csrf_token": csrf, "reason": "a check"}, headers=JSON)
                 assert (r.status_code == 200) is offered, (button, r.status_code, r.text[:200])
                 if not offered:
@@ -539,7 +543,7 @@ def test_the_page_offers_exactly_what_the_service_allows(new_store_url, seeded_j
 def test_edit_after_approval_is_refused(client, store, job):
     approved_by_tina(store, job)
     tina = sign_in(client, store, "tina")
-    r = client.put(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[1]}", json={"text": "x", "base_version": 0},
+    r = client.put(f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[1]}", json={"text": "x", "base_version": 0},
                    headers={"X-CSRF-Token": tina})  # fmt: skip
     assert r.status_code == 409 and "reopen" in r.json()["detail"]
     assert "readonly" in client.get(f"/jobs/{job.job_id}").text
@@ -548,7 +552,7 @@ def test_edit_after_approval_is_refused(client, store, job):
 def test_publish_and_exports(client, store, job):
     csrf = sign_in(client, store, "tina")
     h = {"X-CSRF-Token": csrf}
-    client.put(f"/api/jobs/{job.job_id}/segments/{job.segment_ids[3]}", json={"text": FIXED, "base_version": 0,
+    client.put(f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[3]}", json={"text": FIXED, "base_version": 0,
                "active_seconds": 12}, headers=h)  # fmt: skip
     for path in ("publication.md", "publication.html", "publication.json", "audit.json"):
         assert client.get(f"/jobs/{job.job_id}/{path}").status_code == 404  # not published yet
@@ -576,14 +580,14 @@ def test_publish_and_exports(client, store, job):
     assert audit["published_by"] == "eddie" and audit["effort"]["hter"] > 0
     assert audit["segments"][3]["final"] == FIXED and audit["segments"][3]["active_seconds"] == 12
     # the statistics count it
-    stats = client.get("/api/stats").json()
+    stats = client.get("/api/v1/stats").json()
     assert stats["total"]["articles"] == 1
     assert stats["languages"][0]["key"] == "fr" and stats["languages"][0]["mean_hter"] == pytest.approx(audit["effort"]["hter"])
     assert stats["reviewers"][0]["key"] == "tina" and stats["reviewers"][0]["active_seconds"] == 12
     page = client.get("/stats").text
     assert "<svg" in page and "Mean HTER per language" in page and "<rect" in page
     sign_in(client, store, "tina")
-    assert client.get("/api/stats").status_code == 403
+    assert client.get("/api/v1/stats").status_code == 403
     assert client.get(f"/jobs/{job.job_id}/publication.md").status_code == 200  # her language
 
 
@@ -601,10 +605,10 @@ def test_every_route_is_in_openapi(app, client):
     # the form posts describe their fields
     claim = schema["paths"]["/jobs/{job_id}/claim"]["post"]
     assert "application/x-www-form-urlencoded" in claim["requestBody"]["content"]
-    assert ("/login", "POST") in documented and ("/api/jobs/{job_id}/segments/{segment_id}", "PUT") in documented
+    assert ("/login", "POST") in documented and ("/api/v1/jobs/{job_id}/segments/{segment_id}", "PUT") in documented
 
 
-@pytest.mark.parametrize("path", ["/login", "/healthz", "/static/app.css", "/", "/api/queue", "/nowhere", "/openapi.json"])
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/static/app.css", "/", "/api/v1/queue", "/nowhere", "/openapi.json"])
 def test_security_headers(client, path):
     r = client.get(path, follow_redirects=False)
     assert r.headers["content-security-policy"] == CSP

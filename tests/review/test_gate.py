@@ -110,7 +110,7 @@ def test_anonymous_reads_are_refused_before_their_query_is_validated(client):
                        follow_redirects=False)  # fmt: skip
         assert r.status_code == 401, (path, r.status_code, r.text[:200])
         page = client.get(path, follow_redirects=False, headers={"accept": "text/html"})
-        if path.startswith("/api/"):
+        if path.startswith("/api/v1/"):
             assert page.status_code == 401, path
         else:
             assert page.status_code == 303 and page.headers["location"].startswith("/login?next="), path
@@ -118,8 +118,8 @@ def test_anonymous_reads_are_refused_before_their_query_is_validated(client):
 
 def test_a_bad_session_cookie_is_anonymous(client):
     client.cookies.set("relais_session", "not-a-session")
-    assert client.get("/api/me").status_code == 401
-    r = client.put("/api/jobs/1/segments/1", content=b"{", headers={"content-type": "application/json"})
+    assert client.get("/api/v1/me").status_code == 401
+    r = client.put("/api/v1/jobs/1/segments/1", content=b"{", headers={"content-type": "application/json"})
     assert r.status_code == 401
 
 
@@ -144,7 +144,7 @@ def raw_request(base_url: str, head: str, body: bytes = b"", wait: float = 10.0)
 def test_a_huge_declared_body_is_answered_without_being_sent(live_server, store):
     # The client declares 60 MB and sends none of it: the answer must come anyway (the
     # server did not wait to read the body), 401 without a session, 413 with one.
-    head = ("PUT /api/jobs/1/segments/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head = ("PUT /api/v1/jobs/1/segments/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             "Content-Length: 60000000\r\n{cookie}\r\n")  # fmt: skip
     status, _ = raw_request(live_server, head.format(cookie=""))
     assert status == 401
@@ -161,7 +161,7 @@ def test_a_streamed_body_is_cut_off_at_the_limit(live_server, store):
 
     with store.write() as s:
         token, _ = accounts.open_session(s, accounts.get_user(s, "tina"))
-    head = ("PUT /api/jobs/1/segments/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head = ("PUT /api/v1/jobs/1/segments/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Transfer-Encoding: chunked\r\nCookie: relais_session={token}\r\n\r\n")  # fmt: skip
     chunk = b"x" * 65536
     body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(OVER // len(chunk) + 1))

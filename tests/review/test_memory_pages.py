@@ -36,8 +36,8 @@ def no_inline_code(html: str) -> None:
 def test_pages_redirect_anonymous(client, path):
     r = client.get(path, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == f"/login?next={path}"
-    r = client.get("/api" + path)
-    assert r.status_code == 401 and r.json()["detail"] == "sign in first"
+    r = client.get("/api/v1" + path)
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("name", ["tina", "dora", "eddie", "ada"])
@@ -58,18 +58,18 @@ def test_search_finds_an_entry_with_its_provenance(client, store, job):
     entry = add_tm(store, *QUAY, job=job)
     add_tm(store, "The quay is closed.", "Der Kai ist gesperrt.", lang="de", approved_by="dora")
     sign_in(client, store, "dora")  # any signed-in person may search, in any language
-    data = client.get("/api/memory", params={"q": "quay", "target": "fr"}).json()
+    data = client.get("/api/v1/memory", params={"q": "quay", "target": "fr"}).json()
     assert data["mode"] == "search"
     [hit] = data["results"]
     assert hit["id"] == entry and hit["target_text"] == QUAY[1]
     assert (hit["source_lang"], hit["target_lang"], hit["approved_by"], hit["origin"]) == ("en", "fr", "tina", "review")
     assert hit["approved_at"].startswith("2025-03-14") and hit["job_url"] == f"/jobs/{job.job_id}"
-    assert len(client.get("/api/memory", params={"q": "QUAY"}).json()["results"]) == 2  # all languages, any case
-    assert client.get("/api/memory", params={"q": "quai", "target": "de"}).json()["results"] == []
+    assert len(client.get("/api/v1/memory", params={"q": "QUAY"}).json()["results"]) == 2  # all languages, any case
+    assert client.get("/api/v1/memory", params={"q": "quai", "target": "de"}).json()["results"] == []
     stats = {(p["source_lang"], p["target_lang"]): p for p in data["stats"]}
     assert stats[("en", "fr")]["entries"] == 1 and stats[("en", "de")]["origins"] == {"review": 1}
-    assert client.get("/api/memory", params={"q": "quay", "target": "xx"}).status_code == 422
-    assert client.get("/api/memory", params={"q": "quay", "mode": "nonsense"}).status_code == 422
+    assert client.get("/api/v1/memory", params={"q": "quay", "target": "xx"}).status_code == 422
+    assert client.get("/api/v1/memory", params={"q": "quay", "mode": "nonsense"}).status_code == 422
 
     page = client.get("/memory", params={"q": "quay", "target": "fr"}).text
     assert QUAY[1] in page and f'href="/jobs/{job.job_id}"' in page and "2025-03-14" in page
@@ -86,14 +86,14 @@ def test_lookup_ranks_matches(client, store):
     add_tm(store, "Fishing boats stayed in port for three weeks.", "Les bateaux …")
     add_tm(store, base, "Der Sturm …", lang="de")
     sign_in(client, store, "tina")
-    data = client.get("/api/memory", params={"q": base, "target": "fr", "mode": "lookup", "threshold": 0.4}).json()
+    data = client.get("/api/v1/memory", params={"q": base, "target": "fr", "mode": "lookup", "threshold": 0.4}).json()
     results = data["results"]
     assert [r["id"] for r in results] == [exact, close, far]
     assert results[0]["exact"] is True and results[0]["score"] == 1.0
     assert 1.0 > results[1]["score"] > results[2]["score"] >= 0.4 and not results[1]["exact"]
-    strict = client.get("/api/memory", params={"q": base, "target": "fr", "mode": "lookup", "threshold": 0.9}).json()
+    strict = client.get("/api/v1/memory", params={"q": base, "target": "fr", "mode": "lookup", "threshold": 0.9}).json()
     assert [r["id"] for r in strict["results"]] == [exact, close]
-    r = client.get("/api/memory", params={"q": base, "mode": "lookup"})
+    r = client.get("/api/v1/memory", params={"q": base, "mode": "lookup"})
     assert r.status_code == 422 and "target language" in r.json()["detail"]
 
     page = client.get("/memory", params={"q": base, "target": "fr", "mode": "lookup", "threshold": 0.5}).text
@@ -123,10 +123,10 @@ def test_translator_proposes(client, store):
     rendering = r.json()["rendering"]
     assert rendering["status"] == "proposed" and rendering["proposed_by"] == "tina" and rendering["approved_by"] is None
     assert rendering["forbidden"] == ["Sergei Lavrov", "Sergej Lawrow"] and rendering["note"] == "the French press spelling"
-    [term] = client.get("/api/terms", params={"lang": "fr", "status": "proposed"}).json()
+    [term] = client.get("/api/v1/terms", params={"lang": "fr", "status": "proposed"}).json()
     assert term["source_term"] == LAVROV[0] and term["type"] == "person"
     assert [x["text"] for x in term["renderings"]] == [LAVROV[1]]
-    assert client.get("/api/terms", params={"status": "approved"}).json() == []
+    assert client.get("/api/v1/terms", params={"status": "approved"}).json() == []
     # the page: proposed, with its forbidden variants and who proposed it; no buttons for a translator
     page = client.get("/terms").text
     assert "Sergueï Lavrov" in page and "<s lang=\"fr\">Sergej Lawrow</s>" in page and "proposed by tina" in page
@@ -147,7 +147,7 @@ def test_editor_adds_approved(client, store):
     with store.write() as s:
         assert termbase.termbase_for(s, "de").renderings(LAVROV[0], "de") == ("Sergej Lawrow", ["Sergei Lavrov"])
     # the French proposal still waits
-    [term] = client.get("/api/terms", params={"lang": "fr"}).json()
+    [term] = client.get("/api/v1/terms", params={"lang": "fr"}).json()
     assert [(x["text"], x["status"]) for x in term["renderings"]] == [("Sergeï Lavrov", "proposed")]
 
 
@@ -156,7 +156,7 @@ def test_translator_cannot_add_for_another_language(client, store):
     r = add_term(client, csrf, lang="de", rendering="Sergej Lawrow")
     assert r.status_code == 403
     assert rendering_status(store, "Sergej Lawrow") is None
-    assert client.get("/api/terms").json() == []
+    assert client.get("/api/v1/terms").json() == []
     r = add_term(client, csrf, lang="xx")
     assert r.status_code == 422
     r = add_term(client, csrf, type="planet")
@@ -193,7 +193,7 @@ def test_approve_and_reject(client, store, job):
     r = client.post(f"/terms/renderings/{second}/reject", data={"csrf_token": eddie}, headers=JSON)
     assert r.status_code == 200 and r.json()["ok"] is True
     assert rendering_status(store, "Kaïa Kallas") is None
-    assert [t["source_term"] for t in client.get("/api/terms").json()] == [LAVROV[0]]  # the empty term went too
+    assert [t["source_term"] for t in client.get("/api/v1/terms").json()] == [LAVROV[0]]  # the empty term went too
     assert "nav-count" not in client.get("/terms").text  # nothing waits any more
     assert client.post("/terms/renderings/9999/approve", headers={"X-CSRF-Token": eddie, **JSON}).status_code == 404
     # anonymous
@@ -208,13 +208,13 @@ def test_term_filters(client, store):
         term = termbase.get_or_add_term(s, "Bank of England", "organisation")
         termbase.add_rendering(s, term, "de", "Bank of England", status="approved", approved_by="eddie")
     sign_in(client, store, "ada")
-    names = lambda **p: [t["source_term"] for t in client.get("/api/terms", params=p).json()]  # noqa: E731
+    names = lambda **p: [t["source_term"] for t in client.get("/api/v1/terms", params=p).json()]  # noqa: E731
     assert names() == ["Bank of England", LAVROV[0]]
     assert names(lang="fr") == [LAVROV[0]] and names(lang="de") == ["Bank of England"]
     assert names(status="approved") == ["Bank of England"] and names(status="proposed") == [LAVROV[0]]
     assert names(q="sergueï") == [LAVROV[0]] and names(q="england") == ["Bank of England"]
-    assert client.get("/api/terms", params={"status": "maybe"}).status_code == 422
-    assert client.get("/api/terms", params={"lang": "xx"}).status_code == 422
+    assert client.get("/api/v1/terms", params={"status": "maybe"}).status_code == 422
+    assert client.get("/api/v1/terms", params={"lang": "xx"}).status_code == 422
     page = client.get("/terms", params={"lang": "de"}).text
     assert "Bank of England" in page and "Sergueï" not in page
 
@@ -241,4 +241,4 @@ def test_hostile_text_is_inert(client, store):
     terms = client.get("/terms").text
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in terms and "&lt;script&gt;alert(5)&lt;/script&gt;" in terms
     # the JSON is the text as stored
-    assert client.get("/api/terms").json()[0]["source_term"] == "<script>alert(3)</script>"
+    assert client.get("/api/v1/terms").json()[0]["source_term"] == "<script>alert(3)</script>"

@@ -35,7 +35,7 @@ CLEANED_EDITS = [
 
 
 def _edit(client, job, csrf: str, text: str, base_version: int):
-    url = f"/api/jobs/{job.job_id}/segments/{job.segment_ids[4]}"
+    url = f"/api/v1/jobs/{job.job_id}/segments/{job.segment_ids[4]}"
     # ASCII JSON, as a browser may send it: "\ud800" is valid JSON for a lone surrogate
     body = json.dumps({"text": text, "base_version": base_version}).encode()
     return client.put(url, content=body, headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"})
@@ -83,7 +83,7 @@ def test_a_term_with_a_control_character_is_refused_and_named(client, store, fie
     csrf = sign_in(client, store, "eddie")
     r = _add_term(client, csrf, **{field: value})
     assert r.status_code == 422 and r.json()["detail"] == message, r.text
-    assert client.get("/api/terms").json() == []
+    assert client.get("/api/v1/terms").json() == []
 
 
 def test_a_term_is_stored_under_the_rule(client, store) -> None:
@@ -105,16 +105,16 @@ def test_a_user_name_with_a_control_character_is_refused(client, store, name: st
             "csrf_token": csrf}  # fmt: skip
     r = client.post("/users", data=data, headers=JSON)
     assert r.status_code == 422 and r.json()["detail"].startswith("invalid user name"), r.text
-    assert len(client.get("/api/users").json()) == 4  # the seeded four
+    assert len(client.get("/api/v1/users").json()) == 4  # the seeded four
 
 
 def _publish_all(client, store, job, csrf: str) -> None:
     """tina confirms every segment and approves; eddie signs off and publishes: only then
     does the memory learn the text."""
     h = {"X-CSRF-Token": csrf, **JSON}
-    view = client.get(f"/api/jobs/{job.job_id}").json()
+    view = client.get(f"/api/v1/jobs/{job.job_id}/review").json()
     for seg in (s for b in view["blocks"] for s in b["segments"] if not s["confirmed"]):
-        r = client.post(f"/api/jobs/{job.job_id}/segments/{seg['id']}/confirm", json={"version": seg["version"]}, headers=h)
+        r = client.post(f"/api/v1/jobs/{job.job_id}/segments/{seg['id']}/confirm", json={"version": seg["version"]}, headers=h)
         assert r.status_code == 200, r.text
     r = client.post(f"/jobs/{job.job_id}/approve", headers=h)
     assert r.status_code == 200, r.text
@@ -144,13 +144,13 @@ def test_memory_searches_with_control_characters_answer(client, store, job) -> N
     with store.read() as s:
         assert saved in {e.target_text for e in s.query(TmEntryRow)}
     for q, mode, params in QUERIES:
-        for path in ("/api/memory", "/memory"):
+        for path in ("/api/v1/memory", "/memory"):
             r = client.get(path, params={"q": q, "mode": mode, **params})
             assert r.status_code == 200, (path, q, r.text)
-    found = client.get("/api/memory", params={"q": "bateaux\x00 de", "mode": "search"}).json()["results"]
+    found = client.get("/api/v1/memory", params={"q": "bateaux\x00 de", "mode": "search"}).json()["results"]
     assert [e["target_text"] for e in found] == [saved]
     query = {"q": FISHING.replace(" stayed", "\x00 stayed"), "mode": "lookup", "target": "fr"}
-    [match] = client.get("/api/memory", params=query).json()["results"]
+    [match] = client.get("/api/v1/memory", params=query).json()["results"]
     assert match["target_text"] == saved and match["exact"] is True
 
 

@@ -134,7 +134,7 @@ def test_story_update_says_what_changed_segment_by_segment(desk, update):
 
 def test_the_job_json_of_an_update_and_of_a_first_version(desk, update, client):
     sign_in(client, desk.store, "tina")
-    job = client.get(f"/api/jobs/{update.second}").json()
+    job = client.get(f"/api/v1/jobs/{update.second}/review").json()
     segments = {s["source"]: s for b in job["blocks"] for s in b["segments"]}
     assert job["update"] == {
         "base_job_id": update.first, "base_version": 1, "base_status": "published", "version": 2,
@@ -151,7 +151,7 @@ def test_the_job_json_of_an_update_and_of_a_first_version(desk, update, client):
     assert segments[A]["change"] == "unchanged" and segments[A]["previous"]["carried"] == "confirmed"
     assert segments[A]["confirmed_how"] == "carried" and segments[A]["text"] == update.published[A]
 
-    plain = client.get(f"/api/jobs/{update.first}").json()  # a job that updates none: as before, update null
+    plain = client.get(f"/api/v1/jobs/{update.first}/review").json()  # a job that updates none: as before, update null
     assert plain["update"] is None
     assert all("change" not in s and "previous" not in s for b in plain["blocks"] for s in b["segments"])
     html = client.get(f"/jobs/{update.first}").text

@@ -61,7 +61,7 @@ def test_the_queue_shows_the_standing_after_version_2(client, store, job):
     row = row_of(client.get("/").text, v2.job_id)
     assert f"{story} v2" in row and "published v1, out of date (v2)" in row and "standing-behind" in row
     assert "/withdraw" not in row
-    data = next(i for i in client.get("/api/queue").json() if i["job_id"] == v2.job_id)
+    data = next(i for i in client.get("/api/v1/queue").json() if i["job_id"] == v2.job_id)
     assert (data["story_id"], data["version"]) == (story, 2)
     assert data["standing"] == {"published_version": 1, "latest_version": 2, "out_of_date": True, "withdrawn": False,
                                 "label": "published v1, out of date (v2)"}  # fmt: skip
@@ -73,7 +73,7 @@ def test_the_queue_shows_the_standing_after_version_2(client, store, job):
 def test_an_unpublished_story_has_no_standing_yet(client, store, job):
     sign_in(client, store, "eddie")
     assert "–" in re.search(r'<td class="standing[^"]*">(.*?)</td>', row_of(client.get("/").text, job.job_id)).group(1)
-    assert client.get("/api/queue").json()[0]["standing"] == {"published_version": None, "latest_version": 1,
+    assert client.get("/api/v1/queue").json()[0]["standing"] == {"published_version": None, "latest_version": 1,
                                                               "out_of_date": False, "withdrawn": False, "label": ""}  # fmt: skip
 
 

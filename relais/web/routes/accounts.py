@@ -12,7 +12,7 @@ from relais.locales import available
 from relais.review import accounts, pages
 from relais.store.models import Role
 from relais.web.deps import (
-    Config, CsrfField, CsrfRejected, FormWriter, Person, cookie, done, page, safe_next, wants_json,
+    API_V1, SESSION_ONLY, Config, CsrfField, CsrfRejected, FormWriter, Person, cookie, done, page, safe_next, wants_json,
 )  # fmt: skip
 from relais.web.gate import SESSION_COOKIE
 
@@ -84,7 +84,8 @@ def logout(request: Request, config: Config, w: FormWriter) -> Response:
     return response
 
 
-@router.get("/api/me", summary="Who is signed in, and the CSRF token for this session")
+@router.get(API_V1 + "/me", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="Who is signed in, and the CSRF token for this session (people only)")  # fmt: skip
 def me(w: Person) -> dict[str, Any]:
     return {"name": w.actor.name, "role": w.actor.role, "languages": list(w.actor.languages), "csrf_token": w.csrf}
 
@@ -100,7 +101,8 @@ def users_page(request: Request, config: Config, w: Person) -> Response:
         return page(request, "users.html", w, users=users, languages=available(), roles=Role.ALL)
 
 
-@router.get("/api/users", summary="People and roles as JSON (admin)")
+@router.get(API_V1 + "/users", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="People and roles as JSON (admin; people only)")  # fmt: skip
 def users_json(config: Config, w: Person) -> list[dict[str, Any]]:
     with config.store.read() as s:
         return [user_json(u) for u in pages.people(s, w.actor)]

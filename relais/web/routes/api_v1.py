@@ -6,9 +6,14 @@ rate and ``413`` to a body over ``limits.max_bytes``, before any body was read. 
 in order: the scope (``403``), then the body (``422``), then the languages (``403``).
 A session (a person at the desk) may call the API too; its writes carry the session's
 CSRF token (``X-CSRF-Token``).  Errors are RFC 9457 problem details (``relais.web.app``).
+Each operation says what it accepts in its OpenAPI description (``x-relais-auth``:
+``relais.web.deps.token_auth``), which ``tests/api/test_route_walk.py`` walks.
 
 Tokens can only send stories and read: there is no route here that claims, confirms,
-approves, signs off or publishes, and a token's actor has no review right anyway.
+approves, signs off or publishes, and a token's actor has no review right anyway.  The
+desk's own JSON routes under ``/api/v1`` (the editor's data, saving and confirming
+segments, the queue, memory, termbase, statistics, people) live with their pages in the
+other routers and refuse every token (``relais.web.deps.Person``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Annotated, Any, Literal
 from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,24 +32,18 @@ from relais.document.render import render
 from relais.errors import FetchError, InputError, NotFound, RelaisError
 from relais.locales import get_locale
 from relais.publish import publisher
-from relais.review import accounts, tokens
+from relais.review import tokens
 from relais.store import repo, stories, translation
 from relais.store.models import ArticleRow, FindingRow, JobRow, StoryRow
-from relais.web.deps import CsrfRejected, NotSignedIn, who
+from relais.web.deps import (
+    API_V1, ApiProblem, NotSignedIn, check_csrf, json_body_doc, parse_json, problem_json, token_auth, who,
+)  # fmt: skip
 from relais.web.gate import Who
 
-PREFIX = "/api/v1"
+PREFIX = API_V1
 EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "json": "application/json"}
 
 router = APIRouter(prefix=PREFIX, tags=["api v1"])
-
-
-class ApiProblem(Exception):
-    """An answer of the API other than success: status, title, detail (RFC 9457)."""
-
-    def __init__(self, status: int, title: str, detail: str, headers: dict[str, str] | None = None):
-        super().__init__(detail)
-        self.status, self.title, self.detail, self.headers = status, title, detail, headers
 
 
 def forbidden(detail: str) -> ApiProblem:
@@ -107,8 +106,7 @@ async def _caller(request: Request) -> Caller:
     if w is None:
         raise NotSignedIn()
     if w.token is None and request.method not in ("GET", "HEAD", "OPTIONS"):
-        if not accounts.csrf_matches(w.csrf, request.headers.get("x-csrf-token")):
-            raise CsrfRejected()
+        check_csrf(request, w, None)
     return Caller(w)
 
 
@@ -122,12 +120,7 @@ def _desk(request: Request):
 # --------------------------------------------------------------------------- articles
 
 
-def scope_of(scope: str) -> dict[str, str]:
-    """The scope a route needs, in its OpenAPI operation (``x-relais-scope``)."""
-    return {"x-relais-scope": scope}
-
-
-ARTICLE_BODY = {**scope_of("ingest"), "requestBody": {"required": True, "content": {"application/json": {"schema": ArticleIn.model_json_schema()}}}}
+ARTICLE_BODY = {**token_auth("ingest"), **json_body_doc(ArticleIn)}
 
 
 @router.post("/articles", status_code=201, summary="Send a story to translate (scope: ingest)", openapi_extra=ARTICLE_BODY,
@@ -135,11 +128,7 @@ ARTICLE_BODY = {**scope_of("ingest"), "requestBody": {"required": True, "content
 async def post_article(request: Request, caller: CallerDep,
                        idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> Response:  # fmt: skip
     caller.require("ingest")
-    body = await request.body()  # already read, within the limit, by the gate
-    try:
-        article = ArticleIn.model_validate_json(body)
-    except ValidationError as exc:
-        raise ApiProblem(422, "Unprocessable Content", _validation_detail(exc)) from None
+    article = parse_json(ArticleIn, await request.body())  # already read, within the limit, by the gate
     for target in article.targets:
         caller.require_language(target)
     state = request.app.state
@@ -195,19 +184,11 @@ def _ingest(state, caller: Caller, article: ArticleIn, key: str | None) -> Respo
     return JSONResponse(answer, status_code=201, headers={"location": f"{PREFIX}/stories/{result.story_id}"})
 
 
-def _validation_detail(exc: ValidationError) -> str:
-    parts = []
-    for e in exc.errors()[:5]:
-        where = ".".join(str(p) for p in e.get("loc", ())) or "body"
-        parts.append(f"{where}: {e.get('msg', 'invalid')}")
-    return "; ".join(parts)
-
-
 # --------------------------------------------------------------------------- jobs
 
 
 @router.get("/jobs/{job_id}", summary="A job: status, counts, findings, review state (scope: read)",
-            openapi_extra=scope_of("read"))
+            openapi_extra=token_auth("read"))
 def get_job(request: Request, caller: CallerDep, job_id: int) -> dict[str, Any]:
     caller.require("read")
     with _desk(request).store.read() as s:
@@ -233,7 +214,7 @@ def _job(session, job_id: int) -> JobRow:
         raise ApiProblem(404, "Not Found", f"no job {job_id}") from None
 
 
-@router.get("/jobs/{job_id}/translation", openapi_extra=scope_of("read"),
+@router.get("/jobs/{job_id}/translation", openapi_extra=token_auth("read", **{"state=draft": "drafts"}),
             summary="The latest publication of a job (scope: read), or with state=draft its current draft (scope: drafts)")
 def get_translation(request: Request, caller: CallerDep, job_id: int,
                     format: Annotated[Literal["md", "html", "json"], Query()] = "md",
@@ -260,7 +241,7 @@ def get_translation(request: Request, caller: CallerDep, job_id: int,
 
 
 @router.get("/stories/{story_id}", summary="A story: every version and language with its state (scope: read)",
-            openapi_extra=scope_of("read"))
+            openapi_extra=token_auth("read"))
 def get_story(request: Request, caller: CallerDep, story_id: int) -> dict[str, Any]:
     caller.require("read")
     with _desk(request).store.read() as s:
@@ -283,7 +264,5 @@ def get_story(request: Request, caller: CallerDep, story_id: int) -> dict[str, A
         }  # fmt: skip
 
 
-def problem_json(status: int, title: str, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"type": "about:blank", "title": title, "status": status, "detail": detail},
-                        status_code=status, media_type="application/problem+json", headers=headers)  # fmt: skip
+__all__ = ["PREFIX", "ApiProblem", "problem_json", "router"]
 

@@ -1,6 +1,6 @@
-"""One job under review: the editor page and its JSON, saving and confirming segments,
-the article's actions (approve, sign off, reopen, publish), the diff page and the
-published files."""
+"""One job under review: the editor page and its JSON (``/api/v1/jobs/{id}/review``, for
+people at the desk only, like saving and confirming segments), the article's actions
+(approve, sign off, reopen, publish), the diff page and the published files."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from relais.publish.effort import review_effort
 from relais.review import accounts, pages, service
 from relais.store.models import ReviewStatus
 from relais.web import views
-from relais.web.deps import Config, FormWriter, JsonWriter, Person, done, page
+from relais.web.deps import (
+    API_V1, SESSION_ONLY, Config, FormWriter, JsonWriter, Person, done, json_body, json_body_doc, page,
+)  # fmt: skip
 
 EXPORT_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "json": "application/json"}
 
@@ -98,7 +100,8 @@ def update_context(s: Session, view: Translation, update: pages.StoryUpdate | No
             "folded": pages.folded_segments(view, update), "source_diffs": diffs}  # fmt: skip
 
 
-@router.get("/api/jobs/{job_id}", tags=["api"], summary="The job under review as JSON")
+@router.get(API_V1 + "/jobs/{job_id}/review", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="The job under review as JSON: segments, findings, blockers, actions offered (people only)")  # fmt: skip
 def job_api(config: Config, w: Person, job_id: int) -> dict[str, Any]:
     with config.store.read() as s:
         view = pages.viewable_job(s, w.actor, job_id)
@@ -111,7 +114,8 @@ def job_api(config: Config, w: Person, job_id: int) -> dict[str, Any]:
     return out
 
 
-@router.get("/api/jobs/{job_id}/journal", tags=["api"], summary="Who did what to the job, in order")
+@router.get(API_V1 + "/jobs/{job_id}/journal", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="Who did what to the job, in order (people only)")  # fmt: skip
 def journal_api(config: Config, w: Person, job_id: int) -> list[dict[str, Any]]:
     with config.store.read() as s:
         pages.require_viewer(w.actor, pages.job_language(s, job_id))
@@ -120,7 +124,8 @@ def journal_api(config: Config, w: Person, job_id: int) -> list[dict[str, Any]]:
                 for e in service.journal(s, job_id)]  # fmt: skip
 
 
-@router.get("/api/jobs/{job_id}/revisions", tags=["api"], summary="Every saved version of every segment")
+@router.get(API_V1 + "/jobs/{job_id}/revisions", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="Every saved version of every segment (people only)")  # fmt: skip
 def revisions_api(config: Config, w: Person, job_id: int) -> list[dict[str, Any]]:
     with config.store.read() as s:
         pages.require_viewer(w.actor, pages.job_language(s, job_id))
@@ -130,10 +135,12 @@ def revisions_api(config: Config, w: Person, job_id: int) -> list[dict[str, Any]
                 for r in service.revisions(s, job_id)]  # fmt: skip
 
 
-@router.put("/api/jobs/{job_id}/segments/{segment_id}", tags=["api"], summary="Save a segment's text",
+@router.put(API_V1 + "/jobs/{job_id}/segments/{segment_id}", tags=["api v1: desk"],
+            summary="Save a segment's text (people only)", openapi_extra={**SESSION_ONLY, **json_body_doc(SegmentEdit)},
             responses={409: {"description": "someone saved since: {conflict: {version, text, yours}}"},
                        422: {"description": "the text cannot be used"}})  # fmt: skip
-def save_segment(config: Config, w: JsonWriter, job_id: int, segment_id: int, edit: SegmentEdit) -> dict[str, Any]:
+def save_segment(config: Config, w: JsonWriter, job_id: int, segment_id: int,
+                 edit: Annotated[SegmentEdit, json_body(SegmentEdit)]) -> dict[str, Any]:  # fmt: skip
     with config.store.read() as s:  # the checks run here, before the write lock is taken
         prepared = service.prepare_edit(s, w.actor, job_id, segment_id, edit.text, edit.base_version,
                                         edit.active_seconds, config.rules)  # fmt: skip
@@ -141,11 +148,12 @@ def save_segment(config: Config, w: JsonWriter, job_id: int, segment_id: int, ed
         return views.segment_json(service.save_edit(s, w.actor, prepared, config.rules))
 
 
-@router.post("/api/jobs/{job_id}/segments/{segment_id}/confirm", tags=["api"],
-             summary="Confirm one version of a segment: this person answers for this text",
+@router.post(API_V1 + "/jobs/{job_id}/segments/{segment_id}/confirm", tags=["api v1: desk"],
+             summary="Confirm one version of a segment: this person answers for this text (people only)",
+             openapi_extra={**SESSION_ONLY, **json_body_doc(SegmentConfirmation)},
              responses={409: {"description": "the segment changed since: {conflict: {version, text}}"}})  # fmt: skip
 def confirm_segment(config: Config, w: JsonWriter, job_id: int, segment_id: int,
-                    body: SegmentConfirmation) -> dict[str, Any]:  # fmt: skip
+                    body: Annotated[SegmentConfirmation, json_body(SegmentConfirmation)]) -> dict[str, Any]:  # fmt: skip
     with config.store.write() as s:
         seg = service.confirm_segment(s, w.actor, job_id, segment_id, body.version, seconds=body.seconds,
                                       rules=config.rules)  # fmt: skip

@@ -13,7 +13,7 @@ from relais.locales import available
 from relais.memory import tm
 from relais.review import pages
 from relais.web import views
-from relais.web.deps import Config, Person, page
+from relais.web.deps import API_V1, SESSION_ONLY, Config, Person, page
 
 MemoryMode = Literal["search", "lookup"]
 MemoryQuery = Annotated[str, Query(max_length=tm.MAX_TEXT, description="text to find (search) or a source sentence (lookup)")]
@@ -48,8 +48,8 @@ def memory_page(request: Request, config: Config, w: Person, q: MemoryQuery = ""
                     default_target=target or (w.actor.languages[0] if w.actor.languages else ""))  # fmt: skip
 
 
-@router.get("/api/memory", tags=["api"],
-            summary="The translation memory as JSON: concordance search, or fuzzy lookup with scores")  # fmt: skip
+@router.get(API_V1 + "/memory", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="The translation memory as JSON: concordance search, or fuzzy lookup with scores (people only)")  # fmt: skip
 def memory_json(config: Config, w: Person, q: MemoryQuery = "", target: MemoryTarget = "", mode: MemoryMode = "search",
                 source: MemorySource = "en", threshold: MemoryThreshold = 0.5, limit: MemoryLimit = 50) -> dict[str, Any]:  # fmt: skip
     with config.store.read() as s:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from relais.locales import available
 from relais.review import pages, service
 from relais.store.models import ReviewStatus
-from relais.web.deps import Config, FormWriter, Person, done, page
+from relais.web.deps import API_V1, SESSION_ONLY, Config, FormWriter, Person, done, page
 
 QUEUE_SORT_LABELS = {"age": "oldest first", "-age": "newest first", "critical": "most findings", "risk": "highest risk",
                      "language": "language"}  # fmt: skip
@@ -49,7 +49,8 @@ def queue_item_json(i: service.QueueItem) -> dict[str, Any]:
             "major": i.major, "risk": i.risk, "segments": i.segments, "standing": standing_json(i)}  # fmt: skip
 
 
-@router.get("/api/queue", tags=["api"], summary="The queue as JSON")
+@router.get(API_V1 + "/queue", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="The review queue as JSON (people only)")  # fmt: skip
 def queue_json(config: Config, w: Person, language: str | None = None, status: str | None = None,
                sort: str = "age") -> list[dict[str, Any]]:  # fmt: skip
     with config.store.read() as s:

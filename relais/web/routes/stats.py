@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from relais.review import pages, stats
-from relais.web.deps import Config, Person, page
+from relais.web.deps import API_V1, SESSION_ONLY, Config, Person, page
 
 router = APIRouter()
 
@@ -22,7 +22,8 @@ def stats_page(request: Request, config: Config, w: Person) -> Response:
                 reviewer_chart=stats.bar_chart(st.reviewers, "Mean HTER per reviewer"))  # fmt: skip
 
 
-@router.get("/api/stats", tags=["api"], summary="Post-editing statistics as JSON (editor)")
+@router.get(API_V1 + "/stats", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="Post-editing statistics as JSON (editor; people only)")  # fmt: skip
 def stats_json(config: Config, w: Person) -> dict[str, Any]:
     pages.require_editor_for_stats(w.actor)
     with config.store.read() as s:

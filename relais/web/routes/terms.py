@@ -15,7 +15,7 @@ from relais.memory import termbase
 from relais.review import pages, terms
 from relais.store.models import TermStatus, TermType
 from relais.web import views
-from relais.web.deps import Config, FormWriter, Person, done, page
+from relais.web.deps import API_V1, SESSION_ONLY, Config, FormWriter, Person, done, page
 
 TermStatusFilter = Literal["", "proposed", "approved"]
 TermLang = Annotated[str, Query(max_length=16, description="renderings in this language (all when empty)")]
@@ -44,7 +44,8 @@ def terms_page(request: Request, config: Config, w: Person, lang: TermLang = "",
                     languages=langs, addable=addable, types=TermType.ALL)  # fmt: skip
 
 
-@router.get("/api/terms", tags=["api"], summary="The termbase as JSON, filtered by language, status and text")
+@router.get(API_V1 + "/terms", tags=["api v1: desk"], openapi_extra=SESSION_ONLY,
+            summary="The termbase as JSON, filtered by language, status and text (people only)")  # fmt: skip
 def terms_json(config: Config, w: Person, lang: TermLang = "", status: TermStatusFilter = "",
               q: TermText = "") -> list[dict[str, Any]]:  # fmt: skip
     with config.store.read() as s:

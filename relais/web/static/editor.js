@@ -215,7 +215,7 @@
     st.error = null;
     setSegState(st, "saving");
     const body = { text, base_version: st.version, active_seconds: seconds };
-    st.inflight = call("PUT", `/api/jobs/${jobId}/segments/${st.id}`, body).then((r) => {
+    st.inflight = call("PUT", `/api/v1/jobs/${jobId}/segments/${st.id}`, body).then((r) => {
       st.inflight = null;
       if (r.ok) {
         if (!opts.undo) st.undoPtr = null;
@@ -308,7 +308,7 @@
     }
     setSegState(st, "saving");
     const body = { version: st.version, seconds: Math.round(onScreen(st) * 10) / 10 };
-    const r = await call("POST", `/api/jobs/${jobId}/segments/${st.id}/confirm`, body);
+    const r = await call("POST", `/api/v1/jobs/${jobId}/segments/${st.id}/confirm`, body);
     if (r.ok) {
       apply(st, r.json);
       setSegState(st, "saved-now");
@@ -359,7 +359,7 @@
   function refreshBlockers() {
     clearTimeout(blockersTimer);
     blockersTimer = setTimeout(async () => {
-      const r = await call("GET", `/api/jobs/${jobId}`);
+      const r = await call("GET", `/api/v1/jobs/${jobId}/review`);
       if (!r.ok) return;
       const ul = document.getElementById("blockers");
       const ready = document.getElementById("ready");
