@@ -469,7 +469,8 @@ def make_scorer(method: str, engine):
 def meaning_findings(pair: SegmentPair, ctx: CheckContext) -> list[Finding]:
     """The rule checks of this module on one pair (what ``segment_risk`` combines)."""
     checks = [check() for check in CHECKS]
-    return [f for check in checks if check.applies_to(ctx.target_lang) for f in check.run(pair, ctx)]
+    return [f for check in checks if check.applies_to(ctx.target_lang)
+            for f in (check.run_document([pair], ctx) if isinstance(check, DocumentCheck) else check.run(pair, ctx))]
 
 
 def risk_finding(pair: SegmentPair, risk: float, detail: str) -> Finding:

@@ -27,8 +27,6 @@ from difflib import SequenceMatcher
 from functools import cache, cached_property, lru_cache
 from operator import itemgetter
 
-from rapidfuzz.distance import Levenshtein
-
 from relais.errors import RelaisError
 from relais.locales import SOURCE as SOURCE_LANG
 from relais.locales import derived, get_pack, packs
@@ -53,6 +51,7 @@ class NameData:
     first_names: frozenset[str]  # folded common English given names ("john")
     feature_words: dict[str, frozenset[str]]  # lang → folded nouns opening a place name ("mar", "lago")
     name_openers: dict[str, frozenset[str]]  # lang → folded nouns a name follows ("stiftung", "firma"; German)
+    place_prepositions: dict[str, re.Pattern]  # lang → a bare preposition before a place ("in", "nach"), at the end of a text
 
 
 def _missing_source():
@@ -97,6 +96,8 @@ def name_data() -> NameData:
         feature_words={lang: frozenset(fold(w) for w in known.get("place_words", ())) for lang, known in targets.items()},
         name_openers={lang: frozenset(fold(w) for w in (*known.get("place_words", ()), *known.get("name_openers", ())))
                       for lang, known in targets.items()},
+        place_prepositions={lang: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, known["place_prepositions"])) + r")\s+$")
+                            for lang, known in targets.items() if known.get("place_prepositions")},
     )
 
 
@@ -756,6 +757,7 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
 
     feature_words = data.feature_words.get(lang, frozenset())
     openers = data.name_openers.get(lang, frozenset())
+    prepositions = data.place_prepositions.get(lang)
     lone: list[TargetName] = []
     for run in target_runs:
         names = [w for w in run.words if w.text not in PARTICLES]
@@ -766,7 +768,8 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
             # cannot read it ("…, in Zlatibor", "laut der Stiftung Brunnhofer"), and
             # invented when nothing in the source explains that word.
             odd = [w for i, w in enumerate(run.words) if w.text not in PARTICLES and _lone_noun_language_name(
-                w, target, lang, feature_words, after_noun=i > 0 and run.words[i - 1].folded in openers)]  # fmt: skip
+                w, target, lang, feature_words, after_noun=(run.words[i - 1].folded in openers) if i > 0
+                else bool(prepositions and prepositions.search(target, max(0, w.start - 8), w.start)))]  # fmt: skip
             if odd and not any(explained(w) for w in odd) and "".join(w.folded for w in run.words) not in source_folded:
                 result.invented.append(run)
                 result.unexplained.append(run)
@@ -841,24 +844,15 @@ def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: 
     compound of a word and a noun it knows, not a feature word, not opening a sentence,
     not before an apostrophe; alone or after an ordinary noun, also short and without a
     noun ending ("…, in Zlatibor"; not "Reisende Fata Morganen"); right after a noun that
-    opens names (the pack's ``name_openers`` and ``place_words``), any length ("der
-    Stiftung Brunnhofen")."""
+    opens names (the pack's ``name_openers`` and ``place_words``) or a bare preposition
+    of place (``place_prepositions``: "in", "nach"), any length ("der Stiftung
+    Brunnhofen", "in Wendelsbrook")."""
     if word.acronym or len(word.text) < 4 or word.folded in feature_words:
         return False
     if target[word.end : word.end + 1] in ("'", "’", "-", "‐") or opens_sentence(target, word.start):
         return False  # a genitive, the first part of a hyphenated compound ("Wakeboard-Vereine"), a sentence start
     unknown = _unknown_word(word, lang) if after_noun else _name_like(word, lang)
-    return unknown and not _noun_compound(word.text, lang) and not _genitive_of_known(word.text, lang) and not _typo_of_known(word.text, lang)
-
-
-@derived(maxsize=16384)
-def _typo_of_known(word: str, lang: str) -> bool:
-    """A word one letter away from a word the dictionary suggests, with the same first
-    letter: a misspelt noun ("Spache", "Zait"; the spelling check reports it), not a name."""
-    dictionary = _target_dictionary(lang)
-    if dictionary is None:
-        return False
-    return any(s[:1] == word[:1] and s != word and Levenshtein.distance(s, word) == 1 for s in dictionary.suggest(word))
+    return unknown and not _noun_compound(word.text, lang) and not _genitive_of_known(word.text, lang)
 
 
 def _genitive_of_known(word: str, lang: str) -> bool:

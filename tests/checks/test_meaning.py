@@ -208,3 +208,11 @@ def test_role_given_only_in_another_segment(first_source, severity):
              SegmentPair(1, 0, BlockKind.PARAGRAPH, "She promised action.", "Le gouverneur a promis des mesures.", "en", "fr")]
     found = [(f.block, f.check, f.severity) for f in run_checks(pairs, CheckContext("en", "fr"), only={ROLE})]
     assert found == [(1, ROLE, severity)]
+
+
+def test_meaning_findings_of_one_pair_include_the_document_checks():
+    # segment_risk reads these for each pair: the role check reads pairs as a document.
+    from relais.checks.meaning import meaning_findings
+
+    pair = SegmentPair(0, 0, BlockKind.PARAGRAPH, "The mayor said the road was shut.", "Der Gouverneur sagte, die Straße sei gesperrt.", "en", "de")
+    assert [f.check for f in meaning_findings(pair, CheckContext("en", "de"))] == [ROLE]

@@ -162,6 +162,8 @@ CASES = [
     ("The joy of walking is simple.", "Die Freude des Wanderns ist einfach.", "de", set()),
     ("Some sleepers have vivid dreams.", "Manche Schläfer haben lebhafte Tagträume.", "de", set()),
     ("The ferry was cancelled.", "Die Fähre nach Tromsø wurde gestrichen.", "de", {"names.invented"}),
+    ("The ferry was cancelled.", "Die Fähre wurde gestrichen, in Wendelsbrook.", "de", {"names.invented"}),  # long, after "in"
+    ("In the heat, travellers see mirages.", "In der Hitze sehen Reisende Fata Morganen.", "de", set()),
     # --- an initial vowel that differs in a known spelling variant (silent), another name (fires)
     ("Ethelred ruled England for decades.", "Æthelred regierte England jahrzehntelang.", "de", set()),
     ("He met a Sydneysider in Toronto.", "Conoció a un ciudadano de Sídney en Toronto.", "es", set()),
