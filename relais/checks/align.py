@@ -40,7 +40,7 @@ from relais.document.inline import strip_placeholders
 from relais.document.model import Article, Block, BlockKind
 from relais.document.segment import segment_block
 from relais.locales import derived, packs
-from relais.text.names import fold
+from relais.text.names import fold, name_data
 
 # Expected target/source length ratio is close to 1 for European languages; the spread
 # is wide because translators restructure.  Only used to choose between alignments.
@@ -80,24 +80,53 @@ class Anchors:
     quotes: bool
     links: int
     length: int
+    # Capitalised words opening a sentence ("Luxembourg has…"): a name or an ordinary
+    # word; they count only when both sides have them (a bonus, never a conflict).
+    initial: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()  # the folded capitalised words, whole (for known renderings)
 
 
 @lru_cache(maxsize=16384)
 def anchors(text: str) -> Anchors:
     plain = strip_placeholders(text)
     numbers = frozenset(re.sub(r"\D", "", m.group()) for m in _NUMBER.finditer(plain))
-    names = set()
+    names, initial, words = set(), set(), []
     for m in _WORD.finditer(plain):
         word = m.group()
-        if len(word) < 3 or not word[0].isupper() or _SENTENCE_START.search(plain[: m.start()]):
+        if len(word) < 3 or not word[0].isupper():
             continue
-        names.add(fold(word)[:4])
+        folded = fold(word)
+        (initial if _SENTENCE_START.search(plain[: m.start()]) else names).add(folded[:4])
+        words.append(folded)
     return Anchors(numbers, frozenset(names), any(ch in _QUOTE_MARKS for ch in plain), len(_LINK.findall(text)),
-                   len(plain))  # fmt: skip
+                   len(plain), frozenset(initial - names), tuple(words))  # fmt: skip
 
 
-def _anchor_cost(s: Anchors, t: Anchors) -> float:
-    """Negative when the two share what survives translation, positive when they conflict."""
+@lru_cache(maxsize=16384)
+def _source_keys(text: str, lang: str | None) -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
+    """For each name of a source text (not opening a sentence), then each word opening
+    one, the keys a rendering may have: its own first letters and those of the target
+    language's known renderings ("germany": "germ", "alem" in Spanish)."""
+    a = anchors(text)
+    renderings = name_data().renderings if lang else {}
+
+    def keys(folded: str) -> frozenset[str]:
+        out = {folded[:4]}
+        for form in renderings.get(folded, {}).get(lang, ()):
+            if form and form[0] != "*":
+                out.add(form[0][:4])
+        return frozenset(out)
+
+    by_key: dict[str, frozenset[str]] = {}
+    for folded in a.words:
+        by_key.setdefault(folded[:4], keys(folded))
+    return (tuple(by_key[k] for k in sorted(a.names) if k in by_key),
+            tuple(by_key[k] for k in sorted(a.initial) if k in by_key))  # fmt: skip
+
+
+def _anchor_cost(s: Anchors, t: Anchors, source_keys=None) -> float:
+    """Negative when the two share what survives translation, positive when they conflict.
+    ``source_keys``: ``_source_keys`` of the source (names with their known renderings)."""
     cost = 0.0
     if s.numbers or t.numbers:
         if s.numbers and t.numbers:
@@ -105,11 +134,14 @@ def _anchor_cost(s: Anchors, t: Anchors) -> float:
             cost += -_ANCHOR_BONUS * shared if shared else _ANCHOR_CONFLICT
         else:
             cost += _ANCHOR_CONFLICT / 2  # figures on one side only
-    if s.names:  # the target may capitalise more (German nouns): what of the source's is there
-        if t.names:
-            found = sum(1 for n in s.names if n in t.names)
+    named, opening = source_keys if source_keys is not None else (tuple(frozenset({n}) for n in s.names), ())
+    have = t.names | t.initial
+    found_initial = sum(1 for keys in opening if keys & have)
+    if named or found_initial:  # the target may capitalise more (German nouns): what of the source's is there
+        if have:
+            found = sum(1 for keys in named if keys & have) + found_initial
             # the share found, and (a little) how many: three shared names beat two
-            cost += -_ANCHOR_BONUS * found / len(s.names) - _NAME_COUNT_BONUS * min(found, 4) if found else _ANCHOR_CONFLICT / 2
+            cost += -_ANCHOR_BONUS * found / (len(named) + found_initial) - _NAME_COUNT_BONUS * min(found, 4) if found else _ANCHOR_CONFLICT / 2
     if s.quotes != t.quotes:
         cost += 0.5
     if s.links != t.links:
@@ -147,13 +179,14 @@ def unrelated(source: str, target: str, lexicon: Lexicon | None) -> bool:
 
 
 def pair_cost(source: str, target: str, source_position: float = 0.0, target_position: float = 0.0,
-              ratio: float = 1.0, lexicon: Lexicon | None = None) -> float:  # fmt: skip
+              ratio: float = 1.0, lexicon: Lexicon | None = None, lang: str | None = None) -> float:  # fmt: skip
     """The cost of pairing two texts (lower is likelier), positions relative (0 … 1),
     ``ratio`` the target/source length usual for the language pair, ``lexicon`` the
-    target language's (the lexical anchor; None: none)."""
+    target language's (the lexical anchor; None: none), ``lang`` the target language
+    (its known renderings of names count as the names: "Germany" and "Alemania")."""
     s, t = anchors(source), anchors(target)
-    return (_length_cost(s, t, ratio) + _anchor_cost(s, t) + _POSITION_COST * abs(source_position - target_position)
-            + _lexical_cost(source, target, lexicon))  # fmt: skip
+    return (_length_cost(s, t, ratio) + _anchor_cost(s, t, _source_keys(source, lang))
+            + _POSITION_COST * abs(source_position - target_position) + _lexical_cost(source, target, lexicon))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- known text
@@ -234,18 +267,18 @@ def _relative(i: int, n: int) -> float:
 
 
 def _block_cost(source: list[Block], target: list[Block], i: int, j: int, ratio: float = 1.0,
-                lexicon: Lexicon | None = None) -> float:  # fmt: skip
+                lexicon: Lexicon | None = None, lang: str | None = None) -> float:  # fmt: skip
     s, t = source[i], target[j]
     kind = 0.0 if _family(s.kind) == _family(t.kind) else _KIND_MISMATCH_COST
-    return kind + pair_cost(s.text, t.text, _relative(i, len(source)), _relative(j, len(target)), ratio, lexicon)
+    return kind + pair_cost(s.text, t.text, _relative(i, len(source)), _relative(j, len(target)), ratio, lexicon, lang)
 
 
 def align_blocks(source: list[Block], target: list[Block], ratio: float = 1.0,
-                 lexicon: Lexicon | None = None) -> list[tuple[int | None, int | None]]:  # fmt: skip
+                 lexicon: Lexicon | None = None, lang: str | None = None) -> list[tuple[int | None, int | None]]:  # fmt: skip
     """(source index, target index) in order; None where a block has no counterpart."""
 
     def cost(i: int, j: int, di: int, dj: int) -> float:
-        return _SKIP_COST if di == 0 or dj == 0 else _block_cost(source, target, i, j, ratio, lexicon)
+        return _SKIP_COST if di == 0 or dj == 0 else _block_cost(source, target, i, j, ratio, lexicon, lang)
 
     pairs: list[tuple[int | None, int | None]] = []
     for src, tgt in _align(len(source), len(target), cost, ((1, 1), (1, 0), (0, 1))):
@@ -254,16 +287,16 @@ def align_blocks(source: list[Block], target: list[Block], ratio: float = 1.0,
 
 
 def _sentence_cost(source: list[str], target: list[str], i: int, j: int, di: int, dj: int, ratio: float = 1.0,
-                   lexicon: Lexicon | None = None) -> float:  # fmt: skip
+                   lexicon: Lexicon | None = None, lang: str | None = None) -> float:  # fmt: skip
     s, t = " ".join(source[i : i + di]), " ".join(target[j : j + dj])
     merge = 0.0 if di == dj == 1 else _MERGE_COST
-    return pair_cost(s, t, _relative(i, len(source)), _relative(j, len(target)), ratio, lexicon) + merge
+    return pair_cost(s, t, _relative(i, len(source)), _relative(j, len(target)), ratio, lexicon, lang) + merge
 
 
 def align_sentences(source: list[str], target: list[str], ratio: float = 1.0,
-                    lexicon: Lexicon | None = None) -> list[tuple[list[int], list[int]]]:  # fmt: skip
+                    lexicon: Lexicon | None = None, lang: str | None = None) -> list[tuple[list[int], list[int]]]:  # fmt: skip
     def cost(i: int, j: int, di: int, dj: int) -> float:
-        return _SKIP_COST if di == 0 or dj == 0 else _sentence_cost(source, target, i, j, di, dj, ratio, lexicon)
+        return _SKIP_COST if di == 0 or dj == 0 else _sentence_cost(source, target, i, j, di, dj, ratio, lexicon, lang)
 
     steps = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
     return _align(len(source), len(target), cost, steps)
@@ -298,7 +331,7 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
     known = [j for j, b in enumerate(target.blocks) if known_text(b.text)]
     aligned_target = [b for j, b in enumerate(target.blocks) if j not in known]
     target_index = [j for j in range(len(target.blocks)) if j not in known]
-    for s_index, t_position in align_blocks(source.blocks, aligned_target, ratio, lexicon):
+    for s_index, t_position in align_blocks(source.blocks, aligned_target, ratio, lexicon, target_lang):
         if t_position is None:
             # Missing in the target: point at the nearest target block that exists.
             anchor = pairs[-1].block if pairs else 0
@@ -321,12 +354,12 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
                                     f"this {tblock.kind} of the translation has no counterpart in the source"))  # fmt: skip
             continue
         sblock = source.blocks[s_index]
-        sure_block = (_block_cost(source.blocks, aligned_target, s_index, t_position, ratio, lexicon) <= UNSURE_COST
+        sure_block = (_block_cost(source.blocks, aligned_target, s_index, t_position, ratio, lexicon, target_lang) <= UNSURE_COST
                       and not unrelated(sblock.text, tblock.text, lexicon))  # fmt: skip
         s_spans = segment_block(sblock.text, src_lang)
         t_spans = segment_block(tblock.text, target_lang)
         s_texts, t_texts = [s.text for s in s_spans], [t.text for t in t_spans]
-        path = _attach_loose_targets(align_sentences(s_texts, t_texts, ratio, lexicon))
+        path = _attach_loose_targets(align_sentences(s_texts, t_texts, ratio, lexicon, target_lang))
         for position, (s_ids, t_ids) in enumerate(path):
             src = " ".join(s_texts[i] for i in s_ids)
             if not t_ids:
@@ -337,7 +370,7 @@ def align_articles(source: Article, target: Article, target_lang: str) -> Aligne
             tgt = tblock.text[t_spans[t_ids[0]].start : t_spans[t_ids[-1]].end]
             sure = sure_block and (
                 len(path) == 1
-                or _sentence_cost(s_texts, t_texts, s_ids[0], t_ids[0], len(s_ids), len(t_ids), ratio, lexicon)
+                or _sentence_cost(s_texts, t_texts, s_ids[0], t_ids[0], len(s_ids), len(t_ids), ratio, lexicon, target_lang)
                 <= UNSURE_COST + _MERGE_COST
             ) and not unrelated(src, tgt, lexicon)
             pair = SegmentPair(t_index, position, tblock.kind, src, tgt, src_lang, target_lang, sblock.marks, tblock.marks,

@@ -738,6 +738,7 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     source_capitalised = [w.folded for w in source_words if w.capitalised and len(w.folded) >= 5]
     compounds = capitalises_nouns(lang)
     source_names_folded = [w.folded for w in source_words if w.capitalised and len(w.folded) >= 3] if compounds else []
+    source_long_words = [w.folded for w in source_words if len(w.folded) >= 4] if compounds else []
     target_folded = {w.folded for w in target_words}
     # Acronyms the translator expanded ("UW" → "université de Washington").
     expanded = {c for w in source_words if w.acronym and w.folded not in target_folded for c in w.folded}
@@ -751,8 +752,8 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
                 return True
         if len(word.folded) >= 5 and any(s[:4] == word.folded[:4] for s in source_capitalised):
             return True  # "Manchester" for "Mancunian", "Planejamento" for "Planned"
-        if compounds and _compound_of_source(word.folded, source_names_folded):
-            return True  # German: "Cookinseln" for "Cook Islands", "Bergkarabach" for "Nagorno-Karabakh"
+        if compounds and _compound_of_source(word.folded, source_names_folded, source_long_words):
+            return True  # German: "Cookinseln" for "Cook Islands", "Bergkarabach" for "Nagorno-Karabakh", "Roadtrip"
         return any(loosely_renders(s, word.folded) for s in source_folded if len(s) >= 3)
 
     feature_words = data.feature_words.get(lang, frozenset())
@@ -827,12 +828,14 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     return result
 
 
-def _compound_of_source(folded: str, source_words: list[str]) -> bool:
-    """A German compound one of whose ends is a capitalised word of the source: "cookinseln"
-    (Cook + Inseln), "rossmeer", "bergkarabach" (… + Karabakh, transliterated)."""
-    for s in source_words:
+def _compound_of_source(folded: str, names: list[str], words: list[str]) -> bool:
+    """A German compound that starts with a capitalised word of the source or one of four
+    letters or more ("cookinseln": Cook + Inseln, "rossmeer", "roadtrip" for "road trip"),
+    or ends with a capitalised one ("bergkarabach": … + Karabakh, transliterated)."""
+    for s in (*names, *words):
         if len(folded) - len(s) >= 3 and folded.startswith(s):
             return True
+    for s in names:
         if len(s) >= 5 and len(folded) - len(s) >= 3 and tokens_match(s, folded[len(folded) - len(s):]):
             return True
     return False
@@ -852,7 +855,28 @@ def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: 
     if target[word.end : word.end + 1] in ("'", "’", "-", "‐") or opens_sentence(target, word.start):
         return False  # a genitive, the first part of a hyphenated compound ("Wakeboard-Vereine"), a sentence start
     unknown = _unknown_word(word, lang) if after_noun else _name_like(word, lang)
-    return unknown and not _noun_compound(word.text, lang) and not _genitive_of_known(word.text, lang)
+    return unknown and not _noun_compound(word.text, lang) and not _genitive_of_known(word.text, lang) and not _plural_of_known(word.text, lang)
+
+
+_UMLAUTS = str.maketrans("äöü", "aou")
+
+
+def _plural_of_known(word: str, lang: str) -> bool:
+    """A German plural the dictionary lacks of a noun it knows: an ending taken off and
+    the umlaut undone ("Schwünge" → "Schwung", "Bäche" → "Bach")."""
+    dictionary = _target_dictionary(lang)
+    if dictionary is None or len(word) < 5 or not any(u in word for u in "äöü"):
+        return False
+    for ending in ("en", "er", "e", "n", "s", ""):
+        if ending and not word.endswith(ending):
+            continue
+        stem = word[: len(word) - len(ending)]
+        i = max(stem.rfind(u) for u in "äöü")
+        if i >= 0:
+            singular = stem[:i] + stem[i].translate(_UMLAUTS) + stem[i + 1 :]
+            if dictionary.spell(singular) and not dictionary.spell(singular.lower()):
+                return True
+    return False
 
 
 def _genitive_of_known(word: str, lang: str) -> bool:
@@ -873,7 +897,13 @@ def _noun_compound(word: str, lang: str) -> bool:
         return False
     for i in range(3, len(word) - 2):
         left, right = word[:i], word[i].upper() + word[i + 1 :]
-        if not dictionary.spell(right) or dictionary.spell(right.lower()):
+        if not dictionary.spell(right):
+            continue
+        if dictionary.spell(right.lower()):
+            # The right part is also a verb or adjective ("blättern"): a compound only
+            # after a noun of four letters or more ("Palmen|blättern").
+            if len(left) >= 4 and dictionary.spell(left) and not dictionary.spell(left.lower()):
+                return True
             continue
         if dictionary.spell(left) or dictionary.spell(left + "e") or (left[-1] in "sn" and dictionary.spell(left[:-1])):
             return True

@@ -167,6 +167,20 @@ def test_the_lexicon_makes_a_translation_cheaper_than_an_unrelated_paragraph():
     assert (wrong - right) > (plain_wrong - plain_right) + 1.0
 
 
+@pytest.mark.parametrize("source,right,wrong", [
+    # a name known by its rendering: Germany is Alemania
+    ("Troops from Germany crossed the border at dawn.", "Tropas de Alemania cruzaron la frontera al amanecer.",
+     "Tropas de Marruecos cruzaron la frontera al amanecer."),
+    # a name opening the sentence on both sides
+    ("Luxembourg has a long history of independence.", "Luxemburgo tiene una larga historia de independencia.",
+     "Portugal tiene una larga historia de independencia."),
+])  # fmt: skip
+def test_names_opening_a_sentence_or_known_by_their_rendering_anchor_a_pair(source, right, wrong):
+    from relais.checks.align import pair_cost
+
+    assert pair_cost(source, right, 0.5, 0.5, lang="es") < pair_cost(source, wrong, 0.5, 0.5, lang="es") - 1.0
+
+
 @pytest.mark.parametrize("drop", range(len(PLAIN_EN)))
 def test_a_dropped_paragraph_without_anchors_is_found_by_its_words(drop):
     english = [p for i, p in enumerate(PLAIN_EN) if i != drop]

@@ -164,6 +164,9 @@ CASES = [
     ("The ferry was cancelled.", "Die Fähre nach Tromsø wurde gestrichen.", "de", {"names.invented"}),
     ("The ferry was cancelled.", "Die Fähre wurde gestrichen, in Wendelsbrook.", "de", {"names.invented"}),  # long, after "in"
     ("In the heat, travellers see mirages.", "In der Hitze sehen Reisende Fata Morganen.", "de", set()),
+    ("It was named for a bag of palm leaves.", "Er wurde nach einer Tasche aus Palmenblättern benannt.", "de", set()),
+    ("The player needs fewer swings.", "Der Spieler braucht weniger Schwünge.", "de", set()),  # a plural the dictionary lacks
+    ("A car is good for a road trip.", "Ein Auto ist gut für einen Roadtrip.", "de", set()),  # a compound of source words
     # --- an initial vowel that differs in a known spelling variant (silent), another name (fires)
     ("Ethelred ruled England for decades.", "Æthelred regierte England jahrzehntelang.", "de", set()),
     ("He met a Sydneysider in Toronto.", "Conoció a un ciudadano de Sídney en Toronto.", "es", set()),
