@@ -107,6 +107,12 @@ class Termbase(Protocol):
         """(approved rendering, forbidden variants) for a source term, or None."""
 
 
+# A name or role the segment's source lacks counts as given (a minor finding, not a loud
+# one) when the source has it in the same block or this many blocks before: the paragraph
+# that introduced it ("Governor Ann Pike …" then "The governor promised …").
+NEARBY_BLOCKS = 2
+
+
 @dataclass
 class CheckContext:
     source_lang: str

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relais.checks.base import CheckContext, DocumentCheck, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.checks.base import NEARBY_BLOCKS, CheckContext, DocumentCheck, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
 from relais.document.model import BlockKind
 from relais.engines.languages import language_name
 from relais.engines.types import SegmentRequest
@@ -209,8 +209,8 @@ class RoleCheck(DocumentCheck):
     id ``meaning.role``, critical where it stands in place of the source's role ("the
     foreign minister" → "le ministre de l’Intérieur"), major where the source has no role
     it could render ("Joe Biden" → "le président Joe Biden"), minor for that when the
-    article's source gives the role in another segment ("he assured…" → "le gouverneur a
-    assuré…" after "Governor Perry" earlier); languages whose pack lists roles
+    source gives the role in another segment of the block or of the two blocks before
+    ("he assured…" → "le gouverneur a assuré…" after "Governor Perry"); languages whose pack lists roles
     (``[role.*]`` of ``meaning.toml``, the English words in the en pack).  A role that
     names another counts for it ("ministre" for "foreign minister").
     """
@@ -222,7 +222,7 @@ class RoleCheck(DocumentCheck):
 
     def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
-        article_roles: set[str] | None = None  # the roles of the whole source, read when needed
+        block_roles: dict[int, set[str]] | None = None  # each block's source roles, read when needed
         for pair in pairs:
             for start, end, roles, missing in self._unexplained(pair, ctx):
                 text = pair.target_plain[start:end]
@@ -230,11 +230,14 @@ class RoleCheck(DocumentCheck):
                 if missing:
                     findings.append(self.finding(pair, *span, f"“{text}” stands where the source has “{missing}”"))
                     continue
-                if article_roles is None:
-                    article_roles = {r for p in pairs for _, _, rs in roles_in(p.source_plain, SOURCE_LANGUAGE) for r in rs}
-                if any(_related(r, have) for r in roles for have in article_roles):
+                if block_roles is None:
+                    block_roles = {}
+                    for p in pairs:
+                        block_roles.setdefault(p.block, set()).update(r for _, _, rs in roles_in(p.source_plain, SOURCE_LANGUAGE) for r in rs)
+                nearby = {r for b in range(pair.block - NEARBY_BLOCKS, pair.block + 1) for r in block_roles.get(b, ())}
+                if any(_related(r, have) for r in roles for have in nearby):
                     findings.append(self.finding(pair, *span, f"“{text}”: a role this segment's source does not give anyone "
-                                                 "(the article's source has it elsewhere)", severity=Severity.MINOR))  # fmt: skip
+                                                 "(the source gives it just before)", severity=Severity.MINOR))  # fmt: skip
                 else:
                     findings.append(self.finding(pair, *span, f"“{text}”: a role the source does not give anyone",
                                                  severity=Severity.MAJOR))  # fmt: skip

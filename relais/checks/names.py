@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from rapidfuzz import fuzz
 
 from relais.document.inline import strip_placeholders
-from relais.checks.base import CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
+from relais.checks.base import NEARBY_BLOCKS, CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
 from relais.text.names import PARTICLES, WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, loosely_renders, skeleton, unligature, source_names, words_of
 
 
@@ -149,9 +149,9 @@ class NameSwappedCheck(SegmentCheck):
 class NameInventedCheck(DocumentCheck):
     """names.invented: the target names a person or place the source does not mention.
 
-    Severity critical; minor where the article's source names it in another segment (a
-    pronoun the translator spelled out, sentences merged or reordered: "It is spoken…"
-    → "Hindi wird…"); all locales.  Reported for unexplained runs of two or more
+    Severity critical; minor where the source names it in another segment of the block
+    or of the two blocks before (a pronoun the translator spelled out, sentences merged
+    or reordered: "It is spoken…" → "Hindi wird…"); all locales.  Reported for unexplained runs of two or more
     capitalised words (a person), for known places, and for a lone capitalised word the
     target dictionary does not know (not opening a sentence); in German, which
     capitalises nouns, only for one that is short, without a noun ending and no compound
@@ -165,7 +165,7 @@ class NameInventedCheck(DocumentCheck):
 
     def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
-        article_words: set[str] | None = None  # folded words of the whole source, read when needed
+        block_words: dict[int, set[str]] | None = None  # each block's folded source words, read when needed
         for pair in pairs:
             analysis = _analysis(pair)
             if not analysis.invented:
@@ -175,12 +175,15 @@ class NameInventedCheck(DocumentCheck):
             for run in analysis.invented:
                 if id(run) in in_swaps or any(w.folded in approved for w in run.words):
                     continue
-                if article_words is None:
-                    article_words = {w.folded for p in pairs for w in words_of(p.source_plain) if len(w.folded) >= 3}
+                if block_words is None:
+                    block_words = {}
+                    for p in pairs:
+                        block_words.setdefault(p.block, set()).update(w.folded for w in words_of(p.source_plain) if len(w.folded) >= 3)
+                nearby = {w for b in range(pair.block - NEARBY_BLOCKS, pair.block + 1) for w in block_words.get(b, ())}
                 text = pair.target_plain[run.start : run.end]
                 span = pair.target_span(run.start, run.end)
-                if all(w.folded in PARTICLES or any(loosely_renders(s, w.folded) for s in article_words) for w in run.words):
-                    findings.append(self.finding(pair, *span, f"“{text}” has no counterpart in this segment's source (the article names it elsewhere)",
+                if all(w.folded in PARTICLES or any(loosely_renders(s, w.folded) for s in nearby) for w in run.words):
+                    findings.append(self.finding(pair, *span, f"“{text}” has no counterpart in this segment's source (the source names it just before)",
                                                  severity=Severity.MINOR))  # fmt: skip
                 else:
                     findings.append(self.finding(pair, *span, f"“{text}” has no counterpart in the source"))

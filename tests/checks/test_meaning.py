@@ -216,3 +216,12 @@ def test_meaning_findings_of_one_pair_include_the_document_checks():
 
     pair = SegmentPair(0, 0, BlockKind.PARAGRAPH, "The mayor said the road was shut.", "Der Gouverneur sagte, die Straße sei gesperrt.", "en", "de")
     assert [f.check for f in meaning_findings(pair, CheckContext("en", "de"))] == [ROLE]
+
+
+@pytest.mark.parametrize("distance,severity", [(1, Severity.MINOR), (2, Severity.MINOR), (3, Severity.MAJOR)])
+def test_a_role_counts_as_given_only_by_the_blocks_just_before(distance, severity):
+    filler = [SegmentPair(b, 0, BlockKind.PARAGRAPH, "Rain fell all day.", "Il a plu toute la journée.", "en", "fr") for b in range(1, distance)]
+    pairs = [SegmentPair(0, 0, BlockKind.PARAGRAPH, "Governor Ann Pike toured the site.", "Ann Pike a visité le site.", "en", "fr"), *filler,
+             SegmentPair(distance, 0, BlockKind.PARAGRAPH, "She promised action.", "Le gouverneur a promis des mesures.", "en", "fr")]
+    found = [(f.block, f.severity) for f in run_checks(pairs, CheckContext("en", "fr"), only={ROLE})]
+    assert found == [(distance, severity)]
