@@ -56,6 +56,10 @@ _LEXICAL_WEIGHT = 3.0  # per unit of content-word share away from _LEXICAL_PIVOT
 _LEXICAL_PIVOT = 0.2  # … (a translation shares 0.5–0.8 of the known words, an unrelated text 0.02)
 _LEXICAL_FULL = 6  # known content words from which the lexical anchor counts in full
 _LEXICAL_UNRELATED = 0.1  # a share below this, over _LEXICAL_FULL words or more: not a translation
+_COGNATE_WEIGHT = 4.0  # per unit of shared letter 4-grams away from _COGNATE_PIVOT …
+_COGNATE_PIVOT = 0.05  # … (FLORES-200 dev, bench/cognates.py: a sentence and its translation share 0.11–0.31, median by language; an unrelated one 0.0)
+_COGNATE_CAP = 0.4  # a share above this counts as this
+_COGNATE_MIN = 6  # source 4-grams from which the cognate anchor counts
 UNSURE_COST = 2.6  # a pair costing more is one the aligner is unsure of
 KNOWN_TEXT_SIMILARITY = 85.0  # rapidfuzz ratio (0–100) from which a block is a known line
 
@@ -149,6 +153,31 @@ def _anchor_cost(s: Anchors, t: Anchors, source_keys=None) -> float:
     return cost
 
 
+_COGNATE_SOURCE = re.compile(r"(?<![^\W\d_])[a-z][^\W\d_]{5,}")  # lower-case English words of six letters or more
+_LONG_WORD = re.compile(r"[^\W\d_]{6,}")
+
+
+@lru_cache(maxsize=16384)
+def _grams(text: str, source: bool) -> frozenset[str]:
+    """Letter 4-grams of a text's long words, folded (of the source's lower-case words
+    only: its names are the names anchor's)."""
+    plain = strip_placeholders(text)
+    words = (fold(w) for w in (_COGNATE_SOURCE if source else _LONG_WORD).findall(plain))
+    return frozenset(w[i : i + 4] for w in words for i in range(len(w) - 3))
+
+
+def _cognate_cost(source: str, target: str) -> float:
+    """The cognate anchor: negative when the target shares letter 4-grams with the
+    source's long words ("independence" / "indipendenza", "government" / "gouvernement"),
+    slightly positive when it shares none; 0 for a source with too few of them.  It works
+    where the lexicon knows too few words of a short sentence (Spanish, Italian)."""
+    grams = _grams(source, True)
+    if len(grams) < _COGNATE_MIN:
+        return 0.0
+    share = len(grams & _grams(target, False)) / len(grams)
+    return _COGNATE_WEIGHT * (_COGNATE_PIVOT - min(share, _COGNATE_CAP))
+
+
 def _length_cost(s: Anchors, t: Anchors, ratio: float = 1.0) -> float:
     return abs(math.log((t.length + 1) / (ratio * (s.length + 1)))) / _LOG_RATIO_SPREAD
 
@@ -186,7 +215,8 @@ def pair_cost(source: str, target: str, source_position: float = 0.0, target_pos
     (its known renderings of names count as the names: "Germany" and "Alemania")."""
     s, t = anchors(source), anchors(target)
     return (_length_cost(s, t, ratio) + _anchor_cost(s, t, _source_keys(source, lang))
-            + _POSITION_COST * abs(source_position - target_position) + _lexical_cost(source, target, lexicon))  # fmt: skip
+            + _POSITION_COST * abs(source_position - target_position) + _lexical_cost(source, target, lexicon)
+            + _cognate_cost(source, target))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- known text

@@ -181,6 +181,15 @@ def test_names_opening_a_sentence_or_known_by_their_rendering_anchor_a_pair(sour
     assert pair_cost(source, right, 0.5, 0.5, lang="es") < pair_cost(source, wrong, 0.5, 0.5, lang="es") - 1.0
 
 
+def test_shared_word_stems_anchor_a_pair_without_lexicon_names_or_figures():
+    from relais.checks.align import pair_cost
+
+    source = "The committee rejected the proposal after a difficult discussion."
+    right = "Il comitato ha respinto la proposta dopo una discussione difficile."
+    unrelated = "Il gatto dorme tranquillo sul vecchio divano del salotto."
+    assert pair_cost(source, right, 0.5, 0.5) < pair_cost(source, unrelated, 0.5, 0.5) - 1.0
+
+
 @pytest.mark.parametrize("drop", range(len(PLAIN_EN)))
 def test_a_dropped_paragraph_without_anchors_is_found_by_its_words(drop):
     english = [p for i, p in enumerate(PLAIN_EN) if i != drop]
