@@ -770,7 +770,7 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
             # invented when nothing in the source explains that word.
             odd = [w for i, w in enumerate(run.words) if w.text not in PARTICLES and _lone_noun_language_name(
                 w, target, lang, feature_words, after_noun=(run.words[i - 1].folded in openers) if i > 0
-                else bool(prepositions and prepositions.search(target, max(0, w.start - 8), w.start)))]  # fmt: skip
+                else bool(prepositions and prepositions.search(target, max(0, w.start - 20), w.start)))]  # fmt: skip
             if odd and not any(explained(w) for w in odd) and "".join(w.folded for w in run.words) not in source_folded:
                 result.invented.append(run)
                 result.unexplained.append(run)

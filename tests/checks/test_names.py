@@ -163,6 +163,7 @@ CASES = [
     ("Some sleepers have vivid dreams.", "Manche Schläfer haben lebhafte Tagträume.", "de", set()),
     ("The ferry was cancelled.", "Die Fähre nach Tromsø wurde gestrichen.", "de", {"names.invented"}),
     ("The ferry was cancelled.", "Die Fähre wurde gestrichen, in Wendelsbrook.", "de", {"names.invented"}),  # long, after "in"
+    ("The ferry was cancelled.", "Die Fähre zwischen Wendelsbrook und Kiel wurde gestrichen.", "de", {"names.invented"}),
     ("In the heat, travellers see mirages.", "In der Hitze sehen Reisende Fata Morganen.", "de", set()),
     ("It was named for a bag of palm leaves.", "Er wurde nach einer Tasche aus Palmenblättern benannt.", "de", set()),
     ("The player needs fewer swings.", "Der Spieler braucht weniger Schwünge.", "de", set()),  # a plural the dictionary lacks
