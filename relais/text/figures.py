@@ -28,6 +28,7 @@ from functools import lru_cache
 
 from babel import Locale as BabelLocale
 from babel import numbers as babel_numbers
+from text_to_num import text2num
 
 from relais.locales import Pack, derived, get_pack
 
@@ -547,6 +548,7 @@ class FigureReader:
                 for m in re.finditer(r"\b" + word + r"(?=\s)", text, re.I):
                     if loc.scale_re.match(text[m.end():m.end() + 25]):
                         found.append((m.start(), m.end(), [value]))
+        found.extend(_spelled_out(text, loc.code, found))
         for start, end, values in found:
             if any(taken[start:end]):
                 continue
@@ -565,6 +567,51 @@ class FigureReader:
         if loc.product_re and len(out) > 1:
             out.extend(_products(out, text, loc.product_re))
         return out
+
+
+# Numbers spelled out in full ("un milione e duecentomila", "zweihunderttausend",
+# "doscientas mil") are read by text2num, in the languages it knows; the pack's own
+# number words above cover the rest (fractions, "dozen", ordinals).
+_SPELLED_LANGUAGES = frozenset({"en", "fr", "es", "pt", "de", "it", "nl"})
+_SPELLED_TOKEN = re.compile(r"[^\W\d_]+")
+_SPELLED_JOIN = re.compile(r"[ \u00a0-]+")
+_SPELLED_MAX_WORDS = 8
+
+
+def _spelled(words: str, lang: str) -> float | None:
+    try:
+        return float(text2num(words.lower(), lang))
+    except ValueError:
+        return None
+
+
+def _spelled_out(text: str, code: str, found: list[tuple[int, int, list[float]]]) -> list[tuple[int, int, list[float]]]:
+    """Numbers written in several words or as one long word: (start, end, [value]), the
+    longest reading from each word that is a number on its own; not the one-word numbers
+    the pack's words already read with the same value."""
+    lang = code.split("-")[0].split("_")[0]
+    if lang not in _SPELLED_LANGUAGES:
+        return []
+    tokens = list(_SPELLED_TOKEN.finditer(text))
+    known = {(s, e): values for s, e, values in found}
+    out = []
+    i = 0
+    while i < len(tokens):
+        first = _spelled(tokens[i].group(), lang)
+        if first is None:
+            i += 1
+            continue
+        best, value = i, first
+        for j in range(i + 1, min(len(tokens), i + _SPELLED_MAX_WORDS)):
+            if not _SPELLED_JOIN.fullmatch(text[tokens[j - 1].end() : tokens[j].start()]):
+                break
+            if (v := _spelled(text[tokens[i].start() : tokens[j].end()], lang)) is not None:
+                best, value = j, v
+        start, end = tokens[i].start(), tokens[best].end()
+        if best > i or value not in known.get((start, end), ()):
+            out.append((start, end, [value]))
+        i = best + 1
+    return out
 
 
 def _products(words: list[Figure], text: str, join: re.Pattern) -> list[Figure]:
