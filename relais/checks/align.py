@@ -10,7 +10,10 @@
    and links it holds, its relative length and position, (for blocks) its kind, and the
    share of its content words whose translation the target language's offline lexicon
    finds on the other side (``relais.checks.lexicon.counterpart_share``; nothing where a
-   language has no lexicon installed).
+   language has no lexicon installed).  A sentence pair may be one sentence for one, one
+   for two, two for one, or two for two (a figure or place moved to the next sentence:
+   "Phnom Krom, 12 km from Siem Reap. This temple…" → "Phnom Krom. Este templo…, a 12 km
+   de Siem Reap."), a merge costing ``_MERGE_COST`` more.
 3. A pair the aligner is **unsure** of (its cost close to leaving both sides unaligned)
    is marked ``sure=False``, as is one whose many known content words have next to no
    counterpart (``unrelated``): the checks that compare the two sides skip it (they could
@@ -328,7 +331,7 @@ def align_sentences(source: list[str], target: list[str], ratio: float = 1.0,
     def cost(i: int, j: int, di: int, dj: int) -> float:
         return _SKIP_COST if di == 0 or dj == 0 else _sentence_cost(source, target, i, j, di, dj, ratio, lexicon, lang)
 
-    steps = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
+    steps = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 0), (0, 1))
     return _align(len(source), len(target), cost, steps)
 
 

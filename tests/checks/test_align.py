@@ -209,3 +209,26 @@ def test_unrelated_needs_enough_known_words_and_no_counterpart():
     assert not unrelated(PLAIN_EN[0], PLAIN_FR[0], lexicon)
     assert not unrelated("The river rose.", STRAY[1], lexicon)  # too few known words to say
     assert not unrelated(PLAIN_EN[0], STRAY[1], None)
+
+
+@pytest.mark.parametrize("source,target,lang", [
+    # a figure and a place moved from the first sentence to the second: the two sentences
+    # pair as one, and nothing is "missing" from one and "extra" in the other
+    ("Phnom Kaleng, 14 km north of Battambang. This hilltop shrine was built in the 10th century by a local prince.",
+     "Phnom Kaleng. Se trata de un santuario construido en la cima de una colina en el siglo X por un príncipe local, a 14 km al norte de Battambang.",
+     "es"),
+    ("Lac Vermeil, 30 km east of Annecy. The small lake was dug by monks in the 12th century to breed fish.",
+     "Lac Vermeil. Ce petit lac a été creusé par des moines au XIIe siècle pour élever des poissons, à 30 km à l’est d’Annecy.",
+     "fr"),
+])  # fmt: skip
+def test_a_figure_moved_to_the_next_sentence_pairs_both_sentences_as_one(source, target, lang):
+    report = check_documents(source.encode(), target.encode(), lang, source_name="a.md", target_name="b.md")
+    assert _loud(report) == []
+
+
+def test_two_sentences_translated_one_for_one_stay_two_pairs():
+    from relais.checks.align import align_sentences
+
+    source = ["The council met on Monday to discuss the budget.", "It approved 4.2 million euros for the schools."]
+    target = ["Le conseil s’est réuni lundi pour discuter du budget.", "Il a approuvé 4,2 millions d’euros pour les écoles."]
+    assert align_sentences(source, target) == [([0], [0]), ([1], [1])]
