@@ -17,7 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, ClassVar, Protocol
+from typing import Callable, ClassVar, Iterable, Protocol
 
 from relais.document.inline import PLACEHOLDER_RE, strip_placeholders
 from relais.document.model import BlockKind
@@ -111,6 +111,23 @@ class Termbase(Protocol):
 # one) when the source has it in the same block or this many blocks before: the paragraph
 # that introduced it ("Governor Ann Pike …" then "The governor promised …").
 NEARBY_BLOCKS = 2
+
+
+class NearbySource:
+    """What the source of each block holds (its words, its roles: ``read`` of a
+    segment's source text), read once on the first question, and what the block of a
+    segment and the ``NEARBY_BLOCKS`` blocks before it hold together."""
+
+    def __init__(self, pairs: list[SegmentPair], read: Callable[[str], Iterable[str]]):
+        self._pairs, self._read = pairs, read
+        self._by_block: dict[int, set[str]] | None = None
+
+    def around(self, pair: SegmentPair) -> set[str]:
+        if self._by_block is None:
+            self._by_block = {}
+            for p in self._pairs:
+                self._by_block.setdefault(p.block, set()).update(self._read(p.source_plain))
+        return {x for b in range(pair.block - NEARBY_BLOCKS, pair.block + 1) for x in self._by_block.get(b, ())}
 
 
 @dataclass

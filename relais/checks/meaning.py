@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relais.checks.base import NEARBY_BLOCKS, CheckContext, DocumentCheck, Finding, PackLocales, SegmentCheck, SegmentPair, Severity
+from relais.checks.base import CheckContext, DocumentCheck, Finding, NearbySource, PackLocales, SegmentCheck, SegmentPair, Severity
 from relais.document.model import BlockKind
 from relais.engines.languages import language_name
 from relais.engines.types import SegmentRequest
@@ -222,7 +222,7 @@ class RoleCheck(DocumentCheck):
 
     def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
-        block_roles: dict[int, set[str]] | None = None  # each block's source roles, read when needed
+        source_roles = NearbySource(pairs, lambda text: (r for _, _, rs in roles_in(text, SOURCE_LANGUAGE) for r in rs))
         for pair in pairs:
             for start, end, roles, missing in self._unexplained(pair, ctx):
                 text = pair.target_plain[start:end]
@@ -230,11 +230,7 @@ class RoleCheck(DocumentCheck):
                 if missing:
                     findings.append(self.finding(pair, *span, f"“{text}” stands where the source has “{missing}”"))
                     continue
-                if block_roles is None:
-                    block_roles = {}
-                    for p in pairs:
-                        block_roles.setdefault(p.block, set()).update(r for _, _, rs in roles_in(p.source_plain, SOURCE_LANGUAGE) for r in rs)
-                nearby = {r for b in range(pair.block - NEARBY_BLOCKS, pair.block + 1) for r in block_roles.get(b, ())}
+                nearby = source_roles.around(pair)
                 if any(_related(r, have) for r in roles for have in nearby):
                     findings.append(self.finding(pair, *span, f"“{text}”: a role this segment's source does not give anyone "
                                                  "(the source gives it just before)", severity=Severity.MINOR))  # fmt: skip

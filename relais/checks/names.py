@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 from rapidfuzz import fuzz
 
 from relais.document.inline import strip_placeholders
-from relais.checks.base import NEARBY_BLOCKS, CheckContext, DocumentCheck, Finding, SegmentCheck, SegmentPair, Severity
-from relais.text.names import PARTICLES, WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, loosely_renders, skeleton, unligature, source_names, words_of
+from relais.checks.base import CheckContext, DocumentCheck, Finding, NearbySource, SegmentCheck, SegmentPair, Severity
+from relais.text.names import PARTICLES, WORD_RE, PairAnalysis, SourceName, TargetName, Word, analyse, fold, name_data, loosely_renders, place_anaphor, skeleton, source_names, undoubled, unligature, words_of
 
 
 def _analysis(pair: SegmentPair) -> PairAnalysis:
@@ -78,15 +78,31 @@ class NameMissingCheck(SegmentCheck):
         analysis = _analysis(pair)
         swapped = {id(s) for s, _, _ in _swaps(analysis)} | {id(s) for s, _ in _misspelt(pair, analysis)}  # names.misspelt says it
         weak = Severity.MAJOR if pair.prominent else Severity.MINOR
-        return [
-            self.finding(pair, 0, 0, f"“{name.text}” is not in the translation", severity=_missing_severity(name, pair))
-            for name in analysis.missing
-            if id(name) not in swapped
-        ] + [
+        findings = []
+        for name in analysis.missing:
+            if id(name) in swapped:
+                continue
+            severity = _missing_severity(name, pair)
+            anaphor = place_anaphor(pair.target_plain, ctx.target_lang) if severity is Severity.MAJOR and _place(name) else None
+            if anaphor:
+                # "Italy's declaration of war" → "el país declarara la guerra": most likely the
+                # name, not repeated; the translator should still look.
+                findings.append(self.finding(pair, 0, 0, f"“{name.text}” is not in the translation (perhaps “{anaphor}”)",
+                                             severity=Severity.MINOR))  # fmt: skip
+            else:
+                findings.append(self.finding(pair, 0, 0, f"“{name.text}” is not in the translation", severity=severity))
+        return findings + [
             self.finding(pair, 0, 0, f"“{name.text}” may be missing from the translation", severity=weak)
             for name in analysis.weak_missing
             if id(name) not in swapped
         ]
+
+
+def _place(name: SourceName) -> bool:
+    """A well-known place: in the source pack's places or with known renderings."""
+    data = name_data()
+    key = " ".join(w.folded for w in name.words)
+    return key in data.places or key in data.renderings
 
 
 def _missing_severity(name: SourceName, pair: SegmentPair) -> Severity:
@@ -165,7 +181,7 @@ class NameInventedCheck(DocumentCheck):
 
     def run_document(self, pairs: list[SegmentPair], ctx: CheckContext) -> list[Finding]:
         findings: list[Finding] = []
-        block_words: dict[int, set[str]] | None = None  # each block's folded source words, read when needed
+        source_words = NearbySource(pairs, lambda text: (w.folded for w in words_of(text) if len(w.folded) >= 3))
         for pair in pairs:
             analysis = _analysis(pair)
             if not analysis.invented:
@@ -175,11 +191,7 @@ class NameInventedCheck(DocumentCheck):
             for run in analysis.invented:
                 if id(run) in in_swaps or any(w.folded in approved for w in run.words):
                     continue
-                if block_words is None:
-                    block_words = {}
-                    for p in pairs:
-                        block_words.setdefault(p.block, set()).update(w.folded for w in words_of(p.source_plain) if len(w.folded) >= 3)
-                nearby = {w for b in range(pair.block - NEARBY_BLOCKS, pair.block + 1) for w in block_words.get(b, ())}
+                nearby = source_words.around(pair)
                 text = pair.target_plain[run.start : run.end]
                 span = pair.target_span(run.start, run.end)
                 if all(w.folded in PARTICLES or any(loosely_renders(s, w.folded) for s in nearby) for w in run.words):
@@ -226,7 +238,7 @@ class NameConsistencyCheck(DocumentCheck):
             # Fallujah, Hawaï and Hawaii) is a matter of style, not a wrong name.
             variants = len(spellings) == 2 and (
                 (source_word.lower() in spellings and any(_adapted(fold(source_word), fold(s)) for s in spellings if s != source_word.lower()))
-                or len({_undoubled(fold(s)) for s in spellings}) == 1)
+                or len({undoubled(fold(s)) for s in spellings}) == 1)
             for pair, word in uses:
                 if self._spelling(word, uses) != majority:
                     findings.append(self.finding(pair, *pair.target_span(word.start, word.end), f"“{word.text}” here, “{suggestion}” elsewhere in the article",
@@ -250,11 +262,6 @@ def _adapted(english: str, other: str) -> bool:
         return True
     stem = re.sub(r"(?:us|um|os|es)$", "", english)
     return len(stem) >= 4 and stem != english and other.startswith(stem) and len(other) - len(stem) <= 1
-
-
-def _undoubled(folded: str) -> str:
-    """A spelling with doubled letters written once: 'velocirraptor' → 'velociraptor'."""
-    return re.sub(r"(.)\1+", r"\1", folded)
 
 
 def _approved_words(pair: SegmentPair, ctx: CheckContext) -> frozenset[str]:

@@ -23,6 +23,14 @@ class Dictionary:
         except UnicodeError:
             return False
 
+    def stems(self, word: str) -> tuple[str, ...]:
+        """The dictionary entries the word is a form of; none for a word the dictionary
+        accepts only by building a compound ("Rennecke": Renn- + Ecke)."""
+        try:
+            return tuple(self._hunspell.stem(word))
+        except UnicodeError:
+            return ()
+
     def suggest(self, word: str) -> tuple[str, ...]:
         try:
             return tuple(self._hunspell.suggest(word))

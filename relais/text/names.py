@@ -52,6 +52,7 @@ class NameData:
     feature_words: dict[str, frozenset[str]]  # lang → folded nouns opening a place name ("mar", "lago")
     name_openers: dict[str, frozenset[str]]  # lang → folded nouns a name follows ("stiftung", "firma"; German)
     place_prepositions: dict[str, re.Pattern]  # lang → a bare preposition before a place ("in", "nach"), at the end of a text
+    place_anaphora: dict[str, re.Pattern]  # lang → how the target refers back to a place ("el país", "la città")
 
 
 def _missing_source():
@@ -98,7 +99,23 @@ def name_data() -> NameData:
                       for lang, known in targets.items()},
         place_prepositions={lang: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, known["place_prepositions"])) + r")\s+$")
                             for lang, known in targets.items() if known.get("place_prepositions")},
+        place_anaphora={lang: _anaphora_re(known["place_anaphora"]) for lang, known in targets.items() if known.get("place_anaphora")},
     )
+
+
+def _anaphora_re(data: dict) -> re.Pattern:
+    """A determiner ("el", "l’": no space after an apostrophe), then a noun ("país")."""
+    determiners = "|".join(re.escape(d) + ("" if d.endswith(("'", "’")) else r"\s+")
+                           for d in sorted(data["determiners"], key=len, reverse=True))  # fmt: skip
+    nouns = "|".join(re.escape(n) for n in sorted(data["nouns"], key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{determiners})(?:{nouns})(?!\w)", re.IGNORECASE)
+
+
+def place_anaphor(text: str, lang: str) -> str | None:
+    """The first words of ``text`` that refer back to a place named before ("el país")."""
+    pattern = name_data().place_anaphora.get(lang)
+    m = pattern.search(text) if pattern else None
+    return m.group() if m else None
 
 
 # --------------------------------------------------------------------------- English dictionary
@@ -185,8 +202,15 @@ def skeleton(folded: str) -> str:
     s = folded
     for pattern, repl in _SKELETON_RULES:
         s = pattern.sub(repl, s)
-    s = _VOWELS_RE.sub("", s)
-    return re.sub(r"(.)\1+", r"\1", s)
+    return undoubled(_VOWELS_RE.sub("", s))
+
+
+def undoubled(folded: str) -> str:
+    """A spelling with doubled letters written once: 'velocirraptor' → 'velociraptor'."""
+    return _DOUBLED_RE.sub(r"\1", folded)
+
+
+_DOUBLED_RE = re.compile(r"(.)\1+")
 
 
 class Word(tuple):
@@ -742,9 +766,20 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
     target_folded = {w.folded for w in target_words}
     # Acronyms the translator expanded ("UW" → "université de Washington").
     expanded = {c for w in source_words if w.acronym and w.folded not in target_folded for c in w.folded}
+    # Stems of the source's names of peoples: "Arii" (Italian) for "Aryan", "Mayas" for "Mayan".
+    people_stems = {w.folded[: -len(e)].replace("y", "i") for w in source_words if w.capitalised
+                    for e in ("ians", "ian", "ans", "an") if w.folded.endswith(e) and len(w.folded) - len(e) >= 3}  # fmt: skip
+    # Heads of the source's hyphenated names, which translators translate: "U-Boats" → "U-Boot".
+    hyphen_heads = {fold(m.group(1) + m.group(2)[0]) for m in _HYPHENATED_HEAD_RE.finditer(source)}
 
     def explained(word: Word) -> bool:
         if word.folded in source_folded or word.folded in PARTICLES:
+            return True
+        if people_stems and any(word.folded.replace("y", "i").startswith(stem) and len(stem) < len(word.folded) <= len(stem) + 4
+                                for stem in people_stems):  # fmt: skip
+            return True  # a people's name with the target's ending, not a longer word ("Indonesia" for "Indian")
+        if hyphen_heads and (m := _HYPHENATED_HEAD_RE.search(target, max(0, word.start - 12), word.end)) and m.end() == word.end \
+                and fold(m.group(1) + m.group(2)[0]) in hyphen_heads:  # fmt: skip
             return True
         for key in keys_by_word.get(word.folded, ()):
             # "États-Unis" for "U.S.", "Afrique" for "African": the key or its stem is in the source.
@@ -764,17 +799,22 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
         names = [w for w in run.words if w.text not in PARTICLES]
         known_place = run.text_folded in data.places or (len(names) == 1 and names[0].folded in place_words)
         lone_word = len(names) == 1 and not known_place
-        if capitalises_nouns(lang) and not any_missing and not known_place and not _person_like(names, lang):
+        if capitalises_nouns(lang) and not known_place and not _person_like(names, lang):
             # German capitalises nouns: a word there is a name only when the dictionary
             # cannot read it ("…, in Zlatibor", "laut der Stiftung Brunnhofer"), and
-            # invented when nothing in the source explains that word.
+            # invented when nothing in the source explains that word.  A source name
+            # missing meanwhile does not excuse it: the exonym pass below takes a look-alike
+            # for that name's rendering ("Chruschtschow"), the rest stays invented.
             odd = [w for i, w in enumerate(run.words) if w.text not in PARTICLES and _lone_noun_language_name(
                 w, target, lang, feature_words, after_noun=(run.words[i - 1].folded in openers) if i > 0
-                else bool(prepositions and prepositions.search(target, max(0, w.start - 20), w.start)))]  # fmt: skip
+                else bool(prepositions and prepositions.search(target, max(0, w.start - 20), w.start)),
+                after_opener=i > 0 and run.words[i - 1].folded in openers)]  # fmt: skip
             if odd and not any(explained(w) for w in odd) and "".join(w.folded for w in run.words) not in source_folded:
                 result.invented.append(run)
                 result.unexplained.append(run)
-            continue
+                continue
+            if not any_missing:
+                continue
         if any(explained(w) for w in run.words) or "".join(w.folded for w in run.words) in source_folded:  # Wi-Fi / wifi
             continue
         if expanded and all(w.folded[0] in expanded for w in names):
@@ -824,8 +864,22 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
         result.swaps.append((name, run, weak))
     runs = runs[len(result.missing) :]
     runs = [run for run in runs if run in result.invented or (len(run.words) == 1 and _name_like(run.words[0], lang))]
-    result.swaps.extend((name, run, True) for name, run in zip(result.weak_missing, runs))
+    for name in result.weak_missing:
+        # An acronym rendered by another (ADD → TDA) pairs with an invented acronym, not
+        # with an invented name of words ("IOC" does not excuse "Institut Tamborek").
+        acronym = all(w.acronym for w in name.weak or name.words)
+        run = next((run for run in runs if run not in result.invented
+                    or acronym == all(w.acronym for w in run.words)), None)  # fmt: skip
+        if run is not None:
+            runs.remove(run)
+            result.swaps.append((name, run, True))
     return result
+
+
+# A word after the short first part of a hyphenated name ("U-", "X-"): the part before
+# the hyphen (group 1) and the head (group 2), which counts as the source's when both
+# start alike ("U-Boats" → "U-Boot", not "U-Zembla").
+_HYPHENATED_HEAD_RE = re.compile(r"(?<![\w-])([^\W\d_]{1,3})[-‐]([^\W\d_]+)")
 
 
 def _compound_of_source(folded: str, names: list[str], words: list[str]) -> bool:
@@ -841,7 +895,8 @@ def _compound_of_source(folded: str, names: list[str], words: list[str]) -> bool
     return False
 
 
-def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: frozenset[str], after_noun: bool = False) -> bool:
+def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: frozenset[str], after_noun: bool = False,
+                             after_opener: bool = False) -> bool:
     """In a language that capitalises nouns (German), a capitalised word that reads as a
     name, not a noun: unknown to the dictionary (which builds most compounds), not a
     compound of a word and a noun it knows, not a feature word, not opening a sentence,
@@ -849,13 +904,25 @@ def _lone_noun_language_name(word: Word, target: str, lang: str, feature_words: 
     noun ending ("…, in Zlatibor"; not "Reisende Fata Morganen"); right after a noun that
     opens names (the pack's ``name_openers`` and ``place_words``) or a bare preposition
     of place (``place_prepositions``: "in", "nach"), any length ("der Stiftung
-    Brunnhofen", "in Wendelsbrook")."""
+    Brunnhofen", "in Wendelsbrook"); right after a name opener, also a word the
+    dictionary builds as a compound of a part that is no word of its own ("Stiftung
+    Rennecke": Renn- + Ecke), where a noun would need its article."""
     if word.acronym or len(word.text) < 4 or word.folded in feature_words:
         return False
     if target[word.end : word.end + 1] in ("'", "’", "-", "‐") or opens_sentence(target, word.start):
         return False  # a genitive, the first part of a hyphenated compound ("Wakeboard-Vereine"), a sentence start
     unknown = _unknown_word(word, lang) if after_noun else _name_like(word, lang)
+    if not unknown and after_opener:
+        unknown = _built_compound(word.text, lang)
     return unknown and not _noun_compound(word.text, lang) and not _genitive_of_known(word.text, lang) and not _plural_of_known(word.text, lang)
+
+
+def _built_compound(word: str, lang: str) -> bool:
+    """A word the dictionary accepts only by building a compound: no entry it is a form
+    of, in its own case or in lower case."""
+    dictionary = _target_dictionary(lang)
+    return (dictionary is not None and dictionary.spell(word)
+            and not dictionary.stems(word) and not dictionary.stems(word.lower()))  # fmt: skip
 
 
 _UMLAUTS = str.maketrans("äöü", "aou")
