@@ -53,6 +53,19 @@ class NameData:
     name_openers: dict[str, frozenset[str]]  # lang → folded nouns a name follows ("stiftung", "firma"; German)
     place_prepositions: dict[str, re.Pattern]  # lang → a bare preposition before a place ("in", "nach"), at the end of a text
     place_anaphora: dict[str, re.Pattern]  # lang → how the target refers back to a place ("el país", "la città")
+    nouns: dict[str, NounRules]  # lang → how a capitalised noun differs from a name (languages that capitalise nouns)
+
+
+@dataclass(frozen=True)
+class NounRules:
+    """A pack's ``[nouns]`` (``names.toml`` of a language that capitalises nouns): a lone
+    word the dictionary does not know is a new compound, not a name, when longer than
+    ``name_max`` letters or ending like a noun (``endings``); a person's name has no word
+    longer than ``person_max``."""
+
+    name_max: int = 1000
+    person_max: int = 1000
+    endings: tuple[str, ...] = ()
 
 
 def _missing_source():
@@ -100,7 +113,16 @@ def name_data() -> NameData:
         place_prepositions={lang: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, known["place_prepositions"])) + r")\s+$")
                             for lang, known in targets.items() if known.get("place_prepositions")},
         place_anaphora={lang: _anaphora_re(known["place_anaphora"]) for lang, known in targets.items() if known.get("place_anaphora")},
+        nouns={lang: NounRules(int(n.get("name_max", 1000)), int(n.get("person_max", 1000)), tuple(fold(e) for e in n.get("endings", ())))
+               for lang, known in targets.items() if (n := known.get("nouns"))},
     )
+
+
+def _noun_rules(lang: str) -> NounRules:
+    return name_data().nouns.get(lang) or _NO_NOUN_RULES
+
+
+_NO_NOUN_RULES = NounRules()
 
 
 def _anaphora_re(data: dict) -> re.Pattern:
@@ -982,16 +1004,11 @@ def _name_like(word: Word, lang: str) -> bool:
     not know (in German: short and without a noun ending)."""
     if word.acronym:
         return True
-    if capitalises_nouns(lang) and (len(word.text) > GERMAN_NAME_MAX or word.folded.endswith(GERMAN_NOUN_ENDINGS)):
+    if capitalises_nouns(lang) and (rules := _noun_rules(lang)) and (len(word.text) > rules.name_max or word.folded.endswith(rules.endings)):
         return False
     return _unknown_word(word, lang)
 
 
-# German: a lone unknown word longer than this is a compound noun, not a name (names
-# of nine letters or more the dictionary does not know are rarer than new compounds:
-# "Klarträume", "Ozeanliner", "Cookinseln").
-GERMAN_NAME_MAX = 8
-GERMAN_NOUN_ENDINGS = ("en", "ung", "ten", "ern", "heit", "keit", "schaft", "nis", "tum", "ion", "tat")
 ROMAN_NUMERAL_RE = re.compile(r"[IVXLC]+(?:e|er|re|ème|º|°|o|a)?")
 
 
@@ -1020,7 +1037,8 @@ def _person_like(words: list[Word], lang: str) -> bool:
     if capitalises_nouns(lang):
         # Unknown German compounds ("Zoomobjektiven Bilder") are not people: every word
         # must be unknown, short, and without a noun ending.
-        return all(not dictionary.spell(w.text) and len(w.text) <= 10 and not w.folded.endswith(GERMAN_NOUN_ENDINGS) for w in words)
+        rules = _noun_rules(lang)
+        return all(not dictionary.spell(w.text) and len(w.text) <= rules.person_max and not w.folded.endswith(rules.endings) for w in words)
     return any(not dictionary.spell(w.text) for w in words)
 
 
