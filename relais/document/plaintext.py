@@ -20,10 +20,15 @@ Conventions (kept simple on purpose, plain text carries little structure):
   punctuation, followed by more text, is a subheading.
 * There is no inline markup and no way to mark a standfirst or a caption.  A "By …"
   line near the top is a byline (metadata, see ``relais.document.byline``).
+* HTML character references that text exported from a CMS or a web service carries
+  ("&quot;", "&#39;", "&amp;") are the characters they stand for; only complete ones
+  (ending in ";"), and never one standing for a control character, which stays as
+  written.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
 from relais.document.model import Article, Block, BlockKind
@@ -39,7 +44,19 @@ _DOUBLE_QUOTES = "\"“”«»„"
 _SENTENCE_END = tuple(".!?:;,…") + tuple(_CLOSE_QUOTES) + (")",)
 
 
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _character(m: re.Match) -> str:
+    decoded = html.unescape(m.group())
+    if not decoded or decoded == m.group() or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c == "\ufffd" for c in decoded):
+        return m.group()
+    return decoded
+
+
 def parse_text(text: str) -> Article:
+    if "&" in text:
+        text = _REFERENCE.sub(_character, text)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     chunks = _chunks(lines)
     blocks: list[Block] = []

@@ -85,3 +85,18 @@ def test_text_that_looks_like_placeholders_is_neutralised():
     block = article.blocks[1]
     assert block.marks == {}
     assert block.text.startswith("Engineers wrote ‹a1>urgent‹/a1> and ‹/b1> on the plans.")
+
+
+@pytest.mark.parametrize("line, text", [
+    # what a CMS export or a web service's text carries: the characters they stand for
+    ("She said &quot;no&quot; and left.", 'She said "no" and left.'),
+    ("L&#39;école rouvre &amp; la cantine aussi.", "L'école rouvre & la cantine aussi."),
+    ("Il a dit &laquo;&nbsp;non&nbsp;&raquo; et &#x2019;voilà&#8217;.", "Il a dit «\u00a0non\u00a0» et ’voilà’."),
+    # not a reference: as written
+    ("AT&T and R&D grew; &bogus; stays, & so does &amp without its end.", "AT&T and R&D grew; &bogus; stays, & so does &amp without its end."),
+    # a reference to a control character or to nothing stays as written
+    ("Bell &#7; and nothing &#0; here.", "Bell &#7; and nothing &#0; here."),
+])  # fmt: skip
+def test_html_character_references_are_read_as_characters(line, text):
+    article = ingest_txt(f"Footbridge to close\n\n{line}")
+    assert article.blocks[1].text == text
