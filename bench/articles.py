@@ -46,6 +46,7 @@ without them is printed beside it (``Tally.listed``), for the human references o
 
 from __future__ import annotations
 
+import html
 import random
 import re
 from collections import Counter
@@ -289,7 +290,8 @@ def block_chunks(doc: Doc, lang: str, markdown: bool) -> list[int]:
     key = (doc.text, lang)
     if key not in _BLOCK_MAPS:
         article = ingest_bytes(doc.text.encode("utf-8"), name=doc.name, limits=LIMITS, language=lang, strip_ui_text=False)
-        plains = [_norm(" ".join(md_lines(c, markers=False))) if markdown else _norm(c) for c in doc.chunks]
+        # The ingested text has HTML character references read (Google's output carries &quot;).
+        plains = [_norm(html.unescape(" ".join(md_lines(c, markers=False)) if markdown else c)) for c in doc.chunks]
         out, j = [], 0
         for block in article.blocks:
             text = _norm(strip_placeholders(block.text))[:40]
