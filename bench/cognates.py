@@ -3,7 +3,7 @@
 For each FLORES-200 dev line, the share of the English sentence's letter 4-grams (of its
 long lower-case words) that the human reference holds, against the same share with a
 random other line of the reference: the medians, and how often each is above 0.15.  The
-4-grams are the aligner's own (``relais.checks.align._grams``).
+share is the aligner's own (``relais.checks.align.cognate_share``).
 
     .venv/bin/python bench/cognates.py --flores ../shared/eval/flores-dev [--langs fr,de,es,it,pt]
 """
@@ -18,14 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flores import read_lines  # noqa: E402  (bench/flores.py)
-from relais.checks.align import _COGNATE_MIN, _grams  # noqa: E402
-
-
-def share(source: str, target: str) -> float | None:
-    grams = _grams(source, True)
-    if len(grams) < _COGNATE_MIN:
-        return None
-    return len(grams & _grams(target, False)) / len(grams)
+from relais.checks.align import cognate_share as share  # noqa: E402
 
 
 def main() -> int:

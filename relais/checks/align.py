@@ -169,16 +169,22 @@ def _grams(text: str, source: bool) -> frozenset[str]:
     return frozenset(w[i : i + 4] for w in words for i in range(len(w) - 3))
 
 
+def cognate_share(source: str, target: str) -> float | None:
+    """The share of the source's letter 4-grams (of its long lower-case words) that the
+    target holds; None for a source with too few of them (``bench/cognates.py`` measures it)."""
+    grams = _grams(source, True)
+    if len(grams) < _COGNATE_MIN:
+        return None
+    return len(grams & _grams(target, False)) / len(grams)
+
+
 def _cognate_cost(source: str, target: str) -> float:
     """The cognate anchor: negative when the target shares letter 4-grams with the
     source's long words ("independence" / "indipendenza", "government" / "gouvernement"),
     slightly positive when it shares none; 0 for a source with too few of them.  It works
     where the lexicon knows too few words of a short sentence (Spanish, Italian)."""
-    grams = _grams(source, True)
-    if len(grams) < _COGNATE_MIN:
-        return 0.0
-    share = len(grams & _grams(target, False)) / len(grams)
-    return _COGNATE_WEIGHT * (_COGNATE_PIVOT - min(share, _COGNATE_CAP))
+    share = cognate_share(source, target)
+    return 0.0 if share is None else _COGNATE_WEIGHT * (_COGNATE_PIVOT - min(share, _COGNATE_CAP))
 
 
 def _length_cost(s: Anchors, t: Anchors, ratio: float = 1.0) -> float:

@@ -101,8 +101,7 @@ class NameMissingCheck(SegmentCheck):
 def _place(name: SourceName) -> bool:
     """A well-known place: in the source pack's places or with known renderings."""
     data = name_data()
-    key = " ".join(w.folded for w in name.words)
-    return key in data.places or key in data.renderings
+    return name.key in data.places or name.key in data.renderings
 
 
 def _missing_severity(name: SourceName, pair: SegmentPair) -> Severity:

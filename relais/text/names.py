@@ -67,6 +67,11 @@ class NounRules:
     person_max: int = 1000
     endings: tuple[str, ...] = ()
 
+    @classmethod
+    def load(cls, data: dict) -> NounRules:
+        return cls(int(data.get("name_max", cls.name_max)), int(data.get("person_max", cls.person_max)),
+                   tuple(fold(e) for e in data.get("endings", ())))  # fmt: skip
+
 
 def _missing_source():
     raise RelaisError(f"the language pack '{SOURCE_LANG}' has no names.toml (the names checks need it)")
@@ -113,8 +118,7 @@ def name_data() -> NameData:
         place_prepositions={lang: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, known["place_prepositions"])) + r")\s+$")
                             for lang, known in targets.items() if known.get("place_prepositions")},
         place_anaphora={lang: _anaphora_re(known["place_anaphora"]) for lang, known in targets.items() if known.get("place_anaphora")},
-        nouns={lang: NounRules(int(n.get("name_max", 1000)), int(n.get("person_max", 1000)), tuple(fold(e) for e in n.get("endings", ())))
-               for lang, known in targets.items() if (n := known.get("nouns"))},
+        nouns={lang: NounRules.load(n) for lang, known in targets.items() if (n := known.get("nouns"))},
     )
 
 
@@ -800,8 +804,8 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
         if people_stems and any(word.folded.replace("y", "i").startswith(stem) and len(stem) < len(word.folded) <= len(stem) + 4
                                 for stem in people_stems):  # fmt: skip
             return True  # a people's name with the target's ending, not a longer word ("Indonesia" for "Indian")
-        if hyphen_heads and (m := _HYPHENATED_HEAD_RE.search(target, max(0, word.start - 12), word.end)) and m.end() == word.end \
-                and fold(m.group(1) + m.group(2)[0]) in hyphen_heads:  # fmt: skip
+        if hyphen_heads and (m := _HYPHEN_PREFIX_RE.search(target, max(0, word.start - 4), word.start)) \
+                and fold(m.group(1) + word.text[0]) in hyphen_heads:  # fmt: skip
             return True
         for key in keys_by_word.get(word.folded, ()):
             # "États-Unis" for "U.S.", "Afrique" for "African": the key or its stem is in the source.
@@ -827,10 +831,14 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
             # invented when nothing in the source explains that word.  A source name
             # missing meanwhile does not excuse it: the exonym pass below takes a look-alike
             # for that name's rendering ("Chruschtschow"), the rest stays invented.
-            odd = [w for i, w in enumerate(run.words) if w.text not in PARTICLES and _lone_noun_language_name(
-                w, target, lang, feature_words, after_noun=(run.words[i - 1].folded in openers) if i > 0
-                else bool(prepositions and prepositions.search(target, max(0, w.start - 20), w.start)),
-                after_opener=i > 0 and run.words[i - 1].folded in openers)]  # fmt: skip
+            odd = []
+            for i, w in enumerate(run.words):
+                if w.text in PARTICLES:
+                    continue
+                after_opener = i > 0 and run.words[i - 1].folded in openers
+                after_noun = after_opener if i > 0 else bool(prepositions and prepositions.search(target, max(0, w.start - 20), w.start))
+                if _lone_noun_language_name(w, target, lang, feature_words, after_noun=after_noun, after_opener=after_opener):
+                    odd.append(w)
             if odd and not any(explained(w) for w in odd) and "".join(w.folded for w in run.words) not in source_folded:
                 result.invented.append(run)
                 result.unexplained.append(run)
@@ -902,6 +910,7 @@ def analyse(source: str, target: str, lang: str) -> PairAnalysis:
 # the hyphen (group 1) and the head (group 2), which counts as the source's when both
 # start alike ("U-Boats" → "U-Boot", not "U-Zembla").
 _HYPHENATED_HEAD_RE = re.compile(r"(?<![\w-])([^\W\d_]{1,3})[-‐]([^\W\d_]+)")
+_HYPHEN_PREFIX_RE = re.compile(r"(?<![\w-])([^\W\d_]{1,3})[-‐]$")  # the same first part, right before a target word
 
 
 def _compound_of_source(folded: str, names: list[str], words: list[str]) -> bool:
@@ -1004,8 +1013,10 @@ def _name_like(word: Word, lang: str) -> bool:
     not know (in German: short and without a noun ending)."""
     if word.acronym:
         return True
-    if capitalises_nouns(lang) and (rules := _noun_rules(lang)) and (len(word.text) > rules.name_max or word.folded.endswith(rules.endings)):
-        return False
+    if capitalises_nouns(lang):
+        rules = _noun_rules(lang)
+        if len(word.text) > rules.name_max or word.folded.endswith(rules.endings):
+            return False
     return _unknown_word(word, lang)
 
 
