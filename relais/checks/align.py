@@ -12,8 +12,8 @@
    finds on the other side (``relais.checks.lexicon.counterpart_share``; nothing where a
    language has no lexicon installed).  A sentence pair may be one sentence for one, one
    for two, two for one, or two for two (a figure or place moved to the next sentence:
-   "Phnom Krom, 12 km from Siem Reap. This temple…" → "Phnom Krom. Este templo…, a 12 km
-   de Siem Reap."), a merge costing ``_MERGE_COST`` more.
+   "Lac Vermeil, 30 km east of Annecy. The small lake…" → "Lac Vermeil. Ce petit lac…, à
+   30 km à l’est d’Annecy."), a merge costing ``_MERGE_COST`` more.
 3. A pair the aligner is **unsure** of (its cost close to leaving both sides unaligned)
    is marked ``sure=False``, as is one whose many known content words have next to no
    counterpart (``unrelated``): the checks that compare the two sides skip it (they could

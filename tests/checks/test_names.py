@@ -169,19 +169,19 @@ CASES = [
     ("The player needs fewer swings.", "Der Spieler braucht weniger Schwünge.", "de", set()),  # a plural the dictionary lacks
     ("A car is good for a road trip.", "Ein Auto ist gut für einen Roadtrip.", "de", set()),  # a compound of source words
     # the head of a hyphenated name, translated (silent); another head (fires)
-    ("German submarines were called U-Boats.", "Les sous-marins allemands étaient appelés U-Boot.", "fr", set()),
-    ("German submarines were called U-Boats.", "Los submarinos alemanes se llamaban U-Boote.", "es", set()),
-    ("German submarines were called U-Boats.", "Los submarinos alemanes se llamaban U-Zembla.", "es", {"names.invented"}),
+    ("The navy lost three U-Boats that winter.", "La marine a perdu trois U-Boot cet hiver-là.", "fr", set()),
+    ("The navy lost three U-Boats that winter.", "La marina perdió tres U-Boote aquel invierno.", "es", set()),
+    ("The navy lost three U-Boats that winter.", "La marina perdió tres U-Zembla aquel invierno.", "es", {"names.invented"}),
     # a people named after the stem of the source's word (silent), another people (fires)
-    ("One theory is about an Aryan migration into India.", "Una teoria riguarda la migrazione degli Arii in India.", "it", set()),
-    ("One theory is about an Aryan migration into India.", "Una teoria riguarda la migrazione degli Zorbani in India.", "it", {"names.invented"}),
+    ("The museum shows Aryan pottery from the valley.", "Il museo espone ceramiche degli Arii della valle.", "it", set()),
+    ("The museum shows Aryan pottery from the valley.", "Il museo espone ceramiche degli Zorbani della valle.", "it", {"names.invented"}),
     ("An Indian trader came by sea.", "Un mercante indiano arrivò via mare da Indrapura.", "it", {"names.invented"}),
     # after a name opener, a compound the dictionary builds from a part of no word of its own (Renn- + Ecke)
     ("The summit ended without an agreement.", "Der Gipfel endete ohne Einigung, laut der Stiftung Rennecke.", "de", {"names.invented"}),
     ("The summit ended without an agreement.", "Der Gipfel endete ohne Einigung, sagte eine Gruppe Bergwanderer.", "de", set()),
     # a name missing meanwhile (an acronym rendered by another) does not excuse an invented one
-    ("The IOC must still ratify the vote.", "Das IOK muss die Abstimmung noch bestätigen, laut dem Institut Tamborek.", "de", {"names.invented", "names.missing"}),
-    ("The IOC must still ratify the vote.", "L'IOK doit encore ratifier le vote, selon l'Institut Tamborek.", "fr", {"names.invented", "names.missing"}),
+    ("The IOC will name the host city in June.", "Das IOK gibt die Gastgeberstadt im Juni bekannt, laut dem Institut Tamborek.", "de", {"names.invented", "names.missing"}),
+    ("The IOC will name the host city in June.", "L'IOK désignera la ville hôte en juin, selon l'Institut Tamborek.", "fr", {"names.invented", "names.missing"}),
     # --- an initial vowel that differs in a known spelling variant (silent), another name (fires)
     ("Ethelred ruled England for decades.", "Æthelred regierte England jahrzehntelang.", "de", set()),
     ("He met a Sydneysider in Toronto.", "Conoció a un ciudadano de Sídney en Toronto.", "es", set()),
@@ -263,13 +263,13 @@ def test_unsure_missing_name_is_one_minor_finding(source, target, locale):
 # A well-known place dropped where the target refers back to a place ("el país"): minor,
 # with the words that may stand for it; without such words, or for a person, major.
 @pytest.mark.parametrize("source,target,locale,severity", [
-    ("Within a week of Italy's declaration of war, troops moved.", "Una semana después de que el país declarara la guerra, las tropas avanzaron.", "es", Severity.MINOR),
-    ("The Vietnamese also invaded Cambodia.", "Il Paese fu invaso anche dai vietnamiti.", "it", Severity.MINOR),
-    ("The Vietnamese also invaded Cambodia.", "Les Vietnamiens ont aussi envahi le pays.", "fr", Severity.MINOR),
-    ("The Vietnamese also invaded Cambodia.", "Die Vietnamesen fielen auch in das Land ein.", "de", Severity.MINOR),
-    ("The Vietnamese also invaded Cambodia.", "Os vietnamitas também invadiram o país.", "pt", Severity.MINOR),
-    ("The Vietnamese also invaded Cambodia.", "Fu invaso anche dai vietnamiti.", "it", Severity.MAJOR),
-    ("The Vietnamese also invaded Cambodia.", "Les Vietnamiens ont aussi chassé les paysans.", "fr", Severity.MAJOR),
+    ("Two days after Italy's decision, the border closed.", "Dos días después de la decisión del país, la frontera cerró.", "es", Severity.MINOR),
+    ("Floods hit Cambodia again this spring.", "Il Paese è stato di nuovo colpito dalle alluvioni questa primavera.", "it", Severity.MINOR),
+    ("Floods hit Cambodia again this spring.", "Les inondations ont de nouveau frappé le pays ce printemps.", "fr", Severity.MINOR),
+    ("Floods hit Cambodia again this spring.", "Das Hochwasser traf das Land in diesem Frühjahr erneut.", "de", Severity.MINOR),
+    ("Floods hit Cambodia again this spring.", "As cheias voltaram a atingir o país nesta primavera.", "pt", Severity.MINOR),
+    ("Floods hit Cambodia again this spring.", "Le alluvioni sono tornate di nuovo questa primavera.", "it", Severity.MAJOR),
+    ("Floods hit Cambodia again this spring.", "Les inondations ont de nouveau frappé les paysans ce printemps.", "fr", Severity.MAJOR),
     ("Sergei Lavrov visited the country.", "Le ministre a visité le pays.", "fr", Severity.MAJOR),
 ])
 def test_missing_place_referred_back_to_is_minor(source, target, locale, severity):
